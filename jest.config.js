@@ -1,0 +1,12 @@
+// Tests run the TypeScript sources through swc (no type-checking: `npm run typecheck` does that once, as a
+// separate step of `npm test`), which keeps the cold suite fast despite the large provider typings.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+  },
+  setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
+};

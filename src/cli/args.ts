@@ -1,0 +1,50 @@
+import { UserError } from "../errors";
+import { nearest } from "../text/nearest";
+
+/** What a command accepts: each flag's name (without `--`) and whether it takes a value. */
+export type FlagSpec = Readonly<Record<string, "value" | "switch">>;
+
+export type ParsedFlags = Readonly<Record<string, string | true | undefined>>;
+
+/**
+ * Parses `--name value`, `--name=value` and `--switch`. Every problem (unknown flag, missing value, stray word,
+ * flag given twice) is reported at once as `flag error: --name: ... (...)`.
+ */
+export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags {
+  const flags: Record<string, string | true> = {};
+  const problems: string[] = [];
+  const known = Object.keys(spec).map((name) => `--${name}`);
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    const match = /^--([^=]+)(?:=(.*))?$/s.exec(word);
+    if (!match) {
+      problems.push(`flag error: ${word}: unexpected argument (flags are ${known.join(", ")})`);
+      continue;
+    }
+    const [, name, inline] = match;
+    const kind = spec[name];
+    if (!kind) {
+      const hint = nearest(`--${name}`, known);
+      problems.push(`flag error: --${name}: unknown flag (${hint ? `did you mean ${hint}? ` : ""}flags are ${known.join(", ")})`);
+      // Its value, if it has one, is not a second problem.
+      if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) i++;
+      continue;
+    }
+    if (name in flags) problems.push(`flag error: --${name}: given more than once (give it once)`);
+    if (kind === "switch") {
+      if (inline !== undefined) problems.push(`flag error: --${name}: takes no value (write --${name} alone)`);
+      flags[name] = true;
+      continue;
+    }
+    const value = inline ?? argv[i + 1];
+    if (inline === undefined) i++;
+    if (value === undefined || value === "" || (inline === undefined && value.startsWith("--"))) {
+      problems.push(`flag error: --${name}: needs a value (write --${name} VALUE)`);
+      if (inline === undefined && value?.startsWith("--")) i--;
+      continue;
+    }
+    flags[name] = value;
+  }
+  if (problems.length) throw new UserError(problems);
+  return flags;
+}
