@@ -17,9 +17,9 @@ export interface KeycloakEc2Config {
   /** Name of the deployment: the cdktf stack id, the default prefix of resource names, the SSM parameter path
    * `/<name>/...`. Lower-case letters, digits and dashes. @default "keycloak-ec2" */
   readonly name: string;
-  /** AWS region. @default - none in the code: the AWS provider takes `AWS_REGION`, `AWS_DEFAULT_REGION` or the
-   * AWS profile's region at deploy time */
-  readonly region?: string;
+  /** AWS region. A fixed default (not the environment's `AWS_REGION`) keeps the synthesized output the same on
+   * every machine. @default "us-east-1" */
+  readonly region: string;
   /** EC2 instance type. @default "t2.micro" (article), "t3.small" (dev, production: 2 GiB for Keycloak and
    * PostgreSQL) */
   readonly instanceType: string;
@@ -152,6 +152,7 @@ export function defaultsFor(profile: Profile, name: string): KeycloakEc2Config {
   return {
     profile,
     name,
+    region: "us-east-1",
     instanceType: profile === "article" ? "t2.micro" : "t3.small",
     sshCidrs: profile === "article" ? WORLD : [],
     httpsCidrs: WORLD,

@@ -375,7 +375,7 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}): Validat
     'write e.g. "keycloak-prod"') ?? "keycloak-ec2";
   const defaults = defaultsFor(profile, name);
 
-  const region = stringAt(overrides.region?.value ?? file.region, overrides.region?.origin ?? "region", p, regionProblem, "use a region code such as \"eu-west-3\"");
+  const region = stringAt(overrides.region?.value ?? file.region, overrides.region?.origin ?? "region", p, regionProblem, "use a region code such as \"eu-west-3\"") ?? defaults.region;
   const instanceType = stringAt(file.instanceType, "instanceType", p, (t) => {
     if (!INSTANCE_TYPES.has(t)) {
       const hint = nearest(t, [...INSTANCE_TYPES]);

@@ -103,7 +103,7 @@ describe("validateConfig: defaults and overrides", () => {
   it("defaults to the production profile with no SSH and a t3.small", () => {
     const { config, warnings } = validateConfig({});
     expect(config).toMatchObject({ profile: "production", name: "keycloak-ec2", instanceType: "t3.small", sshCidrs: [], httpsCidrs: ["0.0.0.0/0", "::/0"], backend: { type: "local" } });
-    expect(config.region).toBeUndefined();
+    expect(config.region).toBe("us-east-1");
     expect(warnings).toEqual([]);
   });
 
