@@ -9,7 +9,12 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { isArm64InstanceType } from "./config/validate";
-import { keycloakUserData } from "./boot/keycloak";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { Secrets } from "./constructs/secrets";
+import { KeycloakBootstrap } from "./constructs/keycloak-bootstrap";
+import { parameterPrefix, SECRET_NAMES, secretsOf } from "./boot/secrets";
+import { HTTPS_PORT } from "./boot/unit";
 
 /**
  * Terraform runs in `cdktf.out/stacks/<name>`: a local state path relative to the project directory is written
@@ -43,7 +48,7 @@ export class KeycloakStack extends TerraformStack {
       defaultTags: Object.keys(tags).length ? [{ tags }] : undefined,
     });
     if (config.profile === "article") this.composeArticle(config);
-    else this.composeKeycloak(config);
+    else this.composeKeycloak({ ...config, profile: config.profile });
   }
 
   /** The guide's main.tf, variables.tf and outputs, resource for resource. */
@@ -80,9 +85,12 @@ export class KeycloakStack extends TerraformStack {
   }
 
   /** Dev and production: Keycloak on a hardened Amazon Linux 2023 host, reached over HTTPS only. */
-  private composeKeycloak(config: KeycloakEc2Config): void {
+  private composeKeycloak(config: KeycloakEc2Config & { profile: "dev" | "production" }): void {
     this.addOverride("terraform.required_version", config.backend.type === "s3" && config.backend.useLockfile ? ">= 1.10.0" : ">= 1.5.0");
+    new RandomProvider(this, "random");
     const partition = new DataAwsPartition(this, "partition").partition;
+    const account = new DataAwsCallerIdentity(this, "account").accountId;
+    const parameterArn = (name: string) => `arn:${partition}:ssm:${config.region}:${account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
     const architecture = isArm64InstanceType(config.instanceType) ? "arm64" : "x86_64";
     const ami = new DataAwsSsmParameter(this, "al2023_ami", {
       name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`,
@@ -90,14 +98,17 @@ export class KeycloakStack extends TerraformStack {
 
     const network = new Network(this, "network", {
       securityGroupName: config.securityGroupName,
-      description: `Keycloak ${config.profile === "dev" ? "(dev mode) " : ""}on EC2: HTTPS on 8443${config.sshCidrs.length ? ", SSH on 22" : ""}`,
+      description: `Keycloak ${config.profile === "dev" ? "(dev mode) " : ""}on EC2: HTTPS on ${HTTPS_PORT}${config.sshCidrs.length ? ", SSH on 22" : ""}`,
       ingress: [
-        { port: 8443, cidrs: config.httpsCidrs, description: "Keycloak HTTPS" },
+        { port: HTTPS_PORT, cidrs: config.httpsCidrs, description: "Keycloak HTTPS" },
         { port: 22, cidrs: config.sshCidrs, description: "SSH from the configured sshCidrs" },
       ],
       egress: { kind: "tcp", ports: [443], description: "HTTPS out: packages, container images, SSM and AWS APIs" },
     });
     const address = config.elasticIp ? new Eip(this, "address", { domain: "vpc", tags: { Name: config.instanceName } }) : undefined;
+    const secrets = new Secrets(this, "secrets", { parameterPrefix: parameterPrefix(config.name), names: secretsOf(config.profile) });
+    const bootstrap = new KeycloakBootstrap(this, "bootstrap", { config, publicDns: address?.publicDns, publicIp: address?.publicIp });
+    const certificate = config.keycloak.tlsCertificate;
 
     const host = new Host(this, "host", {
       ami: ami.insecureValue,
@@ -105,17 +116,48 @@ export class KeycloakStack extends TerraformStack {
       instanceType: config.instanceType,
       keyName: config.keyName,
       securityGroupIds: [network.securityGroup.id],
-      userData: keycloakUserData(config),
+      userDataBase64: bootstrap.userDataBase64,
       name: config.instanceName,
       encryptedRootVolumeSize: config.rootVolumeSize,
       sessionManager: true,
       partition,
       detailedMonitoring: true,
       elasticIpAllocationId: address?.allocationId,
+      readableParameterArns: [
+        parameterArn(`${parameterPrefix(config.name)}/*`),
+        ...(certificate ? [parameterArn(certificate.certificateParameter), parameterArn(certificate.privateKeyParameter)] : []),
+      ],
+      dependsOn: secrets.parameters,
     });
 
-    new TerraformOutput(this, "instance_ip", { value: address?.publicIp ?? host.instance.publicIp, description: "Public IP address" });
-    new TerraformOutput(this, "instance_dns", { value: address?.publicDns ?? host.instance.publicDns, description: "Public DNS" });
+    this.keycloakOutputs(config, {
+      publicIp: address?.publicIp ?? host.instance.publicIp,
+      publicDns: address?.publicDns ?? host.instance.publicDns,
+      instanceId: host.instance.id,
+      adminPasswordParameter: secrets.parameterNames[SECRET_NAMES.adminPassword],
+    });
+  }
+
+  /** What a user needs after deploy: where Keycloak is, how to log in, how to reach the host. */
+  private keycloakOutputs(config: KeycloakEc2Config, host: { publicIp: string; publicDns: string; instanceId: string; adminPasswordParameter: string }): void {
+    const url = `https://${config.keycloak.hostname ?? host.publicDns}:${HTTPS_PORT}`;
+    const outputs: Record<string, { value: string; description: string }> = {
+      instance_ip: { value: host.publicIp, description: "Public IP address" },
+      instance_dns: { value: host.publicDns, description: "Public DNS" },
+      keycloak_url: { value: url, description: "Keycloak's base URL (HTTPS)" },
+      admin_console_url: { value: `${url}/admin/master/console/`, description: `Admin console; log in as "${config.keycloak.adminUser}"` },
+      realm_issuer_url: { value: `${url}/realms/${config.keycloak.realm.name}`, description: "OpenID Connect issuer of the application realm (discovery at /.well-known/openid-configuration)" },
+      admin_password_parameter: { value: host.adminPasswordParameter, description: "SSM SecureString parameter holding the admin password" },
+      admin_password_command: {
+        value: `aws ssm get-parameter --region ${config.region} --name ${host.adminPasswordParameter} --with-decryption --query Parameter.Value --output text`,
+        description: "Prints the admin password (needs ssm:GetParameter on it)",
+      },
+      session_manager_command: { value: `aws ssm start-session --region ${config.region} --target ${host.instanceId}`, description: "Opens a shell on the instance through Session Manager (no SSH needed)" },
+    };
+    if (config.keyName && config.sshCidrs.length) {
+      outputs.ssh_command = { value: `ssh -i ${config.keyName}.pem ec2-user@${host.publicDns}`, description: "SSH login (from the sshCidrs only)" };
+    }
+    for (const [id, output] of Object.entries(outputs)) new TerraformOutput(this, id, output);
   }
 
   private configureBackend(config: KeycloakEc2Config): void {

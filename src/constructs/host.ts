@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { EipAssociation } from "@cdktf/provider-aws/lib/eip-association";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -39,6 +40,11 @@ export interface HostProps {
   readonly detailedMonitoring?: boolean;
   /** Associate this Elastic IP allocation with the instance. @default - none: the address changes on stop/start */
   readonly elasticIpAllocationId?: string;
+  /** SSM parameters (ARNs or ARN patterns) the instance role may read and decrypt, and nothing else; needs
+   * `sessionManager`. @default - none */
+  readonly readableParameterArns?: readonly string[];
+  /** What must exist before the instance boots (e.g. the parameters its boot reads). @default - nothing */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /** The EC2 instance, with its role and address. */
@@ -52,11 +58,15 @@ export class Host extends Construct {
     if ((props.userData === undefined) === (props.userDataBase64 === undefined)) {
       throw new UserError("Host: give exactly one of 'userData' and 'userDataBase64'");
     }
+    if (props.readableParameterArns?.length && !props.sessionManager) {
+      throw new UserError("Host: 'readableParameterArns' needs 'sessionManager' (the instance role)");
+    }
     if (props.encryptedRootVolumeSize !== undefined && !(props.encryptedRootVolumeSize >= 8)) {
       throw new UserError(`Host: 'encryptedRootVolumeSize' must be at least 8 GiB, got ${props.encryptedRootVolumeSize}`);
     }
 
     let instanceProfile: IamInstanceProfile | undefined;
+    let readPolicy: IamRolePolicy | undefined;
     if (props.sessionManager) {
       this.role = new IamRole(this, "role", {
         namePrefix: `${props.name.slice(0, 30)}-`,
@@ -70,6 +80,16 @@ export class Host extends Construct {
         role: this.role.name,
         policyArn: `arn:${props.partition ?? "aws"}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
       });
+      if (props.readableParameterArns?.length) {
+        readPolicy = new IamRolePolicy(this, "read_parameters", {
+          role: this.role.name,
+          name: "read-own-parameters",
+          policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: props.readableParameterArns }],
+          }),
+        });
+      }
       instanceProfile = new IamInstanceProfile(this, "instance_profile", { namePrefix: `${props.name.slice(0, 30)}-`, role: this.role.name });
     }
 
@@ -92,23 +112,11 @@ export class Host extends Construct {
       ebsOptimized: props.detailedMonitoring || undefined,
       lifecycle: props.ignoreAmiChanges ? { ignoreChanges: ["ami"] } : undefined,
       tags: { Name: props.name },
+      dependsOn: props.dependsOn?.length || readPolicy ? [...(props.dependsOn ?? []), ...(readPolicy ? [readPolicy] : [])] : undefined,
     });
 
     if (props.elasticIpAllocationId) {
       new EipAssociation(this, "address", { allocationId: props.elasticIpAllocationId, instanceId: this.instance.id });
     }
-  }
-
-  /** Lets the instance read (and decrypt) the SSM parameters matching `parameterArnPattern`, and nothing else. */
-  public allowReadingParameters(parameterArnPattern: string): void {
-    if (!this.role) throw new Error("Host.allowReadingParameters needs 'sessionManager' (the instance role)");
-    new IamRolePolicy(this, "read_parameters", {
-      role: this.role.name,
-      name: "read-own-parameters",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], Resource: [parameterArnPattern] }],
-      }),
-    });
   }
 }

@@ -1,0 +1,107 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { KeycloakEc2Config, Profile } from "../config/schema";
+import { realmRepresentation } from "./realm";
+import { parameterPrefix } from "./secrets";
+import { HTTPS_PORT, keycloakImage, keycloakUnit, PATHS } from "./unit";
+
+/** A file cloud-init writes before the boot script runs. */
+export interface BootFile {
+  readonly path: string;
+  readonly permissions: string;
+  readonly content: string;
+}
+
+/** Values the boot script reads from its settings file; the address values may be Terraform references. */
+export interface BootSettings {
+  readonly PROFILE: Exclude<Profile, "article">;
+  readonly AWS_REGION: string;
+  readonly KEYCLOAK_IMAGE: string;
+  readonly PARAMETER_PREFIX: string;
+  readonly ADMIN_USER: string;
+  readonly HTTPS_PORT: string;
+  /** Empty: the instance's public DNS name. */
+  readonly KEYCLOAK_HOSTNAME: string;
+  /** The Elastic IP's DNS name and address; empty: read from the instance metadata at boot. */
+  readonly PUBLIC_DNS: string;
+  readonly PUBLIC_IP: string;
+  /** Empty: a self-signed certificate. */
+  readonly TLS_CERTIFICATE_PARAMETER: string;
+  readonly TLS_PRIVATE_KEY_PARAMETER: string;
+}
+
+/** The boot script, shipped as a real shell file so that shellcheck reads exactly what runs. */
+export function bootScript(): string {
+  return fs.readFileSync(path.join(__dirname, "files", "keycloak-boot.sh"), "utf8");
+}
+
+export function bootSettings(config: KeycloakEc2Config, addresses: { publicDns?: string; publicIp?: string }): BootSettings {
+  if (config.profile === "article") throw new Error("the article profile has no Keycloak boot");
+  return {
+    PROFILE: config.profile,
+    AWS_REGION: config.region,
+    KEYCLOAK_IMAGE: keycloakImage(config.keycloak.version),
+    PARAMETER_PREFIX: parameterPrefix(config.name),
+    ADMIN_USER: config.keycloak.adminUser,
+    HTTPS_PORT: String(HTTPS_PORT),
+    KEYCLOAK_HOSTNAME: config.keycloak.hostname ?? "",
+    PUBLIC_DNS: addresses.publicDns ?? "",
+    PUBLIC_IP: addresses.publicIp ?? "",
+    TLS_CERTIFICATE_PARAMETER: config.keycloak.tlsCertificate?.certificateParameter ?? "",
+    TLS_PRIVATE_KEY_PARAMETER: config.keycloak.tlsCertificate?.privateKeyParameter ?? "",
+  };
+}
+
+/** The settings file, sourced by bash: every value single-quoted (none may hold a quote; config validation
+ * and AWS's own formats for names and addresses guarantee it). */
+export function settingsFile(settings: BootSettings): string {
+  const lines = Object.entries(settings).map(([key, value]) => {
+    if (value.includes("'") || value.includes("\n")) throw new Error(`boot setting ${key} cannot hold quotes or newlines`);
+    return `${key}='${value}'`;
+  });
+  return `# keycloak-ec2 boot settings (no secrets: those are read from SSM Parameter Store at boot)\n${lines.join("\n")}\n`;
+}
+
+/** The files of a Keycloak boot that do not depend on Terraform values. */
+export function staticBootFiles(config: KeycloakEc2Config): BootFile[] {
+  if (config.profile === "article") throw new Error("the article profile has no Keycloak boot");
+  const realm = config.keycloak.realm;
+  return [
+    { path: PATHS.script, permissions: "0700", content: bootScript() },
+    { path: PATHS.unit, permissions: "0644", content: keycloakUnit(config.profile, config.keycloak.version) },
+    { path: `${PATHS.importDir}/${realm.name}-realm.json`, permissions: "0644", content: `${JSON.stringify(realmRepresentation(realm), null, 2)}\n` },
+  ];
+}
+
+/** A YAML literal block: exact for text that ends in one newline and holds only printable characters. */
+function literalBlock(text: string, indent: string): string {
+  if (!text.endsWith("\n") || text.endsWith("\n\n") || text.startsWith(" ") || /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(text)) {
+    throw new Error("a boot file must end in exactly one newline, not start with a space, and hold printable text only");
+  }
+  return `|\n${text.slice(0, -1).split("\n").map((line) => (line ? indent + line : "")).join("\n")}\n`;
+}
+
+/**
+ * The cloud-config document: writes the files, then runs the boot script. `escape` is applied to the content of
+ * the static files (the stack passes Terraform's template escape); the settings file is placed as given.
+ */
+export function cloudConfig(settings: string, files: readonly BootFile[], escape: (text: string) => string = (text) => text): string {
+  const entries = [{ path: PATHS.settings, permissions: "0600", content: settings, escaped: false }, ...files.map((f) => ({ ...f, escaped: true }))];
+  const writeFiles = entries.map((file) =>
+    [
+      `  - path: ${file.path}`,
+      "    owner: root:root",
+      `    permissions: '${file.permissions}'`,
+      `    content: ${literalBlock(file.escaped ? escape(file.content) : file.content, "      ")}`,
+    ].join("\n"),
+  );
+  return [
+    "#cloud-config",
+    "# keycloak-ec2: writes the boot settings, script, Keycloak unit and realm, then runs the boot script.",
+    "write_files:",
+    ...writeFiles.map((entry) => entry.trimEnd()),
+    "runcmd:",
+    `  - [${PATHS.script}]`,
+    "",
+  ].join("\n");
+}

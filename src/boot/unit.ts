@@ -1,0 +1,66 @@
+import { Profile } from "../config/schema";
+
+/** Keycloak's HTTPS port, as the guide publishes it. */
+export const HTTPS_PORT = 8443;
+
+/** Where the boot puts things on the host, and where the container sees them. */
+export const PATHS = {
+  settings: "/etc/keycloak-ec2/boot.env",
+  script: "/opt/keycloak-ec2/keycloak-boot.sh",
+  unit: "/etc/systemd/system/keycloak.service",
+  importDir: "/opt/keycloak-ec2/import",
+} as const;
+
+export function keycloakImage(version: string): string {
+  return `quay.io/keycloak/keycloak:${version}`;
+}
+
+/**
+ * The systemd unit that runs Keycloak in Docker: restarts on failure, starts after Docker (and PostgreSQL in
+ * production), survives reboots. Host networking reaches PostgreSQL on localhost; the management interface
+ * (health, metrics on 9000) is bound to 127.0.0.1. `${KEYCLOAK_*}` come from runtime.env, written at boot.
+ */
+export function keycloakUnit(profile: Exclude<Profile, "article">, version: string): string {
+  const production = profile === "production";
+  const after = production ? "docker.service postgresql.service network-online.target" : "docker.service network-online.target";
+  const run = [
+    "/usr/bin/docker run --rm --name keycloak --network host",
+    "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP}",
+    "--env-file /etc/keycloak-ec2/keycloak.env",
+    "--volume /etc/keycloak-ec2/tls:/opt/keycloak/conf/tls:ro",
+    ...(production ? [] : ["--volume keycloak-dev-data:/opt/keycloak/data"]),
+    `--volume ${PATHS.importDir}:/opt/keycloak/data/import:ro`,
+    `${keycloakImage(version)} ${production ? "start" : "start-dev"}`,
+    "--hostname=${KEYCLOAK_URL}",
+    `--https-port=${HTTPS_PORT}`,
+    "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
+    "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
+    "--http-enabled=false",
+    ...(production ? ["--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak"] : []),
+    "--health-enabled=true",
+    "--metrics-enabled=true",
+    "--http-management-host=127.0.0.1",
+    "--import-realm",
+  ];
+  return [
+    "[Unit]",
+    `Description=Keycloak ${version} in Docker (${production ? "production mode" : "dev mode, not for production"}), managed by keycloak-ec2`,
+    "Documentation=https://www.keycloak.org/server/containers",
+    `After=${after}`,
+    `Requires=${after.replace(" network-online.target", "")}`,
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "EnvironmentFile=/etc/keycloak-ec2/runtime.env",
+    "ExecStartPre=-/usr/bin/docker rm --force keycloak",
+    `ExecStart=${run.join(" \\\n  ")}`,
+    "ExecStop=/usr/bin/docker stop --time 30 keycloak",
+    "Restart=on-failure",
+    "RestartSec=10s",
+    "TimeoutStopSec=60s",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}

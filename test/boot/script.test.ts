@@ -1,0 +1,173 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { bootScript } from "../../src/boot/cloud-config";
+import { SECRET_NAMES } from "../../src/boot/secrets";
+
+const SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-boot.sh");
+
+describe("boot script: static checks", () => {
+  it("passes shellcheck at warning level (style too)", () => {
+    const result = spawnSync("shellcheck", ["-S", "style", SCRIPT], { encoding: "utf8" });
+    if (result.error) throw new Error("shellcheck not found: apt-get install shellcheck (see the README)");
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("is what bootScript() ships", () => {
+    expect(bootScript()).toBe(fs.readFileSync(SCRIPT, "utf8"));
+  });
+
+  it("reads every generated secret by its SSM name", () => {
+    for (const name of Object.values(SECRET_NAMES)) expect(bootScript()).toContain(`secret ${name}`);
+  });
+
+  it("uses Keycloak 26's options, not the guide's removed ones", () => {
+    expect(bootScript()).toContain("KC_BOOTSTRAP_ADMIN_USERNAME");
+    expect(bootScript()).not.toMatch(/KEYCLOAK_ADMIN|--proxy|jdbc:postgres:/);
+  });
+});
+
+/**
+ * Runs functions of the real script in a scratch root, with the real openssl and a fake `aws` that answers
+ * `ssm get-parameter` from files (as the instance role would from Parameter Store).
+ */
+describe("boot script: functions run for real", () => {
+  const SECRETS = {
+    "admin-password": "AdminSecret0123456789abcdefXYZ01",
+    "db-password": "DbSecret0123456789abcdefghXYZ012",
+    "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
+    "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
+  };
+  let root: string;
+  let ssm: string;
+  let bin: string;
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "kc-boot-"));
+    ssm = path.join(root, "ssm");
+    bin = path.join(root, "bin");
+    for (const dir of [ssm, bin, `${root}/etc/keycloak-ec2`, `${root}/var/lib/keycloak-ec2`]) fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(bin, "aws"), [
+      "#!/bin/bash",
+      'while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done',
+      'file="$FAKE_SSM/$(printf %s "$name" | tr / _)"',
+      'if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound)" >&2; exit 254; fi',
+      "",
+    ].join("\n"), { mode: 0o755 });
+    for (const [name, value] of Object.entries(SECRETS)) putParameter(`/kc/keycloak/${name}`, value);
+    writeSettings({});
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  function putParameter(name: string, value: string) {
+    fs.writeFileSync(path.join(ssm, name.replace(/\//g, "_")), value);
+  }
+
+  function writeSettings(overrides: Record<string, string>) {
+    const settings = {
+      PROFILE: "production", AWS_REGION: "eu-west-3", KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.4", PARAMETER_PREFIX: "/kc/keycloak",
+      ADMIN_USER: "admin", HTTPS_PORT: "8443", KEYCLOAK_HOSTNAME: "", PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
+      PUBLIC_IP: "203.0.113.7", TLS_CERTIFICATE_PARAMETER: "", TLS_PRIVATE_KEY_PARAMETER: "", ...overrides,
+    };
+    fs.writeFileSync(`${root}/etc/keycloak-ec2/boot.env`, Object.entries(settings).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n");
+  }
+
+  /** Sources the script and runs `commands` (bash), returning exit code and output. */
+  function run(commands: string) {
+    const result = spawnSync("bash", ["-c", `source "${SCRIPT}"\n${commands}`], {
+      encoding: "utf8",
+      env: { PATH: `${bin}:${process.env.PATH}`, KEYCLOAK_EC2_ROOT: root, FAKE_SSM: ssm, KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1" },
+    });
+    return { code: result.status, output: result.stdout + result.stderr };
+  }
+
+  const certificateText = () => execFileSync("openssl", ["x509", "-in", `${root}/etc/keycloak-ec2/tls/tls.crt`, "-noout", "-text"], { encoding: "utf8" });
+
+  it("makes a self-signed certificate for the Elastic IP's name and address, key readable by the container only", () => {
+    const { code, output } = run("resolve_addresses; setup_tls");
+    expect(output).toContain("making a self-signed certificate for DNS:ec2-203-0-113-7.eu-west-3.compute.amazonaws.com,IP:203.0.113.7");
+    expect(code).toBe(0);
+    const text = certificateText();
+    expect(text).toMatch(/DNS:ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com, IP Address:203\.0\.113\.7/);
+    expect(text).toMatch(/Public-Key: \(3072 bit\)/);
+    const key = fs.statSync(`${root}/etc/keycloak-ec2/tls/tls.key`);
+    expect(key.mode & 0o777).toBe(0o400);
+    expect(key.uid).toBe(process.getuid?.() === 0 ? 1000 : key.uid);
+  });
+
+  it("puts keycloak.hostname first in the certificate and keeps the certificate on a re-run", () => {
+    writeSettings({ KEYCLOAK_HOSTNAME: "sso.example.com" });
+    expect(run("resolve_addresses; setup_tls").code).toBe(0);
+    const first = fs.readFileSync(`${root}/etc/keycloak-ec2/tls/tls.crt`, "utf8");
+    expect(certificateText()).toMatch(/Subject: CN ?= ?sso\.example\.com/);
+    expect(certificateText()).toContain("DNS:sso.example.com, DNS:ec2-203-0-113-7.eu-west-3.compute.amazonaws.com, IP Address:203.0.113.7");
+    const again = run("resolve_addresses; setup_tls");
+    expect(again.code).toBe(0);
+    expect(again.output).not.toContain("making a self-signed certificate");
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/tls/tls.crt`, "utf8")).toBe(first);
+  });
+
+  it("makes a new certificate when the address changes", () => {
+    expect(run("resolve_addresses; setup_tls").code).toBe(0);
+    writeSettings({ PUBLIC_IP: "198.51.100.9" });
+    expect(run("resolve_addresses; setup_tls").output).toContain("IP:198.51.100.9");
+    expect(certificateText()).toContain("IP Address:198.51.100.9");
+  });
+
+  it("installs a certificate of the user's own from SSM, refusing one that is not PEM", () => {
+    const made = path.join(root, "own");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=own.example.com", "-keyout", `${made}.key`, "-out", `${made}.crt`], { stdio: "ignore" });
+    putParameter("/own/cert", fs.readFileSync(`${made}.crt`, "utf8"));
+    putParameter("/own/key", fs.readFileSync(`${made}.key`, "utf8"));
+    writeSettings({ TLS_CERTIFICATE_PARAMETER: "/own/cert", TLS_PRIVATE_KEY_PARAMETER: "/own/key" });
+    expect(run("resolve_addresses; setup_tls").code).toBe(0);
+    expect(certificateText()).toMatch(/Subject: CN ?= ?own\.example\.com/);
+
+    putParameter("/own/cert", "not a certificate");
+    const bad = run("resolve_addresses; setup_tls");
+    expect(bad.code).not.toBe(0);
+    expect(bad.output).toContain("FAILED: /own/cert does not hold a PEM certificate");
+  });
+
+  it("writes the container environment with the secrets, mode 0600, without printing any secret", () => {
+    const { code, output } = run("resolve_addresses; write_environment");
+    expect(code).toBe(0);
+    const env = fs.readFileSync(`${root}/etc/keycloak-ec2/keycloak.env`, "utf8");
+    expect(fs.statSync(`${root}/etc/keycloak-ec2/keycloak.env`).mode & 0o777).toBe(0o600);
+    expect(env).toContain(`KC_BOOTSTRAP_ADMIN_USERNAME=admin\nKC_BOOTSTRAP_ADMIN_PASSWORD=${SECRETS["admin-password"]}\nKC_DB_PASSWORD=${SECRETS["db-password"]}\n`);
+    expect(env).toContain(`BFF_CLIENT_SECRET=${SECRETS["bff-client-secret"]}\nSERVICE_CLIENT_SECRET=${SECRETS["service-client-secret"]}\n`);
+    expect(env).toMatch(/^JAVA_OPTS_KC_HEAP=-XX:MaxRAMPercentage=\d+ -XX:InitialRAMPercentage=\d+$/m);
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(/^KEYCLOAK_MEMORY=\d+m\nKEYCLOAK_MEMORY_SWAP=\d+[mg]\nKEYCLOAK_URL=https:\/\/ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com:8443\n$/);
+    for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
+  });
+
+  it("gives the dev profile no database password", () => {
+    writeSettings({ PROFILE: "dev" });
+    fs.rmSync(path.join(ssm, "_kc_keycloak_db-password"));
+    expect(run("resolve_addresses; write_environment").code).toBe(0);
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/keycloak.env`, "utf8")).not.toContain("KC_DB_PASSWORD");
+  });
+
+  it("fails loudly, writing no environment, when a secret is missing or is not a generated one", () => {
+    fs.rmSync(path.join(ssm, "_kc_keycloak_bff-client-secret"));
+    const missing = run("resolve_addresses; write_environment");
+    expect(missing.code).not.toBe(0);
+    expect(missing.output).toContain("FAILED: cannot read SSM parameter /kc/keycloak/bff-client-secret with the instance role");
+    expect(fs.existsSync(`${root}/etc/keycloak-ec2/keycloak.env`)).toBe(false);
+
+    putParameter("/kc/keycloak/bff-client-secret", "short'quote");
+    const invalid = run("resolve_addresses; write_environment");
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.output).toContain("FAILED: SSM parameter /kc/keycloak/bff-client-secret is not a generated alphanumeric secret");
+    expect(fs.existsSync(`${root}/etc/keycloak-ec2/keycloak.env`)).toBe(false);
+  });
+
+  it("refuses to run without its settings", () => {
+    fs.writeFileSync(`${root}/etc/keycloak-ec2/boot.env`, "PROFILE='production'\n");
+    const { code, output } = run("true");
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/AWS_REGION/);
+  });
+});

@@ -1,0 +1,40 @@
+import { keycloakUnit } from "../../src/boot/unit";
+
+/** The `docker run` command line of a unit, joined back into one line. */
+const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
+
+describe("Keycloak systemd unit", () => {
+  const production = keycloakUnit("production", "26.7.4");
+  const dev = keycloakUnit("dev", "26.7.4");
+
+  it("runs the pinned image in production mode with Keycloak 26's options", () => {
+    const run = execStart(production);
+    expect(run).toContain("quay.io/keycloak/keycloak:26.7.4 start --hostname=${KEYCLOAK_URL}");
+    for (const option of [
+      "--https-port=8443", "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt", "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
+      "--http-enabled=false", "--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak",
+      "--health-enabled=true", "--metrics-enabled=true", "--http-management-host=127.0.0.1", "--import-realm",
+    ]) expect(run.split(" ")).toContain(option);
+    expect(run).not.toMatch(/start-dev|--proxy|--db-password|KEYCLOAK_ADMIN/);
+  });
+
+  it("starts after Docker and PostgreSQL, restarts on failure and starts at boot", () => {
+    expect(production).toMatch(/^After=docker\.service postgresql\.service network-online\.target$/m);
+    expect(production).toMatch(/^Requires=docker\.service postgresql\.service$/m);
+    expect(production).toMatch(/^Restart=on-failure$/m);
+    expect(production).toMatch(/^WantedBy=multi-user\.target$/m);
+  });
+
+  it("passes secrets through a 0600 env file, never on the command line", () => {
+    expect(execStart(production)).toContain("--env-file /etc/keycloak-ec2/keycloak.env");
+  });
+
+  it("runs the dev profile with start-dev on a persistent embedded database, without PostgreSQL", () => {
+    const run = execStart(dev);
+    expect(run).toContain("quay.io/keycloak/keycloak:26.7.4 start-dev");
+    expect(run).toContain("--volume keycloak-dev-data:/opt/keycloak/data");
+    expect(run).toContain("--https-certificate-file=/opt/keycloak/conf/tls/tls.crt");
+    expect(run).not.toMatch(/--db=|postgres/);
+    expect(dev).toMatch(/^Description=.*dev mode, not for production/m);
+  });
+});
