@@ -1,9 +1,7 @@
-import { App } from "cdktf";
 import { parseFlags } from "./src/cli/args";
 import { runCommand } from "./src/cli/edge";
-import { synthesizeAtomically } from "./src/cli/synth";
+import { synthesizeAtomically, synthesizeStack } from "./src/cli/synth";
 import { CONFIG_FLAGS, loadConfig } from "./src/config/load";
-import { KeycloakStack } from "./src/stack";
 
 // The cdktf app: `npm run synth` runs it directly (with flags), `cdktf synth|deploy|...` through cdktf.json
 // (config file and KEYCLOAK_EC2_* environment variables only).
@@ -11,9 +9,5 @@ runCommand(() => {
   const flags = parseFlags(process.argv.slice(2), CONFIG_FLAGS);
   const { config, warnings } = loadConfig({ flags, env: process.env, cwd: process.cwd() });
   for (const warning of warnings) process.stderr.write(`${warning}\n`);
-  synthesizeAtomically((outdir) => {
-    const app = new App({ outdir });
-    new KeycloakStack(app, config);
-    app.synth();
-  });
+  synthesizeAtomically((outdir) => synthesizeStack(config, outdir));
 });

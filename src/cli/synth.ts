@@ -1,8 +1,24 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { App } from "cdktf";
+import { KeycloakEc2Config } from "../config/schema";
+import { KeycloakStack } from "../stack";
 
 /** Where `npm run synth` writes, as `cdktf synth` would. */
 export const DEFAULT_OUTDIR = "cdktf.out";
+
+/** The cdktf app: one stack for the deployment, synthesized into `outdir`. Returns the stack's JSON file. */
+export function synthesizeStack(config: KeycloakEc2Config, outdir: string): string {
+  const app = new App({ outdir });
+  new KeycloakStack(app, config);
+  app.synth();
+  return stackFile(outdir, config.name);
+}
+
+/** `<outdir>/stacks/<name>/cdk.tf.json`: where cdktf writes a stack, and where Terraform then runs. */
+export function stackFile(outdir: string, name: string): string {
+  return path.join(outdir, "stacks", name, "cdk.tf.json");
+}
 
 /**
  * Synthesizes into a fresh directory beside `cdktf.out` and swaps it in only when synthesis succeeded, so a failed

@@ -1,0 +1,81 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseFlags } from "./args";
+import { runCommand } from "./edge";
+import { DEFAULT_OUTDIR, stackFile, synthesizeStack } from "./synth";
+import { CONFIG_FLAGS, loadConfig } from "../config/load";
+import { UserError } from "../errors";
+import { exportHcl, HclExportError, HclFiles } from "../hcl/export";
+
+const USAGE = "npm run hcl -- [--profile P] [--config F] [--region R] --out DIR [--check], or --from FILE.tf.json --out DIR [--check]";
+
+/** The Terraform JSON to export and the directory Terraform would run it from (where relative state paths start). */
+interface Source {
+  readonly json: unknown;
+  readonly runDir: string;
+}
+
+function fromFile(file: string): Source {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UserError(`hcl error: --from: ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "cannot be read"} (give a Terraform JSON file, e.g. cdktf.out/stacks/<stack>/cdk.tf.json)`);
+  }
+  try {
+    return { json: JSON.parse(text), runDir: path.dirname(file) };
+  } catch (error) {
+    throw new UserError(`hcl error: --from: ${file}: not valid JSON: ${(error as Error).message} (give a Terraform JSON file)`);
+  }
+}
+
+/** Synthesizes the configured stack in a scratch directory, leaving cdktf.out alone. */
+function fromConfig(flags: ReturnType<typeof parseFlags>, cwd: string): Source {
+  const { config, warnings } = loadConfig({ flags, env: process.env, cwd });
+  for (const warning of warnings) process.stderr.write(`${warning}\n`);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "keycloak-ec2-hcl-"));
+  try {
+    const json = JSON.parse(fs.readFileSync(synthesizeStack(config, scratch), "utf8"));
+    return { json, runDir: path.dirname(stackFile(path.join(cwd, DEFAULT_OUTDIR), config.name)) };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Writes the three files, or with `check` only compares them; every file written whole or not at all. */
+function writeOrCheck(files: HclFiles, outDir: string, check: boolean): void {
+  const wanted = Object.entries(files).map(([name, text]) => [path.join(outDir, name), text || `# This stack declares no ${name.replace(".tf", "")}.\n`] as const);
+  if (check) {
+    const stale = wanted.filter(([file, text]) => !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text);
+    if (stale.length) {
+      throw new UserError(stale.map(([file]) => `hcl check: ${file} ${fs.existsSync(file) ? "differs from" : "is missing from"} the export (run npm run hcl -- --out ${outDir} and commit the result)`), 1);
+    }
+    process.stdout.write(`hcl check: ${outDir} is up to date\n`);
+    return;
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const [file, text] of wanted) fs.writeFileSync(`${file}.tmp`, text);
+  for (const [file] of wanted) fs.renameSync(`${file}.tmp`, file);
+  process.stdout.write(`wrote ${wanted.map(([file]) => file).join(", ")}\n`);
+}
+
+runCommand(async () => {
+  const flags = parseFlags(process.argv.slice(2), { ...CONFIG_FLAGS, out: "value", from: "value", check: "switch" });
+  const cwd = process.cwd();
+  if (typeof flags.out !== "string") throw new UserError(`flag error: --out: is required (${USAGE})`);
+  const configFlags = Object.keys(CONFIG_FLAGS).filter((name) => flags[name] !== undefined);
+  if (typeof flags.from === "string" && configFlags.length) {
+    throw new UserError(`flag error: --from: exports the given file, so ${configFlags.map((f) => `--${f}`).join(", ")} cannot apply (give one or the other)`);
+  }
+  const source = typeof flags.from === "string" ? fromFile(path.resolve(cwd, flags.from)) : fromConfig(flags, cwd);
+  const outDir = path.resolve(cwd, flags.out);
+  let files: HclFiles;
+  try {
+    files = await exportHcl(source.json as Record<string, never>, { fromDir: source.runDir, toDir: outDir });
+  } catch (error) {
+    if (error instanceof HclExportError) throw new UserError(`hcl error: ${error.message}`);
+    throw error;
+  }
+  writeOrCheck(files, path.relative(cwd, outDir) || ".", flags.check === true);
+});
