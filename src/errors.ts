@@ -14,7 +14,12 @@ export class UserError extends Error {
   }
 }
 
+/** The one shape of every problem line: `<kind> error: <field or thing>: <what is wrong> (<how to fix>)`. */
+export function problemLine(kind: string, field: string, problem: string, fix: string): string {
+  return `${kind} error: ${field}: ${problem} (${fix})`;
+}
+
 /** `config error: <field path>: <what is wrong> (<how to fix>)`. */
 export function configProblem(field: string, problem: string, fix: string): string {
-  return `config error: ${field}: ${problem} (${fix})`;
+  return problemLine("config", field, problem, fix);
 }

@@ -2,6 +2,7 @@ import { Construct, Node } from "constructs";
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KeycloakEc2Config } from "./config/schema";
+import { requiredTerraformVersion } from "./config/terraform";
 import { ARTICLE_AMI, articleUserData } from "./boot/article";
 import { Network } from "./constructs/network";
 import { Host } from "./constructs/host";
@@ -41,6 +42,7 @@ export class KeycloakStack extends TerraformStack {
     this.fixedNames = config.profile === "article" ? ARTICLE_NAMES : {};
     // Terraform reads a bare "aws" as hashicorp/aws; ops expect the full source address.
     this.addOverride("terraform.required_providers.aws.source", "hashicorp/aws");
+    this.addOverride("terraform.required_version", `>= ${requiredTerraformVersion(config)}`);
     this.configureBackend(config);
     const tags = config.profile === "article" ? config.tags : { Application: "keycloak", Deployment: config.name, ManagedBy: "cdktf", ...config.tags };
     new AwsProvider(this, "aws", {
@@ -53,7 +55,6 @@ export class KeycloakStack extends TerraformStack {
 
   /** The guide's main.tf, variables.tf and outputs, resource for resource. */
   private composeArticle(config: KeycloakEc2Config): void {
-    this.addOverride("terraform.required_version", ">= 1.2.8");
     const keyname = new TerraformVariable(this, "keyname", { type: "string", default: config.keyName });
     const securityGroupName = new TerraformVariable(this, "security_group_name", { type: "string", default: config.securityGroupName });
     const instanceName = new TerraformVariable(this, "aws_instance_name", { type: "string", default: config.instanceName });
@@ -86,7 +87,6 @@ export class KeycloakStack extends TerraformStack {
 
   /** Dev and production: Keycloak on a hardened Amazon Linux 2023 host, reached over HTTPS only. */
   private composeKeycloak(config: KeycloakEc2Config & { profile: "dev" | "production" }): void {
-    this.addOverride("terraform.required_version", config.backend.type === "s3" && config.backend.useLockfile ? ">= 1.10.0" : ">= 1.5.0");
     new RandomProvider(this, "random");
     const partition = new DataAwsPartition(this, "partition").partition;
     const account = new DataAwsCallerIdentity(this, "account").accountId;

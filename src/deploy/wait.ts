@@ -1,0 +1,209 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ParsedFlags } from "../cli/args";
+import { KeycloakEc2Config } from "../config/schema";
+import { configProblem, UserError } from "../errors";
+
+/**
+ * Waiting until a freshly deployed Keycloak answers: Terraform is done minutes before the first boot has installed
+ * packages, pulled the image and started Keycloak. Ready means the master realm's OpenID discovery document is served
+ * with the expected issuer, i.e. Keycloak itself answers, not a port that merely accepts connections.
+ */
+
+/** What one request found: `state` is shown to the user ("connection refused", "HTTP 503", "ready", ...). */
+export interface Probe {
+  readonly ready: boolean;
+  readonly state: string;
+}
+
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
+export const WAIT_TIMEOUT_ENV = "KEYCLOAK_EC2_WAIT_TIMEOUT";
+/** A discovery document is a few KiB; anything much larger is not one. */
+const MAX_BODY_CHARS = 1 << 20;
+
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
+
+export function discoveryUrl(keycloakUrl: string): string {
+  return `${withoutTrailingSlash(keycloakUrl)}/realms/master/.well-known/openid-configuration`;
+}
+
+/**
+ * Whether the instance serves the self-signed certificate made at boot: dev and production unless
+ * `keycloak.tlsCertificate` brings one (the boot installs it in both). Only then is an unverifiable certificate accepted.
+ */
+export function usesSelfSignedCertificate(config: KeycloakEc2Config): boolean {
+  return config.profile !== "article" && !config.keycloak.tlsCertificate;
+}
+
+/** Whether a complete answer is the discovery document of the master realm at `keycloakUrl`, and if not, why. */
+export function judgeAnswer(status: number, contentType: string | undefined, body: string, keycloakUrl: string): Probe {
+  if (status !== 200) return { ready: false, state: `HTTP ${status}` };
+  let issuer: unknown;
+  try {
+    issuer = (JSON.parse(body) as { issuer?: unknown } | null)?.issuer;
+  } catch {
+    return { ready: false, state: `not JSON (${contentType || "no content type"})` };
+  }
+  const expected = `${withoutTrailingSlash(keycloakUrl)}/realms/master`;
+  if (issuer === expected) return { ready: true, state: "ready" };
+  if (typeof issuer === "string" && issuer.endsWith("/realms/master")) {
+    // Keycloak answers, but under another host name (its hostname setting): clients must use the issuer's.
+    return { ready: true, state: `ready, but the issuer is ${issuer}, not ${expected}` };
+  }
+  return { ready: false, state: typeof issuer === "string" ? `unexpected issuer ${issuer}` : "JSON without an issuer" };
+}
+
+/** Names a failed request the way a person debugging a boot would. */
+export function describeError(error: NodeJS.ErrnoException, timeoutMs: number): string {
+  const code = error.code ?? "";
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ETIMEDOUT") return `no answer within ${Math.ceil(timeoutMs / 1000)} s`;
+  if (code === "ECONNRESET") return "connection reset";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `DNS lookup failed (${code})`;
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/.test(code) || /ssl|tls/i.test(error.message)) return `TLS error (${code || error.message})`;
+  return `error (${code || error.message})`;
+}
+
+export interface ProbeOptions {
+  readonly acceptSelfSigned: boolean;
+  readonly timeoutMs: number;
+}
+
+/** One GET of the discovery document, with its own time limit; never rejects. */
+export function probe(keycloakUrl: string, { acceptSelfSigned, timeoutMs }: ProbeOptions): Promise<Probe> {
+  return new Promise((resolve) => {
+    const target = new URL(discoveryUrl(keycloakUrl));
+    const client = target.protocol === "https:" ? https : http;
+    const finish = (result: Probe) => {
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const fail = (error: NodeJS.ErrnoException) => finish({ ready: false, state: describeError(error, timeoutMs) });
+    // A fresh connection each time (no agent): a poll must see the server as it is now.
+    const request = client.get(target, { agent: false, rejectUnauthorized: !acceptSelfSigned, headers: { accept: "application/json" } }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+        if (body.length > MAX_BODY_CHARS) request.destroy(Object.assign(new Error("answer larger than 1 MiB"), { code: "EFBIG" }));
+      });
+      response.on("error", fail);
+      response.on("end", () => finish(judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl)));
+    });
+    const timer = setTimeout(() => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), timeoutMs);
+    request.on("error", fail);
+  });
+}
+
+export interface WaitOptions extends Omit<ProbeOptions, "timeoutMs"> {
+  readonly keycloakUrl: string;
+  /** Give up after this long. */
+  readonly timeoutMs: number;
+  /** Pause between requests. @default 5000 */
+  readonly intervalMs?: number;
+  /** Each request's own limit. @default 10000 */
+  readonly requestTimeoutMs?: number;
+  /** Called after each request. */
+  readonly onProbe?: (elapsedMs: number, probe: Probe) => void;
+}
+
+export interface WaitResult {
+  readonly ready: boolean;
+  readonly elapsedMs: number;
+  readonly last: Probe;
+}
+
+/**
+ * Polls until ready or out of time. Bounded: rounds are `intervalMs` apart, none starts after the deadline, and each
+ * request is limited to the time left.
+ */
+export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> {
+  const { keycloakUrl, acceptSelfSigned, timeoutMs, intervalMs = 5000, requestTimeoutMs = 10_000, onProbe } = options;
+  const start = Date.now();
+  for (;;) {
+    const remaining = timeoutMs - (Date.now() - start);
+    const last = await probe(keycloakUrl, { acceptSelfSigned, timeoutMs: Math.max(1, Math.min(requestTimeoutMs, remaining)) });
+    const elapsedMs = Date.now() - start;
+    onProbe?.(elapsedMs, last);
+    if (last.ready || elapsedMs + intervalMs >= timeoutMs) return { ready: last.ready, elapsedMs, last };
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Progress for a person: on a terminal (`terminalColumns` wide) one line rewritten in place, cut to fit since a
+ * wrapped line cannot be rewritten; in a log one line per change of state, and one every `heartbeatMs`.
+ */
+export function progressPrinter(write: (text: string) => void, terminalColumns: number | undefined, keycloakUrl: string, heartbeatMs = 30_000) {
+  let lastState: string | undefined;
+  let lastPrintedMs = -Infinity;
+  return {
+    onProbe(elapsedMs: number, { state }: Probe): void {
+      const line = `waiting for Keycloak at ${keycloakUrl}: ${Math.round(elapsedMs / 1000)} s, ${state}`;
+      if (terminalColumns) write(`\r\x1b[2K${line.slice(0, terminalColumns - 1)}`);
+      else if (state !== lastState || elapsedMs - lastPrintedMs >= heartbeatMs) {
+        write(`${line}\n`);
+        lastPrintedMs = elapsedMs;
+      }
+      lastState = state;
+    },
+    /** Ends the rewritten line. */
+    end(): void {
+      if (terminalColumns && lastState !== undefined) write("\n");
+    },
+  };
+}
+
+/** `--timeout SECONDS`, else $KEYCLOAK_EC2_WAIT_TIMEOUT, else 600: a whole number of seconds, at least 1. */
+export function waitTimeoutSeconds(flags: ParsedFlags, env: NodeJS.ProcessEnv): number {
+  const fromFlag = typeof flags.timeout === "string" ? flags.timeout : undefined;
+  const text = fromFlag ?? env[WAIT_TIMEOUT_ENV];
+  if (text === undefined || text === "") return DEFAULT_WAIT_TIMEOUT_SECONDS;
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
+  const problem = `"${text}" is not a whole number of seconds`;
+  throw new UserError(fromFlag !== undefined
+    ? `flag error: --timeout: ${problem} (write e.g. --timeout 900)`
+    : configProblem(WAIT_TIMEOUT_ENV, problem, `write e.g. ${WAIT_TIMEOUT_ENV}=900`));
+}
+
+/** `--url`: Keycloak's base URL, as the keycloak_url output gives it. */
+export function urlFlag(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash) {
+    throw new UserError(`flag error: --url: "${text}" is not Keycloak's base URL (write e.g. --url https://sso.example.com:8443)`);
+  }
+  return withoutTrailingSlash(text);
+}
+
+export interface WaitForKeycloakOptions {
+  readonly timeoutSeconds: number;
+  readonly write: (text: string) => void;
+  /** The terminal's width, when writing to one. */
+  readonly terminalColumns?: number;
+  /** @default 5000 */
+  readonly intervalMs?: number;
+}
+
+/** Waits with progress; out of time, a UserError with exit code 1 (the deployment exists, it is just not up). */
+export async function waitForKeycloak(config: KeycloakEc2Config, keycloakUrl: string, options: WaitForKeycloakOptions): Promise<void> {
+  const progress = progressPrinter(options.write, options.terminalColumns, keycloakUrl);
+  const result = await waitUntilReady({
+    keycloakUrl,
+    acceptSelfSigned: usesSelfSignedCertificate(config),
+    timeoutMs: options.timeoutSeconds * 1000,
+    intervalMs: options.intervalMs,
+    onProbe: progress.onProbe,
+  });
+  progress.end();
+  if (!result.ready) {
+    throw new UserError(`wait error: ${keycloakUrl}: Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state} ` +
+      `(a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)`, 1);
+  }
+}

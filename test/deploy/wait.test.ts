@@ -1,0 +1,213 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { validateConfig } from "../../src/config/validate";
+import {
+  discoveryUrl, judgeAnswer, probe, progressPrinter, urlFlag, usesSelfSignedCertificate, waitForKeycloak, waitTimeoutSeconds, waitUntilReady,
+} from "../../src/deploy/wait";
+import { UserError } from "../../src/errors";
+
+// Real HTTPS servers on 127.0.0.1 with a self-signed certificate made here by openssl, as the instance makes its own.
+const WAIT = path.resolve(__dirname, "../../dist/src/cli/wait.js");
+jest.setTimeout(15_000);
+
+let dir: string;
+let tls: { key: Buffer; cert: Buffer };
+const servers: http.Server[] = [];
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-wait-"));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+  tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+type Handler = (url: string, response: http.ServerResponse) => void;
+
+/** An HTTPS server answering every request with `handler`; resolves to its base URL, as keycloak_url would be. */
+async function serve(handler: Handler): Promise<string> {
+  let base = "";
+  const server = https.createServer(tls, (_, response) => handler(base, response));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return base;
+}
+
+const discovery = (issuer: unknown): Handler => (_, response) => {
+  response.writeHead(200, { "content-type": "application/json" });
+  response.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth` }));
+};
+const ready: Handler = (base, response) => discovery(`${base}/realms/master`)(base, response);
+const status = (code: number): Handler => (_, response) => {
+  response.writeHead(code, { "content-type": "text/plain" });
+  response.end("not yet");
+};
+
+const dev = validateConfig({ profile: "dev" }).config;
+const ownCertificate = validateConfig({ keycloak: { tlsCertificate: { certificateParameter: "/sso/tls/cert", privateKeyParameter: "/sso/tls/key" } } }).config;
+
+/** Runs the wait as deploy and `npm run wait` do, collecting what a log would show. */
+async function waitAndLog(config: typeof dev, url: string, timeoutSeconds: number): Promise<{ lines: string[]; error?: UserError }> {
+  let text = "";
+  try {
+    await waitForKeycloak(config, url, { timeoutSeconds, intervalMs: 150, write: (t) => (text += t) });
+    return { lines: text.trimEnd().split("\n") };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return { lines: text.trimEnd().split("\n"), error };
+  }
+}
+
+describe("waiting for Keycloak", () => {
+  it("(a) waits through HTTP 503 until the discovery document is served, one log line per state", async () => {
+    let readyAt = 0;
+    const url = await serve((base, response) => {
+      readyAt ||= Date.now() + 1500;
+      (Date.now() < readyAt ? status(503) : ready)(base, response);
+    });
+    const { lines, error } = await waitAndLog(dev, url, 10);
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, HTTP 503$`)),
+      expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
+    ]);
+  });
+
+  it("(b) gives up after the timeout with a clear message and exit code 1", async () => {
+    const url = await serve(status(503));
+    const { lines, error } = await waitAndLog(dev, url, 2);
+    expect(lines).toEqual([expect.stringMatching(/: \d+ s, HTTP 503$/)]);
+    expect(error?.exitCode).toBe(1);
+    expect(error?.problems).toEqual([
+      `wait error: ${url}: Keycloak is not ready after 2 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
+      "if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)",
+    ]);
+  });
+
+  it.each<[string, Handler, string]>([
+    ["a server error", status(500), "HTTP 500"],
+    ["HTML instead of JSON", (_, r) => { r.writeHead(200, { "content-type": "text/html" }); r.end("<html>Welcome to nginx</html>"); }, "not JSON (text/html)"],
+    ["the wrong realm's issuer", (base, r) => discovery(`${base}/realms/app`)(base, r), "unexpected issuer https://127.0.0.1:PORT/realms/app"],
+    ["JSON without an issuer", discovery(undefined), "JSON without an issuer"],
+  ])("(c) reports %s as such, not ready", async (_, handler, state) => {
+    const url = await serve(handler);
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: false, state: state.replace("PORT", new URL(url).port) });
+  });
+
+  it("(d) refuses the self-signed certificate when the profile brings its own, and never becomes ready", async () => {
+    const url = await serve(ready);
+    expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: true, state: "ready" });
+    expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({ ready: false, state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)" });
+    const { error } = await waitAndLog(ownCertificate, url, 1);
+    expect(error?.problems[0]).toMatch(/not ready after 1 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+  });
+
+  it("(e) reports a closed port as connection refused", async () => {
+    const url = await serve(ready);
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: false, state: "connection refused" });
+  });
+
+  it("limits each request's time: a server that never answers", async () => {
+    const url = await serve(() => undefined);
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 300 })).toEqual({ ready: false, state: "no answer within 1 s" });
+  });
+
+  it("gives up early rather than sleep past the deadline", async () => {
+    const url = await serve(status(503));
+    const probes: string[] = [];
+    const result = await waitUntilReady({ keycloakUrl: url, acceptSelfSigned: true, timeoutMs: 1000, intervalMs: 5000, onProbe: (_, p) => probes.push(p.state) });
+    expect(result).toEqual({ ready: false, elapsedMs: expect.any(Number), last: { ready: false, state: "HTTP 503" } });
+    expect(probes).toEqual(["HTTP 503"]);
+  });
+});
+
+describe("the answer and the certificate", () => {
+  it("accepts an issuer under another host name, saying so", () => {
+    expect(judgeAnswer(200, "application/json", '{ "issuer": "https://sso.example.com/realms/master" }', "https://203.0.113.7:8443/")).toEqual({
+      ready: true, state: "ready, but the issuer is https://sso.example.com/realms/master, not https://203.0.113.7:8443/realms/master",
+    });
+    expect(discoveryUrl("https://h:8443/")).toBe("https://h:8443/realms/master/.well-known/openid-configuration");
+  });
+
+  it("accepts the self-signed certificate only where the instance makes one", () => {
+    expect(usesSelfSignedCertificate(dev)).toBe(true);
+    expect(usesSelfSignedCertificate(validateConfig({}).config)).toBe(true);
+    expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
+    expect(usesSelfSignedCertificate(validateConfig({ profile: "dev", keycloak: { tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" } } }).config)).toBe(false);
+    expect(usesSelfSignedCertificate(validateConfig({ profile: "article" }).config)).toBe(false);
+  });
+});
+
+describe("progress", () => {
+  const done = { ready: true, state: "ready" };
+  const refused = { ready: false, state: "connection refused" };
+
+  it("rewrites one line on a terminal, cut to its width", () => {
+    let text = "";
+    const progress = progressPrinter((t) => (text += t), 52, "https://h:8443");
+    progress.onProbe(1000, refused);
+    progress.onProbe(6000, done);
+    progress.end();
+    expect(text).toBe("\r\x1b[2Kwaiting for Keycloak at https://h:8443: 1 s, connec\r\x1b[2Kwaiting for Keycloak at https://h:8443: 6 s, ready\n");
+  });
+
+  it("in a log, prints a line per change of state and one every 30 s", () => {
+    const lines: string[] = [];
+    const progress = progressPrinter((t) => lines.push(t), undefined, "https://h:8443");
+    for (const seconds of [0, 5, 10, 29, 31, 35, 60, 61]) progress.onProbe(seconds * 1000, refused);
+    progress.onProbe(65_000, done);
+    progress.end();
+    expect(lines.map((l) => l.replace(/^waiting for Keycloak at https:\/\/h:8443: /, ""))).toEqual(["0 s, connection refused\n", "31 s, connection refused\n", "61 s, connection refused\n", "65 s, ready\n"]);
+  });
+});
+
+describe("flags", () => {
+  it("takes the timeout from --timeout, else KEYCLOAK_EC2_WAIT_TIMEOUT, else 600 s", () => {
+    expect(waitTimeoutSeconds({}, {})).toBe(600);
+    expect(waitTimeoutSeconds({}, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(900);
+    expect(waitTimeoutSeconds({ timeout: "30" }, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(30);
+    expect(() => waitTimeoutSeconds({ timeout: "0" }, {})).toThrow('flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)');
+    expect(() => waitTimeoutSeconds({}, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" })).toThrow('config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds');
+  });
+
+  it("takes Keycloak's base URL from --url", () => {
+    expect(urlFlag("https://sso.example.com:8443/")).toBe("https://sso.example.com:8443");
+    expect(() => urlFlag("sso.example.com")).toThrow('flag error: --url: "sso.example.com" is not Keycloak\'s base URL (write e.g. --url https://sso.example.com:8443)');
+  });
+});
+
+describe("npm run wait (compiled)", () => {
+  function wait(args: string[]) {
+    const result = spawnSync(process.execPath, [WAIT, ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it("refuses the article profile, which never starts Keycloak", () => {
+    expect(wait(["--profile", "article"])).toEqual({
+      code: 2, stdout: "",
+      stderr: 'wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev and production profiles run Keycloak)\n',
+    });
+  });
+
+  it("waits for the URL given, accepting the dev profile's self-signed certificate", async () => {
+    const url = await serve(ready);
+    // Asynchronous: the server answers from this process.
+    const child = spawn(process.execPath, [WAIT, "--profile", "dev", "--url", url, "--timeout", "5"], { cwd: dir, env: { PATH: process.env.PATH } });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`));
+  });
+});
