@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../../src/config/load";
-import { UserError } from "../../src/errors";
+import { problemsOf } from "../problems";
 
 let dir: string;
 beforeEach(() => {
@@ -13,16 +13,6 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 function write(name: string, text: string): string {
   fs.writeFileSync(path.join(dir, name), text);
   return path.join(dir, name);
-}
-
-function problemsOf(run: () => unknown): readonly string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a UserError");
 }
 
 describe("loadConfig: where the config comes from", () => {

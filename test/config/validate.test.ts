@@ -1,16 +1,5 @@
 import { validateConfig, isArm64InstanceType } from "../../src/config/validate";
-import { UserError } from "../../src/errors";
-
-/** The problem lines a config produces (empty when it is valid). */
-function problemsOf(raw: unknown, overrides = {}): readonly string[] {
-  try {
-    validateConfig(raw, overrides);
-    return [];
-  } catch (error) {
-    if (error instanceof UserError) return error.problems;
-    throw error;
-  }
-}
+import { problemsOf } from "../problems";
 
 describe("validateConfig: each rule names the field, what is wrong and the fix", () => {
   // [what, config, the one expected problem line]
@@ -83,19 +72,19 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
   ];
 
   it.each(cases)("%s", (_what, raw, expected) => {
-    expect(problemsOf(raw)).toEqual([expected]);
+    expect(problemsOf(() => validateConfig(raw))).toEqual([expected]);
   });
 
   it("reports every problem at once", () => {
-    const problems = problemsOf({ region: "mars-1", instanceType: "huge", sshCidrs: ["x"], backend: { type: "s3" } });
+    const problems = problemsOf(() => validateConfig({ region: "mars-1", instanceType: "huge", sshCidrs: ["x"], backend: { type: "s3" } }));
     expect(problems.map((line) => line.split(":")[1].trim())).toEqual(["region", "instanceType", "sshCidrs[0]", "backend.bucket", "backend.key", "backend.region"]);
   });
 
   it("names the flag or variable that gave a bad override", () => {
-    expect(problemsOf({}, { profile: { value: "staging", origin: "--profile" } })).toEqual([
+    expect(problemsOf(() => validateConfig({}, { profile: { value: "staging", origin: "--profile" } }))).toEqual([
       'config error: --profile: "staging" is not one of article, dev, production (use one of article, dev, production)',
     ]);
-    expect(problemsOf({}, { region: { value: "us-east-9", origin: "KEYCLOAK_EC2_REGION" } })[0]).toMatch(/^config error: KEYCLOAK_EC2_REGION: "us-east-9" is not an AWS region/);
+    expect(problemsOf(() => validateConfig({}, { region: { value: "us-east-9", origin: "KEYCLOAK_EC2_REGION" } }))[0]).toMatch(/^config error: KEYCLOAK_EC2_REGION: "us-east-9" is not an AWS region/);
   });
 });
 

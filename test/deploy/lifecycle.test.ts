@@ -8,7 +8,7 @@ import {
   readOutputs,
 } from "../../src/deploy/lifecycle";
 import { runsOnEc2, systemInputs } from "../../src/deploy/preflight";
-import { UserError } from "../../src/errors";
+import { problemsOf } from "../problems";
 
 // The compiled command, as `npm run deploy` runs it (`npm test` builds it first).
 const LIFECYCLE = path.resolve(__dirname, "../../dist/src/cli/lifecycle.js");
@@ -19,16 +19,6 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-lifecycle-"));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function problemsOf(run: () => unknown): readonly string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("the cdktf command line and environment", () => {
   const OUTPUTS = "/project/keycloak-ec2.outputs.json";
