@@ -1,11 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { bootScript } from "../../src/boot/cloud-config";
 import { SECRET_NAMES } from "../../src/boot/secrets";
+import { BootHarness, SCRIPT } from "./harness";
 
-const SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-boot.sh");
 
 describe("boot script: static checks", () => {
   it("passes shellcheck at warning level (style too)", () => {
@@ -29,10 +28,7 @@ describe("boot script: static checks", () => {
   });
 });
 
-/**
- * Runs functions of the real script in a scratch root, with the real openssl and a fake `aws` that answers
- * `ssm get-parameter` from files (as the instance role would from Parameter Store).
- */
+/** Functions of the real script, run with the real openssl and a fake `aws` (see ./harness). */
 describe("boot script: functions run for real", () => {
   const SECRETS = {
     "admin-password": "AdminSecret0123456789abcdefXYZ01",
@@ -40,48 +36,19 @@ describe("boot script: functions run for real", () => {
     "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
     "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
   };
+  let boot: BootHarness;
   let root: string;
-  let ssm: string;
-  let bin: string;
 
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), "kc-boot-"));
-    ssm = path.join(root, "ssm");
-    bin = path.join(root, "bin");
-    for (const dir of [ssm, bin, `${root}/etc/keycloak-ec2`, `${root}/var/lib/keycloak-ec2`]) fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(bin, "aws"), [
-      "#!/bin/bash",
-      'while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done',
-      'file="$FAKE_SSM/$(printf %s "$name" | tr / _)"',
-      'if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound)" >&2; exit 254; fi',
-      "",
-    ].join("\n"), { mode: 0o755 });
-    for (const [name, value] of Object.entries(SECRETS)) putParameter(`/kc/keycloak/${name}`, value);
-    writeSettings({});
+    boot = new BootHarness();
+    root = boot.root;
+    for (const [name, value] of Object.entries(SECRETS)) boot.putParameter(`/kc/keycloak/${name}`, value);
   });
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  afterEach(() => boot.remove());
 
-  function putParameter(name: string, value: string) {
-    fs.writeFileSync(path.join(ssm, name.replace(/\//g, "_")), value);
-  }
-
-  function writeSettings(overrides: Record<string, string>) {
-    const settings = {
-      PROFILE: "production", AWS_REGION: "eu-west-3", KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.4", PARAMETER_PREFIX: "/kc/keycloak",
-      ADMIN_USER: "admin", HTTPS_PORT: "8443", KEYCLOAK_HOSTNAME: "", PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
-      PUBLIC_IP: "203.0.113.7", TLS_CERTIFICATE_PARAMETER: "", TLS_PRIVATE_KEY_PARAMETER: "", ...overrides,
-    };
-    fs.writeFileSync(`${root}/etc/keycloak-ec2/boot.env`, Object.entries(settings).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n");
-  }
-
-  /** Sources the script and runs `commands` (bash), returning exit code and output. */
-  function run(commands: string) {
-    const result = spawnSync("bash", ["-c", `source "${SCRIPT}"\n${commands}`], {
-      encoding: "utf8",
-      env: { PATH: `${bin}:${process.env.PATH}`, KEYCLOAK_EC2_ROOT: root, FAKE_SSM: ssm, KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1" },
-    });
-    return { code: result.status, output: result.stdout + result.stderr };
-  }
+  const run = (commands: string) => boot.run(commands);
+  const writeSettings = (overrides: Record<string, string>) => boot.writeSettings(overrides);
+  const putParameter = (name: string, value: string) => boot.putParameter(name, value);
 
   const certificateText = () => execFileSync("openssl", ["x509", "-in", `${root}/etc/keycloak-ec2/tls/tls.crt`, "-noout", "-text"], { encoding: "utf8" });
 
@@ -145,13 +112,13 @@ describe("boot script: functions run for real", () => {
 
   it("gives the dev profile no database password", () => {
     writeSettings({ PROFILE: "dev" });
-    fs.rmSync(path.join(ssm, "_kc_keycloak_db-password"));
+    boot.removeParameter("/kc/keycloak/db-password");
     expect(run("resolve_addresses; write_environment").code).toBe(0);
     expect(fs.readFileSync(`${root}/etc/keycloak-ec2/keycloak.env`, "utf8")).not.toContain("KC_DB_PASSWORD");
   });
 
   it("fails loudly, writing no environment, when a secret is missing or is not a generated one", () => {
-    fs.rmSync(path.join(ssm, "_kc_keycloak_bff-client-secret"));
+    boot.removeParameter("/kc/keycloak/bff-client-secret");
     const missing = run("resolve_addresses; write_environment");
     expect(missing.code).not.toBe(0);
     expect(missing.output).toContain("FAILED: cannot read SSM parameter /kc/keycloak/bff-client-secret with the instance role");

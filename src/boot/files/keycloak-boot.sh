@@ -74,23 +74,42 @@ install_packages() {
   systemctl enable --now docker
 }
 
-setup_postgresql() {
-  if [[ ! -f $PGDATA/PG_VERSION ]]; then
-    log "initialising the PostgreSQL cluster"
-    postgresql-setup --initdb
-  fi
-  # Local connections only: the postgres superuser by peer, the keycloak role by SCRAM password on its database.
-  install -m 0600 -o postgres -g postgres /dev/stdin "$PGDATA/pg_hba.conf" <<'HBA'
+# Client authentication: the postgres superuser by peer, the keycloak role by SCRAM password on its database,
+# over loopback only.
+pg_hba_rules() {
+  cat <<'HBA'
 # Written by keycloak-ec2: local connections only.
 local  all       postgres                 peer
 host   keycloak  keycloak  127.0.0.1/32   scram-sha-256
 host   keycloak  keycloak  ::1/128        scram-sha-256
 HBA
-  install -m 0600 -o postgres -g postgres /dev/stdin "$PGDATA/keycloak-ec2.conf" <<'CONF'
+}
+
+pg_settings() {
+  cat <<'CONF'
 # Written by keycloak-ec2.
 listen_addresses = 'localhost'
 password_encryption = 'scram-sha-256'
 CONF
+}
+
+# Creates the keycloak role and database if missing and (re)sets the role's password: safe to run again, and how
+# a rotated password reaches PostgreSQL. The password ($1) is alphanumeric (checked by secret()).
+keycloak_database_sql() {
+  cat <<SQL
+SELECT 'CREATE ROLE keycloak LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'keycloak')\gexec
+ALTER ROLE keycloak WITH LOGIN PASSWORD '$1';
+SELECT 'CREATE DATABASE keycloak OWNER keycloak' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'keycloak')\gexec
+SQL
+}
+
+setup_postgresql() {
+  if [[ ! -f $PGDATA/PG_VERSION ]]; then
+    log "initialising the PostgreSQL cluster"
+    postgresql-setup --initdb
+  fi
+  pg_hba_rules | install -m 0600 -o postgres -g postgres /dev/stdin "$PGDATA/pg_hba.conf"
+  pg_settings | install -m 0600 -o postgres -g postgres /dev/stdin "$PGDATA/keycloak-ec2.conf"
   grep -q "^include_if_exists = 'keycloak-ec2.conf'" "$PGDATA/postgresql.conf" ||
     echo "include_if_exists = 'keycloak-ec2.conf'" >>"$PGDATA/postgresql.conf"
   systemctl enable --now postgresql
@@ -99,11 +118,7 @@ CONF
   local db_secret
   db_secret=$(secret db-password)
   log "creating the keycloak database and role (if missing) and setting the role's password"
-  sudo -u postgres psql -q -v ON_ERROR_STOP=1 <<SQL
-SELECT 'CREATE ROLE keycloak LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'keycloak')\gexec
-ALTER ROLE keycloak WITH LOGIN PASSWORD '$db_secret';
-SELECT 'CREATE DATABASE keycloak OWNER keycloak' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'keycloak')\gexec
-SQL
+  keycloak_database_sql "$db_secret" | sudo -u postgres psql -q -v ON_ERROR_STOP=1
 }
 
 # Sets PUBLIC_DNS, PUBLIC_IP and KEYCLOAK_HOST: the Elastic IP's when Terraform passed them, else the instance's.
