@@ -113,6 +113,7 @@ export class KeycloakStack extends TerraformStack {
     const host = new Host(this, "host", {
       ami: ami.insecureValue,
       ignoreAmiChanges: !config.followLatestAmi,
+      ignoreUserDataChanges: true,
       instanceType: config.instanceType,
       keyName: config.keyName,
       securityGroupIds: [network.securityGroup.id],

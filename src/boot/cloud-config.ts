@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { KeycloakEc2Config, Profile } from "../config/schema";
+import { isSmallInstanceType } from "../config/validate";
 import { realmRepresentation } from "./realm";
 import { parameterPrefix } from "./secrets";
 import { HTTPS_PORT, keycloakImage, keycloakUnit, PATHS } from "./unit";
@@ -20,6 +21,8 @@ export interface BootSettings {
   readonly PARAMETER_PREFIX: string;
   readonly ADMIN_USER: string;
   readonly HTTPS_PORT: string;
+  /** "true" for instance types under 2 GiB: swap file, capped container memory and heap. */
+  readonly SMALL_INSTANCE: "true" | "false";
   /** Empty: the instance's public DNS name. */
   readonly KEYCLOAK_HOSTNAME: string;
   /** The Elastic IP's DNS name and address; empty: read from the instance metadata at boot. */
@@ -44,6 +47,7 @@ export function bootSettings(config: KeycloakEc2Config, addresses: { publicDns?:
     PARAMETER_PREFIX: parameterPrefix(config.name),
     ADMIN_USER: config.keycloak.adminUser,
     HTTPS_PORT: String(HTTPS_PORT),
+    SMALL_INSTANCE: isSmallInstanceType(config.instanceType) ? "true" : "false",
     KEYCLOAK_HOSTNAME: config.keycloak.hostname ?? "",
     PUBLIC_DNS: addresses.publicDns ?? "",
     PUBLIC_IP: addresses.publicIp ?? "",

@@ -54,8 +54,18 @@ function writeOrCheck(files: HclFiles, outDir: string, check: boolean): void {
     process.stdout.write(`hcl check: ${outDir} is up to date\n`);
     return;
   }
-  fs.mkdirSync(outDir, { recursive: true });
-  for (const [file, text] of wanted) fs.writeFileSync(`${file}.tmp`, text);
+  const written: string[] = [];
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    for (const [file, text] of wanted) {
+      fs.writeFileSync(`${file}.tmp`, text);
+      written.push(`${file}.tmp`);
+    }
+  } catch (error) {
+    for (const file of written) fs.rmSync(file, { force: true });
+    const { code, path: at } = error as NodeJS.ErrnoException;
+    throw new UserError(`hcl error: --out: cannot write ${at ?? outDir} (${code}) (give a directory you can write, or a new one)`);
+  }
   for (const [file] of wanted) fs.renameSync(`${file}.tmp`, file);
   process.stdout.write(`wrote ${wanted.map(([file]) => file).join(", ")}\n`);
 }

@@ -57,6 +57,9 @@ export function isArm64InstanceType(instanceType: string): boolean {
   return family === "a1" || /^[a-z]+\d+g[a-z]*$/.test(family);
 }
 
+/** Families Amazon Linux 2023 does not run on (A1 and the first-generation Xen types). */
+const NOT_ON_AL2023 = ["a1", "c1", "m1", "m2", "t1"];
+
 /** Instance types with less than 2 GiB of memory: Keycloak's JVM and PostgreSQL need swap and a capped heap. */
 export function isSmallInstanceType(instanceType: string): boolean {
   const size = instanceType.split(".")[1];
@@ -99,6 +102,7 @@ function stringAt(
 ): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string") return p.add(field, `must be a string, got ${describe(value)}`, 'write it in "quotes"');
+  if (templateProblem(value)) return p.add(field, templateProblem(value)!, 'remove "${" and "%{"');
   const problem = check?.(value);
   if (problem) return p.add(field, problem, fix);
   return value;
@@ -158,6 +162,11 @@ function hostnameProblem(host: string): string | undefined {
 
 const HOSTNAME_FIX = 'give the host name only, e.g. "sso.example.com" (no scheme, port or path)';
 
+/** Terraform would read `${` and `%{` in a value as a template: no config string may hold them. */
+function templateProblem(text: string): string | undefined {
+  return /[$%]\{/.test(text) ? `"${text}" holds "\${" or "%{", which Terraform reads as a template` : undefined;
+}
+
 function awsNameProblem(pattern: RegExp, max: number, rule: string) {
   return (text: string): string | undefined => {
     if (text.length === 0) return "is empty";
@@ -178,8 +187,10 @@ function validateTags(value: unknown, p: Problems): Record<string, string> | und
     if (key.length === 0 || key.length > 128) p.add(field, `key is ${key.length} characters long`, "tag keys have 1 to 128 characters");
     else if (/^aws:/i.test(key)) p.add(field, 'keys starting with "aws:" are reserved by AWS', "choose another key");
     else if (key === "Name") p.add(field, "the Name tag is set from instanceName and securityGroupName", "set instanceName instead");
+    if (templateProblem(key)) p.add(field, templateProblem(key)!, 'remove "${" and "%{"');
     if (typeof tagValue !== "string") p.add(field, `must be a string, got ${describe(tagValue)}`, 'write it in "quotes"');
     else if (tagValue.length > 256) p.add(field, `value is ${tagValue.length} characters long`, "tag values have at most 256 characters");
+    else if (templateProblem(tagValue)) p.add(field, templateProblem(tagValue)!, 'remove "${" and "%{"');
   }
   return p.lines.length === before ? (tags as Record<string, string>) : undefined;
 }
@@ -256,7 +267,9 @@ function validateRealm(value: unknown, p: Problems, defaults: RealmConfig): Real
 }
 
 const SSM_PARAMETER_RULE = (text: string) =>
-  /^\/?(aws|ssm)/i.test(text) ? 'names starting with "aws" or "ssm" are reserved' : awsNameProblem(/^\/?[A-Za-z0-9_.\-/]+$/, 1011, "is not an SSM parameter name")(text);
+  /^\/?(aws|ssm)/i.test(text) ? 'names starting with "aws" or "ssm" are reserved' :
+    text.includes("/") && !text.startsWith("/") ? `"${text}" is a path that does not start with "/"` :
+      awsNameProblem(/^\/?[A-Za-z0-9_.\-/]+$/, 1011, "is not an SSM parameter name")(text);
 
 function validateTlsCertificate(value: unknown, p: Problems): TlsCertificateConfig | undefined {
   if (value === undefined) return undefined;
@@ -383,6 +396,7 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}): Validat
     }
     if (t.startsWith("mac")) return `"${t}" runs only on a dedicated Mac host`;
     if (profile === "article" && isArm64InstanceType(t)) return `"${t}" is arm64 but the guide's Amazon Linux 2 AMI is x86_64`;
+    if (profile !== "article" && NOT_ON_AL2023.includes(t.split(".")[0])) return `Amazon Linux 2023 does not run on the ${t.split(".")[0]} family`;
     return undefined;
   }, "use a type such as \"t3.small\"") ?? defaults.instanceType;
   if (profile !== "article" && isSmallInstanceType(instanceType)) {

@@ -13,6 +13,9 @@ export interface HostProps {
   readonly ami: string;
   /** Keep the instance when `ami` changes (a newer image is published) instead of replacing it. @default false */
   readonly ignoreAmiChanges?: boolean;
+  /** Leave the instance alone when its user data changes. Cloud-init runs user data once per instance, so an
+   * update in place would only stop and start the instance and apply nothing. @default false */
+  readonly ignoreUserDataChanges?: boolean;
   /** EC2 instance type. */
   readonly instanceType: string;
   /** EC2 key pair for SSH. @default - none: no SSH login is possible */
@@ -36,11 +39,13 @@ export interface HostProps {
   /** AWS partition of the managed policy's ARN (`aws`, `aws-cn`, `aws-us-gov`; may be a reference).
    * @default "aws" */
   readonly partition?: string;
-  /** One-minute CloudWatch metrics (about 2.10 USD a month for an instance) and EBS optimisation. @default false */
+  /** One-minute CloudWatch metrics (about 2.10 USD a month for an instance). EBS optimisation is left to the
+   * instance type: current types have it by default, and asking for it fails on t2. @default false */
   readonly detailedMonitoring?: boolean;
   /** Associate this Elastic IP allocation with the instance. @default - none: the address changes on stop/start */
   readonly elasticIpAllocationId?: string;
-  /** SSM parameters (ARNs or ARN patterns) the instance role may read and decrypt, and nothing else; needs
+  /** SSM parameters (ARNs or ARN patterns) the instance role may read and decrypt. Every other parameter is
+   * denied explicitly: AmazonSSMManagedInstanceCore alone allows ssm:GetParameter on all of them. Needs
    * `sessionManager`. @default - none */
   readonly readableParameterArns?: readonly string[];
   /** What must exist before the instance boots (e.g. the parameters its boot reads). @default - nothing */
@@ -68,8 +73,10 @@ export class Host extends Construct {
     let instanceProfile: IamInstanceProfile | undefined;
     let readPolicy: IamRolePolicy | undefined;
     if (props.sessionManager) {
+      // IAM names allow only [\w+=,.@-]; the Name tag allows anything.
+      const namePrefix = `${props.name.replace(/[^\w+=,.@-]/g, "-").slice(0, 30)}-`;
       this.role = new IamRole(this, "role", {
-        namePrefix: `${props.name.slice(0, 30)}-`,
+        namePrefix,
         description: `Instance role of ${props.name}: Session Manager and its own SSM parameters`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
@@ -86,13 +93,20 @@ export class Host extends Construct {
           name: "read-own-parameters",
           policy: JSON.stringify({
             Version: "2012-10-17",
-            Statement: [{ Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: props.readableParameterArns }],
+            Statement: [
+              { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: props.readableParameterArns },
+              { Sid: "DenyOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], NotResource: props.readableParameterArns },
+            ],
           }),
         });
       }
-      instanceProfile = new IamInstanceProfile(this, "instance_profile", { namePrefix: `${props.name.slice(0, 30)}-`, role: this.role.name });
+      instanceProfile = new IamInstanceProfile(this, "instance_profile", { namePrefix, role: this.role.name });
     }
 
+    const ignoreChanges = [
+      ...(props.ignoreAmiChanges ? ["ami"] : []),
+      ...(props.ignoreUserDataChanges ? [props.userData === undefined ? "user_data_base64" : "user_data"] : []),
+    ];
     this.instance = new Instance(this, "instance", {
       ami: props.ami,
       instanceType: props.instanceType,
@@ -109,8 +123,7 @@ export class Host extends Construct {
         deleteOnTermination: true,
       },
       monitoring: props.detailedMonitoring || undefined,
-      ebsOptimized: props.detailedMonitoring || undefined,
-      lifecycle: props.ignoreAmiChanges ? { ignoreChanges: ["ami"] } : undefined,
+      lifecycle: ignoreChanges.length ? { ignoreChanges } : undefined,
       tags: { Name: props.name },
       dependsOn: props.dependsOn?.length || readPolicy ? [...(props.dependsOn ?? []), ...(readPolicy ? [readPolicy] : [])] : undefined,
     });

@@ -37,7 +37,7 @@ export class BootHarness {
   writeSettings(overrides: Record<string, string>): void {
     const settings = {
       PROFILE: "production", AWS_REGION: "eu-west-3", KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.4", PARAMETER_PREFIX: "/kc/keycloak",
-      ADMIN_USER: "admin", HTTPS_PORT: "8443", KEYCLOAK_HOSTNAME: "", PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
+      ADMIN_USER: "admin", HTTPS_PORT: "8443", SMALL_INSTANCE: "false", KEYCLOAK_HOSTNAME: "", PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
       PUBLIC_IP: "203.0.113.7", TLS_CERTIFICATE_PARAMETER: "", TLS_PRIVATE_KEY_PARAMETER: "", ...overrides,
     };
     fs.writeFileSync(`${this.root}/etc/keycloak-ec2/boot.env`, Object.entries(settings).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n");

@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { keycloakUnit } from "../../src/boot/unit";
 
 /** The `docker run` command line of a unit, joined back into one line. */
@@ -36,5 +40,21 @@ describe("Keycloak systemd unit", () => {
     expect(run).toContain("--https-certificate-file=/opt/keycloak/conf/tls/tls.crt");
     expect(run).not.toMatch(/--db=|postgres/);
     expect(dev).toMatch(/^Description=.*dev mode, not for production/m);
+  });
+
+  it.each([["production"], ["dev"]] as const)("passes systemd's own check (%s)", (profile) => {
+    // systemd-analyze verify resolves the unit's dependencies and binaries: stub units stand in for Docker and
+    // PostgreSQL, and /bin/true for the docker binary, which this machine lacks. Any warning fails the test.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-unit-"));
+    try {
+      for (const stub of ["docker.service", "postgresql.service"]) fs.writeFileSync(path.join(dir, stub), "[Unit]\nDescription=stub\n[Service]\nExecStart=/bin/true\n");
+      fs.writeFileSync(path.join(dir, "keycloak.service"), keycloakUnit(profile, "26.7.4").replace(/\/usr\/bin\/docker/g, "/bin/true"));
+      const result = spawnSync("systemd-analyze", ["verify", path.join(dir, "keycloak.service")], { encoding: "utf8", env: { PATH: process.env.PATH!, SYSTEMD_UNIT_PATH: `${dir}:` } });
+      if (result.error) throw new Error("systemd-analyze not found: apt-get install systemd");
+      expect(result.stderr + result.stdout).toBe("");
+      expect(result.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

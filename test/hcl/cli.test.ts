@@ -144,6 +144,14 @@ describe("npm run hcl: mistakes", () => {
     expect(fs.readdirSync(scratch)).toEqual([]);
   });
 
+  it("reports an output directory it cannot write, removing what it began", () => {
+    fs.writeFileSync(path.join(scratch, "taken"), "a file");
+    const { code, stderr } = hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "taken/hcl"], scratch);
+    expect(stderr).toBe("hcl error: --out: cannot write taken/hcl (ENOTDIR) (give a directory you can write, or a new one)\n");
+    expect(code).toBe(2);
+    expect(fs.readdirSync(scratch)).toEqual(["taken"]);
+  });
+
   it("reports a --from file that is not JSON", () => {
     fs.writeFileSync(path.join(scratch, "bad.json"), "{ nope");
     const { code, stderr } = hcl(["--from", "bad.json", "--out", "o"], scratch);

@@ -15,7 +15,7 @@ describe("production profile (the default)", () => {
   it("runs the latest Amazon Linux 2023 for the instance's architecture, not replaced by a newer AMI", () => {
     expect(json).toHaveDataSourceWithProperties(DataAwsSsmParameter, { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" });
     expect(instance.ami).toBe("${data.aws_ssm_parameter.al2023_ami.insecure_value}");
-    expect(instance.lifecycle).toEqual({ ignore_changes: ["ami"] });
+    expect(instance.lifecycle).toEqual({ ignore_changes: ["ami", "user_data_base64"] });
     expect(instance.instance_type).toBe("t3.small");
   });
 
@@ -59,12 +59,27 @@ describe("production profile (the default)", () => {
 
   it("uses Session Manager through an instance role, which may read only this deployment's parameters", () => {
     expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: "arn:${data.aws_partition.partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore" });
+    const own = ["arn:${data.aws_partition.partition.partition}:ssm:eu-west-3:${data.aws_caller_identity.account.account_id}:parameter/keycloak-ec2/keycloak/*"];
     const policy = JSON.parse(tf.resource.aws_iam_role_policy.host_read_parameters.policy);
-    expect(policy.Statement).toEqual([{
-      Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"],
-      Resource: ["arn:${data.aws_partition.partition.partition}:ssm:eu-west-3:${data.aws_caller_identity.account.account_id}:parameter/keycloak-ec2/keycloak/*"],
-    }]);
+    // The managed policy allows ssm:GetParameter(s) on every parameter: the explicit Deny is what limits the role.
+    expect(policy.Statement).toEqual([
+      { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: own },
+      { Sid: "DenyOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], NotResource: own },
+    ]);
     expect(instance.iam_instance_profile).toBe("${aws_iam_instance_profile.host_instance_profile.name}");
+  });
+
+  it("names IAM resources within IAM's characters whatever the instance's Name tag", () => {
+    const named = synthesize({ instanceName: "Keycloak (production)" }).tf;
+    expect(named.resource.aws_iam_role.host_role.name_prefix).toBe("Keycloak--production--");
+    expect(named.resource.aws_iam_instance_profile.host_instance_profile.name_prefix).toBe("Keycloak--production--");
+    expect(named.resource.aws_instance.host_instance.tags).toEqual({ Name: "Keycloak (production)" });
+  });
+
+  it("leaves EBS optimisation to the instance type (asking for it fails on t2)", () => {
+    expect(instance.ebs_optimized).toBeUndefined();
+    expect(synthesize({ instanceType: "t2.micro" }).tf.resource.aws_instance.host_instance.ebs_optimized).toBeUndefined();
+    expect(instance.monitoring).toBe(true);
   });
 
   it("lets the role read a user-supplied certificate's parameters too", () => {
@@ -100,8 +115,8 @@ describe("production profile (the default)", () => {
     expect(instance.user_data).toBeUndefined();
     expect(tf.locals.bootstrap_cloud_config).toMatch(/^#cloud-config\n/);
     expect(tf.locals.bootstrap_cloud_config).toContain("PUBLIC_DNS='${aws_eip.address.public_dns}'\n      PUBLIC_IP='${aws_eip.address.public_ip}'");
-    // Every other ${ is escaped, so that Terraform passes the script's own variables through.
-    expect(tf.locals.bootstrap_cloud_config.replace(/\$\{aws_eip\.address\.public_(dns|ip)\}/g, "")).not.toMatch(/(^|[^$])\$\{/);
+    // Every other ${ and %{ is escaped, so that Terraform passes the script's own variables through.
+    expect(tf.locals.bootstrap_cloud_config.replace(/\$\{aws_eip\.address\.public_(dns|ip)\}/g, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
   });
 
   it("outputs where Keycloak is and how to log in", () => {
@@ -127,7 +142,8 @@ describe("production profile (the default)", () => {
   it("follows the latest AMI when asked, and picks arm64 for Graviton types", () => {
     const arm = synthesize({ instanceType: "t4g.small", followLatestAmi: true }).tf;
     expect(arm.data.aws_ssm_parameter.al2023_ami.name).toBe("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
-    expect(arm.resource.aws_instance.host_instance.lifecycle).toBeUndefined();
+    // User data changes stay ignored: cloud-init would not run them on the existing instance anyway.
+    expect(arm.resource.aws_instance.host_instance.lifecycle).toEqual({ ignore_changes: ["user_data_base64"] });
   });
 
   it("tags every resource through the provider's default tags, with the user's extra tags", () => {

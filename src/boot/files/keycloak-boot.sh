@@ -17,7 +17,7 @@ readonly PGDATA=/var/lib/pgsql/data
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"
-: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${HTTPS_PORT:?}"
+: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${HTTPS_PORT:?} ${SMALL_INSTANCE:?}"
 
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -56,8 +56,9 @@ secret() {
 
 memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo; }
 
+# SMALL_INSTANCE comes from the instance type (under 2 GiB): MemTotal of a 2 GiB type is already below 2048 MiB.
 add_swap_if_small() {
-  if (($(memory_mib) >= 1900)) || swapon --show=NAME --noheadings | grep -qx /swapfile; then return 0; fi
+  if [[ $SMALL_INSTANCE != true ]] || swapon --show=NAME --noheadings | grep -qx /swapfile; then return 0; fi
   log "less than 2 GiB of memory: adding a 2 GiB swap file"
   [[ -f /swapfile ]] || dd if=/dev/zero of=/swapfile bs=1M count=2048 status=none
   chmod 600 /swapfile
@@ -93,8 +94,8 @@ password_encryption = 'scram-sha-256'
 CONF
 }
 
-# Creates the keycloak role and database if missing and (re)sets the role's password: safe to run again, and how
-# a rotated password reaches PostgreSQL. The password ($1) is alphanumeric (checked by secret()).
+# Creates the keycloak role and database if missing and sets the role's secret again, which is safe to repeat
+# and is how a rotated secret reaches PostgreSQL. The secret ($1) is alphanumeric (checked by secret()).
 keycloak_database_sql() {
   cat <<SQL
 SELECT 'CREATE ROLE keycloak LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'keycloak')\gexec
@@ -138,6 +139,8 @@ setup_tls() {
     parameter "$TLS_PRIVATE_KEY_PARAMETER" >"$TLS_DIR/tls.key.new"
     openssl x509 -in "$TLS_DIR/tls.crt.new" -noout || fail "$TLS_CERTIFICATE_PARAMETER does not hold a PEM certificate"
     openssl pkey -in "$TLS_DIR/tls.key.new" -noout || fail "$TLS_PRIVATE_KEY_PARAMETER does not hold a PEM private key"
+    [[ $(openssl x509 -in "$TLS_DIR/tls.crt.new" -noout -pubkey) == "$(openssl pkey -in "$TLS_DIR/tls.key.new" -pubout)" ]] ||
+      fail "the private key in $TLS_PRIVATE_KEY_PARAMETER does not match the certificate in $TLS_CERTIFICATE_PARAMETER"
     mv -f "$TLS_DIR/tls.crt.new" "$TLS_DIR/tls.crt"
     mv -f "$TLS_DIR/tls.key.new" "$TLS_DIR/tls.key"
   else
@@ -165,7 +168,7 @@ write_environment() {
   if [[ $PROFILE == production ]]; then db_secret=$(secret db-password); fi
   bff_secret=$(secret bff-client-secret)
   service_secret=$(secret service-client-secret)
-  if (($(memory_mib) < 1900)); then
+  if [[ $SMALL_INSTANCE == true ]]; then
     memory=900m swap=2g heap="-XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=15"
   else
     memory="$(($(memory_mib) - 512))m" swap="$(($(memory_mib) - 512))m" heap="-XX:MaxRAMPercentage=70 -XX:InitialRAMPercentage=50"
