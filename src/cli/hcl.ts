@@ -31,9 +31,9 @@ function fromFile(file: string): Source {
 }
 
 /** Synthesizes the configured stack in a scratch directory, leaving cdktf.out alone. */
-function fromConfig(flags: ReturnType<typeof parseFlags>, cwd: string): Source {
-  const { config, warnings } = loadConfig({ flags, env: process.env, cwd });
-  for (const warning of warnings) process.stderr.write(`${warning}\n`);
+function fromConfig(flags: ReturnType<typeof parseFlags>, cwd: string, env: NodeJS.ProcessEnv, warn: (line: string) => void): Source {
+  const { config, warnings } = loadConfig({ flags, env, cwd });
+  warnings.forEach(warn);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "keycloak-ec2-hcl-"));
   try {
     const json = JSON.parse(fs.readFileSync(synthesizeStack(config, scratch), "utf8"));
@@ -43,16 +43,17 @@ function fromConfig(flags: ReturnType<typeof parseFlags>, cwd: string): Source {
   }
 }
 
-/** Writes the three files, or with `check` only compares them; every file written whole or not at all. */
-function writeOrCheck(files: HclFiles, outDir: string, check: boolean): void {
+/** Writes the three files, or with `check` only compares them; every file written whole or not at all. Returns
+ * what to print. */
+function writeOrCheck(files: HclFiles, outDir: string, shownAs: string, check: boolean): string {
+  const show = (file: string) => path.join(shownAs, path.basename(file));
   const wanted = Object.entries(files).map(([name, text]) => [path.join(outDir, name), text || `# This stack declares no ${name.replace(".tf", "")}.\n`] as const);
   if (check) {
     const stale = wanted.filter(([file, text]) => !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text);
     if (stale.length) {
-      throw new UserError(stale.map(([file]) => `hcl check: ${file} ${fs.existsSync(file) ? "differs from" : "is missing from"} the export (run npm run hcl -- --out ${outDir} and commit the result)`), 1);
+      throw new UserError(stale.map(([file]) => `hcl check: ${show(file)} ${fs.existsSync(file) ? "differs from" : "is missing from"} the export (run npm run hcl -- --out ${shownAs} and commit the result)`), 1);
     }
-    process.stdout.write(`hcl check: ${outDir} is up to date\n`);
-    return;
+    return `hcl check: ${shownAs} is up to date`;
   }
   const written: string[] = [];
   try {
@@ -64,21 +65,24 @@ function writeOrCheck(files: HclFiles, outDir: string, check: boolean): void {
   } catch (error) {
     for (const file of written) fs.rmSync(file, { force: true });
     const { code, path: at } = error as NodeJS.ErrnoException;
-    throw new UserError(`hcl error: --out: cannot write ${at ?? outDir} (${code}) (give a directory you can write, or a new one)`);
+    throw new UserError(`hcl error: --out: cannot write ${path.join(shownAs, path.relative(outDir, at ?? outDir))} (${code}) (give a directory you can write, or a new one)`);
   }
   for (const [file] of wanted) fs.renameSync(`${file}.tmp`, file);
-  process.stdout.write(`wrote ${wanted.map(([file]) => file).join(", ")}\n`);
+  return `wrote ${wanted.map(([file]) => show(file)).join(", ")}`;
 }
 
-runCommand(async () => {
-  const flags = parseFlags(process.argv.slice(2), { ...CONFIG_FLAGS, out: "value", from: "value", check: "switch" });
-  const cwd = process.cwd();
+/**
+ * `npm run hcl`: what to print when it succeeds, or a UserError. `cwd`, `env` and `warn` (config warnings) stand
+ * for the process's own, so that tests run it in-process.
+ */
+export async function hclCommand(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, warn: (line: string) => void): Promise<string> {
+  const flags = parseFlags(argv, { ...CONFIG_FLAGS, out: "value", from: "value", check: "switch" });
   if (typeof flags.out !== "string") throw new UserError(`flag error: --out: is required (${USAGE})`);
   const configFlags = Object.keys(CONFIG_FLAGS).filter((name) => flags[name] !== undefined);
   if (typeof flags.from === "string" && configFlags.length) {
     throw new UserError(`flag error: --from: exports the given file, so ${configFlags.map((f) => `--${f}`).join(", ")} cannot apply (give one or the other)`);
   }
-  const source = typeof flags.from === "string" ? fromFile(path.resolve(cwd, flags.from)) : fromConfig(flags, cwd);
+  const source = typeof flags.from === "string" ? fromFile(path.resolve(cwd, flags.from)) : fromConfig(flags, cwd, env, warn);
   const outDir = path.resolve(cwd, flags.out);
   let files: HclFiles;
   try {
@@ -87,5 +91,12 @@ runCommand(async () => {
     if (error instanceof HclExportError) throw new UserError(`hcl error: ${error.message}`);
     throw error;
   }
-  writeOrCheck(files, path.relative(cwd, outDir) || ".", flags.check === true);
-});
+  return writeOrCheck(files, outDir, path.relative(cwd, outDir) || ".", flags.check === true);
+}
+
+if (require.main === module) {
+  runCommand(async () => {
+    const warn = (line: string) => process.stderr.write(`${line}\n`);
+    process.stdout.write(`${await hclCommand(process.argv.slice(2), process.cwd(), process.env, warn)}\n`);
+  });
+}

@@ -3,8 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "@cdktf/hcl2json";
+import { hclCommand } from "../../src/cli/hcl";
+import { UserError } from "../../src/errors";
 
-// The compiled command, as `npm run hcl` runs it (`npm test` builds it first), from the project root.
+// The compiled command, as `npm run hcl` runs it (`npm test` builds it first), for exit codes and output streams;
+// the other cases call the same command in-process, which is much faster than a node process each.
 const ROOT = path.resolve(__dirname, "../..");
 const HCL = path.join(ROOT, "dist/src/cli/hcl.js");
 const GOLDEN = "test/hcl/golden/article";
@@ -19,9 +22,22 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-function hcl(args: string[], cwd = ROOT) {
+function spawnHcl(args: string[], cwd = ROOT) {
   const result = spawnSync(process.execPath, [HCL, ...args], { cwd, encoding: "utf8", env: { PATH: process.env.PATH! } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The command in-process, with what runCommand would print and exit with. */
+async function hcl(args: string[], cwd = ROOT) {
+  const warnings: string[] = [];
+  const lines = (list: string[]) => list.map((line) => `${line}\n`).join("");
+  try {
+    const stdout = await hclCommand(args, cwd, {}, (line) => warnings.push(line));
+    return { code: 0, stdout: `${stdout}\n`, stderr: lines(warnings) };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return { code: error.exitCode, stdout: "", stderr: lines([...warnings, ...error.problems]) };
+  }
 }
 
 const readHcl = async (dir: string) => {
@@ -30,8 +46,8 @@ const readHcl = async (dir: string) => {
 };
 
 describe("npm run hcl: the article profile's golden files", () => {
-  it("are exactly what the export writes today (the whole text is the contract)", () => {
-    const { code, stdout, stderr } = hcl(["--config", ARTICLE_CONFIG, "--out", GOLDEN, "--check"]);
+  it("are exactly what the export writes today (the whole text is the contract)", async () => {
+    const { code, stdout, stderr } = spawnHcl(["--config", ARTICLE_CONFIG, "--out", GOLDEN, "--check"]);
     expect(stderr).toBe("");
     expect(stdout).toBe(`hcl check: ${GOLDEN} is up to date\n`);
     expect(code).toBe(0);
@@ -80,7 +96,7 @@ describe("npm run hcl: the article profile's golden files", () => {
 
 describe("npm run hcl: writing and checking", () => {
   it("writes main.tf, providers.tf and variables.tf, with the state path relative to the output directory", async () => {
-    const { code, stdout } = hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "ops"], scratch);
+    const { code, stdout } = await hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "ops"], scratch);
     expect(code).toBe(0);
     expect(stdout).toBe("wrote ops/main.tf, ops/providers.tf, ops/variables.tf\n");
     const { main } = await readHcl(path.join(scratch, "ops"));
@@ -90,12 +106,12 @@ describe("npm run hcl: writing and checking", () => {
     expect(fs.existsSync(path.join(scratch, "cdktf.out"))).toBe(false);
   });
 
-  it("--check names every file that differs or is missing, exits 1 and writes nothing", () => {
+  it("--check names every file that differs or is missing, exits 1 and writes nothing", async () => {
     fs.cpSync(path.join(ROOT, GOLDEN), path.join(scratch, "ops"), { recursive: true });
     fs.appendFileSync(path.join(scratch, "ops/main.tf"), "# edited by hand\n");
     fs.rmSync(path.join(scratch, "ops/variables.tf"));
     const before = fs.readFileSync(path.join(scratch, "ops/main.tf"), "utf8");
-    const { code, stderr } = hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "ops", "--check"], scratch);
+    const { code, stderr } = await hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "ops", "--check"], scratch);
     expect(code).toBe(1);
     expect(stderr.trimEnd().split("\n")).toEqual([
       "hcl check: ops/main.tf differs from the export (run npm run hcl -- --out ops and commit the result)",
@@ -114,15 +130,15 @@ describe("npm run hcl: writing and checking", () => {
       variable: { env: { type: "string", nullable: false } },
       resource: { null_resource: { x: { triggers: { a: "${var.env}" } } } },
     }));
-    expect(hcl(["--from", "cdktf.out/stacks/other/cdk.tf.json", "--out", "hcl"], scratch).code).toBe(0);
+    expect((await hcl(["--from", "cdktf.out/stacks/other/cdk.tf.json", "--out", "hcl"], scratch)).code).toBe(0);
     const { main, variables, providers } = await readHcl(path.join(scratch, "hcl"));
     expect(main.terraform[0].backend).toEqual({ local: [{ path: "../other.tfstate" }] });
     expect(variables.variable.env).toEqual([{ type: "${string}", nullable: false }]);
     expect(providers).toEqual({});
   });
 
-  it("keeps secrets out of the production export: a generated value reaches only its SSM parameter", () => {
-    expect(hcl(["--out", path.join(scratch, "prod")], scratch).code).toBe(0);
+  it("keeps secrets out of the production export: a generated value reaches only its SSM parameter", async () => {
+    expect((await hcl(["--out", path.join(scratch, "prod")], scratch)).code).toBe(0);
     const main = fs.readFileSync(path.join(scratch, "prod/main.tf"), "utf8");
     const uses = [...main.matchAll(/^\s*(\w+)\s*=.*random_password\.\w+\.result/gm)].map((m) => m[1]);
     expect(uses).toEqual(["value", "value", "value", "value"]);
@@ -137,31 +153,38 @@ describe("npm run hcl: mistakes", () => {
     [["--from", "x.json", "--profile", "dev", "--out", "o"], "flag error: --from: exports the given file, so --profile cannot apply (give one or the other)"],
     [["--from", "missing.json", "--out", "o"], "hcl error: --from: MISSING: file not found (give a Terraform JSON file, e.g. cdktf.out/stacks/<stack>/cdk.tf.json)"],
     [["--profile", "prod", "--out", "o"], 'config error: --profile: "prod" is not one of article, dev, production (did you mean "production"?)'],
-  ])("%j: one line, exit 2, nothing written", (args, expected) => {
-    const { code, stderr } = hcl(args, scratch);
+  ])("%j: one line, exit 2, nothing written", async (args, expected) => {
+    const { code, stderr } = await hcl(args, scratch);
     expect(stderr).toBe(`${expected.replace("MISSING", path.join(scratch, "missing.json"))}\n`);
     expect(code).toBe(2);
     expect(fs.readdirSync(scratch)).toEqual([]);
   });
 
-  it("reports an output directory it cannot write, removing what it began", () => {
+  it("reports an output directory it cannot write, removing what it began", async () => {
     fs.writeFileSync(path.join(scratch, "taken"), "a file");
-    const { code, stderr } = hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "taken/hcl"], scratch);
+    const { code, stderr } = await hcl(["--config", path.join(ROOT, ARTICLE_CONFIG), "--out", "taken/hcl"], scratch);
     expect(stderr).toBe("hcl error: --out: cannot write taken/hcl (ENOTDIR) (give a directory you can write, or a new one)\n");
     expect(code).toBe(2);
     expect(fs.readdirSync(scratch)).toEqual(["taken"]);
   });
 
-  it("reports a --from file that is not JSON", () => {
+  it("exits 2 with the one line and no stack trace when run as a command", () => {
+    const { code, stdout, stderr } = spawnHcl(["--from", "missing.json", "--out", "o"], scratch);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(`hcl error: --from: ${path.join(scratch, "missing.json")}: file not found (give a Terraform JSON file, e.g. cdktf.out/stacks/<stack>/cdk.tf.json)\n`);
+    expect(code).toBe(2);
+  });
+
+  it("reports a --from file that is not JSON", async () => {
     fs.writeFileSync(path.join(scratch, "bad.json"), "{ nope");
-    const { code, stderr } = hcl(["--from", "bad.json", "--out", "o"], scratch);
+    const { code, stderr } = await hcl(["--from", "bad.json", "--out", "o"], scratch);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^hcl error: --from: .*bad\.json: not valid JSON: .* \(give a Terraform JSON file\)\n$/);
   });
 
-  it("reports a value HCL cannot hold, naming where it is", () => {
+  it("reports a value HCL cannot hold, naming where it is", async () => {
     fs.writeFileSync(path.join(scratch, "odd.json"), JSON.stringify({ resource: { null_resource: { x: { "bad name": 1 } } } }));
-    const { code, stderr } = hcl(["--from", "odd.json", "--out", "o"], scratch);
+    const { code, stderr } = await hcl(["--from", "odd.json", "--out", "o"], scratch);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^hcl error: cannot write resource\.null_resource\.x\.bad name as HCL: /);
     expect(fs.existsSync(path.join(scratch, "o"))).toBe(false);
