@@ -1,13 +1,13 @@
 import { parseFlags } from "./src/cli/args";
 import { runCommand } from "./src/cli/edge";
 import { synthesizeAtomically, synthesizeStack } from "./src/cli/synth";
-import { CONFIG_FLAGS, loadConfig } from "./src/config/load";
+import { CONFIG_FLAGS } from "./src/config/load";
+import { commandConfig } from "./src/cli/config";
 
 // The cdktf app: `npm run synth` runs it directly (with flags), `cdktf synth|deploy|...` through cdktf.json
 // (config file and KEYCLOAK_EC2_* environment variables only).
 runCommand(() => {
   const flags = parseFlags(process.argv.slice(2), CONFIG_FLAGS);
-  const { config, warnings } = loadConfig({ flags, env: process.env, cwd: process.cwd() });
-  for (const warning of warnings) process.stderr.write(`${warning}\n`);
+  const { config } = commandConfig(flags);
   synthesizeAtomically((outdir) => synthesizeStack(config, outdir));
 });

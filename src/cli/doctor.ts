@@ -1,4 +1,5 @@
-import { CONFIG_FLAGS, loadConfig } from "../config/load";
+import { CONFIG_FLAGS } from "../config/load";
+import { commandConfig } from "./config";
 import { preflight, systemInputs } from "../deploy/preflight";
 import { UserError } from "../errors";
 import { parseFlags } from "./args";
@@ -8,8 +9,7 @@ import { runCommand } from "./edge";
 // without calling AWS. Each problem is one line with its fix (exit 2); otherwise a summary of what will be used.
 runCommand(() => {
   const flags = parseFlags(process.argv.slice(2), CONFIG_FLAGS);
-  const { config, warnings, file } = loadConfig({ flags, env: process.env, cwd: process.cwd() });
-  for (const warning of warnings) process.stderr.write(`${warning}\n`);
+  const { config, file } = commandConfig(flags);
   const report = preflight(config, systemInputs());
   if (report.problems.length) throw new UserError(report.problems);
   const lines = [`deployment: ${config.name}, profile ${config.profile} (${file ? `config ${file}` : "default config"})`, ...report.summary];

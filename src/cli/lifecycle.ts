@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadConfig } from "../config/load";
+import { commandConfig } from "./config";
 import {
   approvalProblem, CdktfRun, cdktfRun, flagSpecFor, formatOutputs, isLifecycleCommand, keycloakUrlFrom, LIFECYCLE_COMMANDS, outputsFilePath, projectRoot,
   readOutputs,
@@ -43,8 +43,7 @@ runCommand(async () => {
   if (!isLifecycleCommand(command)) throw new UserError(`flag error: ${command ?? "(none)"}: not a command (use one of ${LIFECYCLE_COMMANDS.join(", ")})`);
   const flags = parseFlags(argv, flagSpecFor(command));
   const yes = flags.yes === true;
-  const loaded = loadConfig({ flags, env: process.env, cwd: process.cwd() });
-  for (const warning of loaded.warnings) process.stderr.write(`${warning}\n`);
+  const loaded = commandConfig(flags);
   const { config } = loaded;
   // Checked now, not after a deployment of several minutes.
   const waitSeconds = command === "deploy" && config.profile !== "article" ? waitTimeoutSeconds({}, process.env) : undefined;

@@ -1,4 +1,5 @@
-import { CONFIG_FLAGS, loadConfig } from "../config/load";
+import { CONFIG_FLAGS } from "../config/load";
+import { commandConfig } from "./config";
 import { keycloakUrlFrom, outputsFilePath, projectRoot, readOutputs } from "../deploy/lifecycle";
 import { urlFlag, waitForKeycloak, waitTimeoutSeconds } from "../deploy/wait";
 import { UserError } from "../errors";
@@ -10,8 +11,7 @@ import { runCommand } from "./edge";
 // whether the instance's certificate is the self-signed one made at boot.
 runCommand(async () => {
   const flags = parseFlags(process.argv.slice(2), { ...CONFIG_FLAGS, url: "value", timeout: "value" });
-  const { config, warnings } = loadConfig({ flags, env: process.env, cwd: process.cwd() });
-  for (const warning of warnings) process.stderr.write(`${warning}\n`);
+  const { config } = commandConfig(flags);
   if (config.profile === "article") {
     throw new UserError('wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev and production profiles run Keycloak)');
   }
