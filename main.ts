@@ -1,8 +1,7 @@
 import { parseFlags } from "./src/cli/args";
 import { runCommand } from "./src/cli/edge";
 import { synthesizeAtomically, synthesizeStack } from "./src/cli/synth";
-import { CONFIG_FLAGS } from "./src/config/load";
-import { commandConfig } from "./src/cli/config";
+import { commandConfig, CONFIG_FLAGS } from "./src/cli/config";
 
 // The cdktf app: `npm run synth` runs it directly (with flags), `cdktf synth|deploy|...` through cdktf.json
 // (config file and KEYCLOAK_EC2_* environment variables only).

@@ -1,9 +1,18 @@
-import { ParsedFlags } from "./args";
-import { loadConfig, LoadedConfig } from "../config/load";
+import { FlagSpec, ParsedFlags } from "./args";
+import { ConfigFlags, loadConfig, LoadedConfig } from "../config/load";
+
+/** The flags every command that reads the config accepts. */
+export const CONFIG_FLAGS: FlagSpec = { profile: "value", region: "value", config: "value" };
+
+/** The config flags among a command's parsed flags. */
+export function configFlags(flags: ParsedFlags): ConfigFlags {
+  const value = (name: string) => (typeof flags[name] === "string" ? (flags[name] as string) : undefined);
+  return { config: value("config"), profile: value("profile"), region: value("region") };
+}
 
 /** The config in force for a command run from the shell (its flags, environment and directory), warnings on stderr. */
 export function commandConfig(flags: ParsedFlags): LoadedConfig {
-  const loaded = loadConfig({ flags, env: process.env, cwd: process.cwd() });
+  const loaded = loadConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
   for (const warning of loaded.warnings) process.stderr.write(`${warning}\n`);
   return loaded;
 }

@@ -1,5 +1,4 @@
-import { CONFIG_FLAGS } from "../config/load";
-import { commandConfig } from "./config";
+import { commandConfig, CONFIG_FLAGS } from "./config";
 import { preflight, systemInputs } from "../deploy/preflight";
 import { UserError } from "../errors";
 import { parseFlags } from "./args";

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { parseFlags } from "./args";
 import { runCommand } from "./edge";
 import { DEFAULT_OUTDIR, stackFile, synthesizeStack } from "./synth";
-import { CONFIG_FLAGS, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
+import { CONFIG_FLAGS, configFlags } from "./config";
 import { UserError } from "../errors";
 import { exportHcl, HclExportError, HclFiles } from "../hcl/export";
 
@@ -32,7 +33,7 @@ function fromFile(file: string): Source {
 
 /** Synthesizes the configured stack in a scratch directory, leaving cdktf.out alone. */
 function fromConfig(flags: ReturnType<typeof parseFlags>, cwd: string, env: NodeJS.ProcessEnv, warn: (line: string) => void): Source {
-  const { config, warnings } = loadConfig({ flags, env, cwd });
+  const { config, warnings } = loadConfig({ flags: configFlags(flags), env, cwd });
   warnings.forEach(warn);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "keycloak-ec2-hcl-"));
   try {

@@ -1,5 +1,4 @@
-import { CONFIG_FLAGS } from "../config/load";
-import { commandConfig } from "./config";
+import { commandConfig, CONFIG_FLAGS } from "./config";
 import { keycloakUrlFrom, outputsFilePath, projectRoot, readOutputs } from "../deploy/lifecycle";
 import { urlFlag, waitForKeycloak, waitTimeoutSeconds } from "../deploy/wait";
 import { UserError } from "../errors";

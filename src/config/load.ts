@@ -2,11 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Node as JsonNode, ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { configProblem, UserError } from "../errors";
-import { FlagSpec, ParsedFlags } from "../cli/args";
 import { Overrides, validateConfig, ValidatedConfig } from "./validate";
-
-/** The flags every command that reads the config accepts. */
-export const CONFIG_FLAGS: FlagSpec = { profile: "value", region: "value", config: "value" };
 
 /** Environment variables, for runs where flags cannot be passed (`npx cdktf synth`, the deploy wrappers). */
 export const ENV = {
@@ -74,15 +70,22 @@ export function readConfigFile(file: string, namedBy: string): unknown {
   return value;
 }
 
+/** What a command was told on its command line about the config (`--config`, `--profile`, `--region`). */
+export interface ConfigFlags {
+  readonly config?: string;
+  readonly profile?: string;
+  readonly region?: string;
+}
+
 export interface ConfigSources {
-  readonly flags: ParsedFlags;
+  readonly flags: ConfigFlags;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
 }
 
-function override(flags: ParsedFlags, env: NodeJS.ProcessEnv, flag: "profile" | "region"): Overrides["profile"] {
+function override(flags: ConfigFlags, env: NodeJS.ProcessEnv, flag: "profile" | "region"): Overrides["profile"] {
   const flagValue = flags[flag];
-  if (typeof flagValue === "string") return { value: flagValue, origin: `--${flag}` };
+  if (flagValue !== undefined) return { value: flagValue, origin: `--${flag}` };
   const envValue = env[ENV[flag]];
   return envValue ? { value: envValue, origin: ENV[flag] } : undefined;
 }
@@ -92,7 +95,7 @@ function override(flags: ParsedFlags, env: NodeJS.ProcessEnv, flag: "profile" | 
  * directory if present, else the defaults; `--profile`/`--region` (or their environment variables) override the file.
  */
 export function loadConfig({ flags, env, cwd }: ConfigSources): LoadedConfig {
-  const fromFlag = typeof flags.config === "string" ? flags.config : undefined;
+  const fromFlag = flags.config;
   const fromEnv = env[ENV.config] || undefined;
   const named = fromFlag ?? fromEnv;
   let file: string | undefined;

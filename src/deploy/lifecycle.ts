@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FlagSpec } from "../cli/args";
-import { CONFIG_FLAGS, ENV, LoadedConfig } from "../config/load";
+import { ENV, LoadedConfig } from "../config/load";
+import { CONFIG_FLAGS } from "../cli/config";
 import { UserError } from "../errors";
 
 /**
