@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerates src/config/aws-names.json (the region and instance type names that config validation accepts)
+// Regenerates src/aws/aws-names.json (the region and instance type names that config validation accepts)
 // from AWS's own SDK packages, so the lists are AWS's and not typed by hand:
 //   - instance types: the `_InstanceType` enum of @aws-sdk/client-ec2 (the EC2 API model);
 //   - regions: the partitions table of @aws-sdk/core (commercial, China, GovCloud and European Sovereign Cloud).
@@ -50,6 +50,6 @@ const out = {
   regions: [...new Set(regions)].sort(),
   instanceTypes: [...new Set(instanceTypes)].sort(),
 };
-fs.writeFileSync(path.join(__dirname, "..", "src", "config", "aws-names.json"), JSON.stringify(out, null, 1) + "\n");
+fs.writeFileSync(path.join(__dirname, "..", "src", "aws", "aws-names.json"), JSON.stringify(out, null, 1) + "\n");
 fs.rmSync(work, { recursive: true, force: true });
 console.log(`${out.regions.length} regions, ${out.instanceTypes.length} instance types`);

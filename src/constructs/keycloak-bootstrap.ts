@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformLocal } from "cdktf";
 import { KeycloakEc2Config } from "../config/schema";
 import { bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../boot/cloud-config";
-import { escapeTemplate } from "../boot/template";
+import { escapeTemplate } from "../text/template";
 
 export interface KeycloakBootstrapProps {
   /** The deployment (dev or production profile). */

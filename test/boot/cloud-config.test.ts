@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../../src/boot/cloud-config";
-import { escapeTemplate, renderLiteral } from "../../src/boot/template";
+import { escapeTemplate, renderLiteral } from "../../src/text/template";
 import { validateConfig } from "../../src/config/validate";
 
 const ADDRESSES = { publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com", publicIp: "203.0.113.7" };

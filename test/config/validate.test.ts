@@ -1,4 +1,5 @@
-import { validateConfig, isArm64InstanceType } from "../../src/config/validate";
+import { isArm64InstanceType } from "../../src/aws/instance-types";
+import { validateConfig } from "../../src/config/validate";
 import { problemsOf } from "../problems";
 
 describe("validateConfig: each rule names the field, what is wrong and the fix", () => {
@@ -6,7 +7,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
   const cases: Array<[string, unknown, string]> = [
     ["config not an object", [], "config error: (file): the config must be a JSON object, got a list (write { \"profile\": \"production\", ... })"],
     ["unknown key with a near miss", { regoin: "eu-west-3" }, 'config error: regoin: unknown field (did you mean "region"?)'],
-    ["unknown key far from any", { colour: "blue" }, "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, rootVolumeSize, elasticIp, followLatestAmi, keycloak, backend)"],
+    ["unknown key far from any", { colour: "blue" }, "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, followLatestAmi, keycloak)"],
     ["unknown nested key", { keycloak: { versoin: "26.7.4" } }, 'config error: keycloak.versoin: unknown field (did you mean "version"?)'],
     ["profile not a profile", { profile: "prod" }, 'config error: profile: "prod" is not one of article, dev, production (did you mean "production"?)'],
     ["profile wrong type", { profile: 3 }, 'config error: profile: must be a string, got 3 (write it in "quotes")'],
@@ -24,9 +25,9 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     ["key name empty", { keyName: "" }, "config error: keyName: is empty (give the name of an existing EC2 key pair)"],
     ["key name not ASCII", { keyName: "clé" }, 'config error: keyName: "clé" must be printable ASCII (give the name of an existing EC2 key pair)'],
     ["ssh CIDRs not a list", { sshCidrs: "10.0.0.0/8" }, 'config error: sshCidrs: must be a list, got "10.0.0.0/8" (write ["..."])'],
-    ["IPv4 prefix out of range", { sshCidrs: ["10.0.0.0/33"] }, 'config error: sshCidrs[0]: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48" (prefix 0-32 for IPv4, 0-128 for IPv6))'],
-    ["IPv6 prefix out of range", { sshCidrs: ["2001:db8::/129"] }, 'config error: sshCidrs[0]: "2001:db8::/129" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48" (prefix 0-32 for IPv4, 0-128 for IPv6))'],
-    ["address without prefix", { sshCidrs: ["203.0.113.7"] }, 'config error: sshCidrs[0]: "203.0.113.7" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48" (prefix 0-32 for IPv4, 0-128 for IPv6))'],
+    ["IPv4 prefix out of range", { sshCidrs: ["10.0.0.0/33"] }, 'config error: sshCidrs[0]: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)'],
+    ["IPv6 prefix out of range", { sshCidrs: ["2001:db8::/129"] }, 'config error: sshCidrs[0]: "2001:db8::/129" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)'],
+    ["address without prefix", { sshCidrs: ["203.0.113.7"] }, 'config error: sshCidrs[0]: "203.0.113.7" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)'],
     ["IPv4 host bits set", { sshCidrs: ["10.1.2.3/8"] }, 'config error: sshCidrs[0]: "10.1.2.3/8" has host bits set (write the network address "10.0.0.0/8")'],
     ["IPv6 host bits set", { httpsCidrs: ["2001:db8::1/64"] }, 'config error: httpsCidrs[0]: "2001:db8::1/64" has host bits set (write the network address "2001:db8::/64")'],
     ["CIDR listed twice", { sshCidrs: ["10.0.0.0/8", "10.0.0.0/8"] }, 'config error: sshCidrs[1]: "10.0.0.0/8" is listed twice (list it once)'],

@@ -1,4 +1,4 @@
-import { escapeTemplate, renderLiteral } from "../../src/boot/template";
+import { escapeTemplate, renderLiteral } from "../../src/text/template";
 
 describe("Terraform template escaping", () => {
   it.each([

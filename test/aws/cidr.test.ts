@@ -1,4 +1,4 @@
-import { isNetworkCidr, networkAddressOf } from "../../src/config/cidr";
+import { isNetworkCidr, networkAddressOf } from "../../src/aws/cidr";
 
 describe("CIDRs as AWS accepts them", () => {
   it.each(["0.0.0.0/0", "10.0.0.0/8", "203.0.113.7/32", "::/0", "2001:db8::/32", "2001:db8:0:1::/64", "fe80::1/128"])("accepts %s", (cidr) => {

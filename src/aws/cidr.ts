@@ -52,3 +52,16 @@ export function networkAddressOf(cidr: string): string | undefined {
   const text = groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::");
   return `${text}/${parsed.prefix}`;
 }
+
+/** The whole internet, IPv4 and IPv6: the default of `httpsCidrs` and the destination of outbound rules. */
+export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/** The address family of a CIDR, as AWS's rule attributes name it (`cidr_ipv4` / `cidr_ipv6`). */
+export function cidrFamily(cidr: string): "ipv4" | "ipv6" {
+  return cidr.includes(":") ? "ipv6" : "ipv4";
+}
+
+/** Whether a list of CIDRs opens to the whole internet in either family. */
+export function includesWorld(cidrs: readonly string[]): boolean {
+  return cidrs.some((cidr) => WORLD_CIDRS.includes(cidr));
+}
