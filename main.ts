@@ -1,12 +1,5 @@
-import { parseFlags } from "./src/cli/args";
-import { runCommand } from "./src/cli/edge";
-import { synthesizeAtomically, synthesizeStack } from "./src/cli/synth";
-import { commandConfig, CONFIG_FLAGS } from "./src/cli/config";
+import { runMain } from "./src/cli/edge";
+import { synthCommand } from "./src/cli/synth";
 
-// The cdktf app: `npm run synth` runs it directly (with flags), `cdktf synth|deploy|...` through cdktf.json
-// (config file and KEYCLOAK_EC2_* environment variables only).
-runCommand(() => {
-  const flags = parseFlags(process.argv.slice(2), CONFIG_FLAGS);
-  const { config } = commandConfig(flags);
-  synthesizeAtomically((outdir) => synthesizeStack(config, outdir));
-});
+// The cdktf app (cdktf.json runs `node dist/main.js`), and `npm run synth`. The command is src/cli/synth.ts.
+if (require.main === module) runMain(synthCommand);

@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { problemLine, UserError } from "../errors";
 import { nearest } from "../text/nearest";
 
 /** What a command accepts: each flag's name (without `--`) and whether it takes a value. */
@@ -18,28 +18,28 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     const word = argv[i];
     const match = /^--([^=]+)(?:=(.*))?$/s.exec(word);
     if (!match) {
-      problems.push(`flag error: ${word}: unexpected argument (flags are ${known.join(", ")})`);
+      problems.push(problemLine("flag", word, "unexpected argument", `flags are ${known.join(", ")}`));
       continue;
     }
     const [, name, inline] = match;
     const kind = spec[name];
     if (!kind) {
       const hint = nearest(`--${name}`, known);
-      problems.push(`flag error: --${name}: unknown flag (${hint ? `did you mean ${hint}? ` : ""}flags are ${known.join(", ")})`);
+      problems.push(problemLine("flag", `--${name}`, "unknown flag", `${hint ? `did you mean ${hint}? ` : ""}flags are ${known.join(", ")}`));
       // Its value, if it has one, is not a second problem.
       if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) i++;
       continue;
     }
-    if (name in flags) problems.push(`flag error: --${name}: given more than once (give it once)`);
+    if (name in flags) problems.push(problemLine("flag", `--${name}`, "given more than once", "give it once"));
     if (kind === "switch") {
-      if (inline !== undefined) problems.push(`flag error: --${name}: takes no value (write --${name} alone)`);
+      if (inline !== undefined) problems.push(problemLine("flag", `--${name}`, "takes no value", `write --${name} alone`));
       flags[name] = true;
       continue;
     }
     const value = inline ?? argv[i + 1];
     if (inline === undefined) i++;
     if (value === undefined || value === "" || (inline === undefined && value.startsWith("--"))) {
-      problems.push(`flag error: --${name}: needs a value (write --${name} VALUE)`);
+      problems.push(problemLine("flag", `--${name}`, "needs a value", `write --${name} VALUE`));
       if (inline === undefined && value?.startsWith("--")) i--;
       continue;
     }

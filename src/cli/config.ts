@@ -1,4 +1,5 @@
 import { FlagSpec, ParsedFlags } from "./args";
+import { CommandIO } from "./edge";
 import { ConfigFlags, loadConfig, LoadedConfig } from "../config/load";
 
 /** The flags every command that reads the config accepts. */
@@ -10,9 +11,9 @@ export function configFlags(flags: ParsedFlags): ConfigFlags {
   return { config: value("config"), profile: value("profile"), region: value("region") };
 }
 
-/** The config in force for a command run from the shell (its flags, environment and directory), warnings on stderr. */
-export function commandConfig(flags: ParsedFlags): LoadedConfig {
-  const loaded = loadConfig({ flags: configFlags(flags), env: process.env, cwd: process.cwd() });
-  for (const warning of loaded.warnings) process.stderr.write(`${warning}\n`);
+/** The config in force for a command (its flags, environment and directory), with its warnings on `io.stderr`. */
+export function commandConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv, cwd: string, io: CommandIO): LoadedConfig {
+  const loaded = loadConfig({ flags: configFlags(flags), env, cwd });
+  for (const warning of loaded.warnings) io.stderr(`${warning}\n`);
   return loaded;
 }

@@ -27,27 +27,25 @@ export function processIO(): CommandIO {
 }
 
 /**
- * Runs a command's body: a UserError becomes its lines on stderr and its exit code; anything else is a bug and
- * keeps its stack trace.
+ * Runs a command to its end and returns its exit code: 0, or a UserError's, whose lines go to `io.stderr`. Anything
+ * else is a bug and is rethrown with its stack trace. What runMain does with the process's own arguments; tests call
+ * it with theirs.
  */
-export function runCommand(body: () => void | Promise<void>): void {
-  const fail = (error: unknown) => {
-    if (error instanceof UserError) {
-      for (const line of error.problems) process.stderr.write(`${line}\n`);
-      process.exitCode = error.exitCode;
-      return;
-    }
-    throw error;
-  };
+export async function runToExitCode(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, io: CommandIO): Promise<number> {
   try {
-    const result = body();
-    if (result instanceof Promise) result.catch(fail);
+    await command(argv, env, cwd, io);
+    return 0;
   } catch (error) {
-    fail(error);
+    if (!(error instanceof UserError)) throw error;
+    for (const line of error.problems) io.stderr(`${line}\n`);
+    return error.exitCode;
   }
 }
 
 /** Runs `command` with this process's arguments, environment, directory and streams (a command file's main). */
 export function runMain(command: Command): void {
-  runCommand(() => command(process.argv.slice(2), process.env, process.cwd(), processIO()));
+  // A bug rejects: Node prints it with its stack trace and exits 1.
+  void runToExitCode(command, process.argv.slice(2), process.env, process.cwd(), processIO()).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,8 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
+import { parseFlags } from "./args";
+import { commandConfig, CONFIG_FLAGS } from "./config";
+import { Command } from "./edge";
 import { KeycloakEc2Config } from "../config/schema";
-import { KeycloakStack } from "../stack";
+import { stackFor } from "../stacks";
 
 /** Where `npm run synth` writes, as `cdktf synth` would. */
 export const DEFAULT_OUTDIR = "cdktf.out";
@@ -10,7 +13,7 @@ export const DEFAULT_OUTDIR = "cdktf.out";
 /** The cdktf app: one stack for the deployment, synthesized into `outdir`. Returns the stack's JSON file. */
 export function synthesizeStack(config: KeycloakEc2Config, outdir: string): string {
   const app = new App({ outdir });
-  new KeycloakStack(app, config);
+  stackFor(app, config);
   app.synth();
   return stackFile(outdir, config.name);
 }
@@ -25,7 +28,7 @@ export function stackFile(outdir: string, name: string): string {
  * run leaves the previous output whole and never a half-written one. Under the cdktf CLI (CDKTF_OUTDIR set) the
  * CLI owns the output directory and this simply synthesizes there.
  */
-export function synthesizeAtomically(synthesize: (outdir: string) => void, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+export function synthesizeAtomically(synthesize: (outdir: string) => void, env: NodeJS.ProcessEnv, cwd: string): string {
   if (env.CDKTF_OUTDIR) {
     synthesize(env.CDKTF_OUTDIR);
     return env.CDKTF_OUTDIR;
@@ -44,3 +47,12 @@ export function synthesizeAtomically(synthesize: (outdir: string) => void, env: 
   fs.rmSync(previous, { recursive: true, force: true });
   return target;
 }
+
+/**
+ * `npm run synth -- [--profile P] [--config F] [--region R]`, and the app `cdktf synth|deploy|...` runs through
+ * cdktf.json, where flags cannot reach it (the config file and KEYCLOAK_EC2_* variables do).
+ */
+export const synthCommand: Command = (argv, env, cwd, io) => {
+  const { config } = commandConfig(parseFlags(argv, CONFIG_FLAGS), env, cwd, io);
+  synthesizeAtomically((outdir) => synthesizeStack(config, outdir), env, cwd);
+};

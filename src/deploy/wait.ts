@@ -1,9 +1,8 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ParsedFlags } from "../cli/args";
 import { KeycloakEc2Config } from "../config/schema";
-import { configProblem, UserError } from "../errors";
+import { configProblem, problemLine, UserError } from "../errors";
 
 /**
  * Waiting until a freshly deployed Keycloak answers: Terraform is done minutes before the first boot has installed
@@ -22,7 +21,7 @@ export const WAIT_TIMEOUT_ENV = "KEYCLOAK_EC2_WAIT_TIMEOUT";
 /** A discovery document is a few KiB; anything much larger is not one. */
 const MAX_BODY_CHARS = 1 << 20;
 
-const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
+export const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
 
 export function discoveryUrl(keycloakUrl: string): string {
   return `${withoutTrailingSlash(keycloakUrl)}/realms/master/.well-known/openid-configuration`;
@@ -156,30 +155,18 @@ export function progressPrinter(write: (text: string) => void, terminalColumns: 
   };
 }
 
-/** `--timeout SECONDS`, else $KEYCLOAK_EC2_WAIT_TIMEOUT, else 600: a whole number of seconds, at least 1. */
-export function waitTimeoutSeconds(flags: ParsedFlags, env: NodeJS.ProcessEnv): number {
-  const fromFlag = typeof flags.timeout === "string" ? flags.timeout : undefined;
-  const text = fromFlag ?? env[WAIT_TIMEOUT_ENV];
+/**
+ * The wait's limit: `--timeout SECONDS` (its text, or undefined when not given), else $KEYCLOAK_EC2_WAIT_TIMEOUT, else
+ * 600. A whole number of seconds, at least 1.
+ */
+export function waitTimeoutSeconds(timeoutFlag: string | undefined, env: NodeJS.ProcessEnv): number {
+  const text = timeoutFlag ?? env[WAIT_TIMEOUT_ENV];
   if (text === undefined || text === "") return DEFAULT_WAIT_TIMEOUT_SECONDS;
   if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
   const problem = `"${text}" is not a whole number of seconds`;
-  throw new UserError(fromFlag !== undefined
-    ? `flag error: --timeout: ${problem} (write e.g. --timeout 900)`
+  throw new UserError(timeoutFlag !== undefined
+    ? problemLine("flag", "--timeout", problem, "write e.g. --timeout 900")
     : configProblem(WAIT_TIMEOUT_ENV, problem, `write e.g. ${WAIT_TIMEOUT_ENV}=900`));
-}
-
-/** `--url`: Keycloak's base URL, as the keycloak_url output gives it. */
-export function urlFlag(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash) {
-    throw new UserError(`flag error: --url: "${text}" is not Keycloak's base URL (write e.g. --url https://sso.example.com:8443)`);
-  }
-  return withoutTrailingSlash(text);
 }
 
 export interface WaitForKeycloakOptions {
@@ -203,7 +190,7 @@ export async function waitForKeycloak(config: KeycloakEc2Config, keycloakUrl: st
   });
   progress.end();
   if (!result.ready) {
-    throw new UserError(`wait error: ${keycloakUrl}: Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state} ` +
-      `(a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)`, 1);
+    throw new UserError(problemLine("wait", keycloakUrl, `Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state}`,
+      "a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager"), 1);
   }
 }

@@ -1,56 +1,12 @@
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
-import { AddressInfo } from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 import { validateConfig } from "../../src/config/validate";
 import {
-  discoveryUrl, judgeAnswer, probe, progressPrinter, urlFlag, usesSelfSignedCertificate, waitForKeycloak, waitTimeoutSeconds, waitUntilReady,
+  discoveryUrl, judgeAnswer, probe, progressPrinter, usesSelfSignedCertificate, waitForKeycloak, waitTimeoutSeconds, waitUntilReady,
 } from "../../src/deploy/wait";
 import { UserError } from "../../src/errors";
+import { discovery, Handler, ready, status, useFakeKeycloak } from "./fake-keycloak";
 
-// Real HTTPS servers on 127.0.0.1 with a self-signed certificate made here by openssl, as the instance makes its own.
-const WAIT = path.resolve(__dirname, "../../dist/src/cli/wait.js");
 jest.setTimeout(15_000);
-
-let dir: string;
-let tls: { key: Buffer; cert: Buffer };
-const servers: http.Server[] = [];
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-wait-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
-  tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
-type Handler = (url: string, response: http.ServerResponse) => void;
-
-/** An HTTPS server answering every request with `handler`; resolves to its base URL, as keycloak_url would be. */
-async function serve(handler: Handler): Promise<string> {
-  let base = "";
-  const server = https.createServer(tls, (_, response) => handler(base, response));
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return base;
-}
-
-const discovery = (issuer: unknown): Handler => (_, response) => {
-  response.writeHead(200, { "content-type": "application/json" });
-  response.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth` }));
-};
-const ready: Handler = (base, response) => discovery(`${base}/realms/master`)(base, response);
-const status = (code: number): Handler => (_, response) => {
-  response.writeHead(code, { "content-type": "text/plain" });
-  response.end("not yet");
-};
+const { serve, closeServers } = useFakeKeycloak();
 
 const dev = validateConfig({ profile: "dev" }).config;
 const ownCertificate = validateConfig({ keycloak: { tlsCertificate: { certificateParameter: "/sso/tls/cert", privateKeyParameter: "/sso/tls/key" } } }).config;
@@ -114,7 +70,7 @@ describe("waiting for Keycloak", () => {
 
   it("(e) reports a closed port as connection refused", async () => {
     const url = await serve(ready);
-    await new Promise((resolve) => servers.pop()!.close(resolve));
+    await closeServers();
     expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: false, state: "connection refused" });
   });
 
@@ -172,42 +128,12 @@ describe("progress", () => {
   });
 });
 
-describe("flags", () => {
-  it("takes the timeout from --timeout, else KEYCLOAK_EC2_WAIT_TIMEOUT, else 600 s", () => {
-    expect(waitTimeoutSeconds({}, {})).toBe(600);
-    expect(waitTimeoutSeconds({}, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(900);
-    expect(waitTimeoutSeconds({ timeout: "30" }, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(30);
-    expect(() => waitTimeoutSeconds({ timeout: "0" }, {})).toThrow('flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)');
-    expect(() => waitTimeoutSeconds({}, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" })).toThrow('config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds');
-  });
-
-  it("takes Keycloak's base URL from --url", () => {
-    expect(urlFlag("https://sso.example.com:8443/")).toBe("https://sso.example.com:8443");
-    expect(() => urlFlag("sso.example.com")).toThrow('flag error: --url: "sso.example.com" is not Keycloak\'s base URL (write e.g. --url https://sso.example.com:8443)');
-  });
-});
-
-describe("npm run wait (compiled)", () => {
-  function wait(args: string[]) {
-    const result = spawnSync(process.execPath, [WAIT, ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
-
-  it("refuses the article profile, which never starts Keycloak", () => {
-    expect(wait(["--profile", "article"])).toEqual({
-      code: 2, stdout: "",
-      stderr: 'wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev and production profiles run Keycloak)\n',
-    });
-  });
-
-  it("waits for the URL given, accepting the dev profile's self-signed certificate", async () => {
-    const url = await serve(ready);
-    // Asynchronous: the server answers from this process.
-    const child = spawn(process.execPath, [WAIT, "--profile", "dev", "--url", url, "--timeout", "5"], { cwd: dir, env: { PATH: process.env.PATH } });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    const code = await new Promise((resolve) => child.on("close", resolve));
-    expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`));
+describe("the timeout", () => {
+  it("comes from --timeout, else KEYCLOAK_EC2_WAIT_TIMEOUT, else 600 s", () => {
+    expect(waitTimeoutSeconds(undefined, {})).toBe(600);
+    expect(waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(900);
+    expect(waitTimeoutSeconds("30", { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(30);
+    expect(() => waitTimeoutSeconds("0", {})).toThrow('flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)');
+    expect(() => waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" })).toThrow('config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds');
   });
 });

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CdktfRun } from "../deploy/lifecycle";
+import { problemLine, UserError } from "../errors";
+
+/** How a cdktf run ended: its exit code, and its printout when captured. */
+export interface CdktfExit {
+  readonly code: number;
+  readonly stdout: string;
+}
+
+/** The cdktf the lifecycle commands drive: the project's own CLI, or in tests a fake in its place. */
+export interface Cdktf {
+  /** The project directory (with cdktf.json): where cdktf runs and where the outputs file is kept. */
+  readonly projectRoot: string;
+  /** Runs cdktf to its end. With `captureStdout` its printout is returned instead of shown (output prints its own view). */
+  readonly run: (run: CdktfRun, captureStdout: boolean) => Promise<CdktfExit>;
+}
+
+/** The project directory (the one with cdktf.json), found from this file whether it runs compiled or not. */
+export function projectRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "cdktf.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no cdktf.json above ${from}`);
+  }
+}
+
+/** The project's own cdktf CLI (`node_modules/.bin/cdktf`), run in the project directory. */
+export function projectCdktf(root: string = projectRoot()): Cdktf {
+  return {
+    projectRoot: root,
+    run: ({ args, env }, captureStdout) => {
+      const cdktf = path.join(root, "node_modules", ".bin", "cdktf");
+      if (!fs.existsSync(cdktf)) return Promise.reject(new UserError(problemLine(args[0], "cdktf", `${cdktf} not found`, `run npm ci in ${root}`)));
+      return new Promise((resolve, reject) => {
+        // The link's target with this very node: no `node` needed on PATH for its `#!/usr/bin/env node` line.
+        const child = spawn(process.execPath, [fs.realpathSync(cdktf), ...args], { cwd: root, env, stdio: ["inherit", captureStdout ? "pipe" : "inherit", "inherit"] });
+        let stdout = "";
+        child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+        // Ctrl-C reaches cdktf as well (same process group): it stops terraform cleanly; this process waits to report.
+        const ignore = () => undefined;
+        process.on("SIGINT", ignore);
+        child.on("error", (error) => {
+          process.off("SIGINT", ignore);
+          reject(error);
+        });
+        child.on("close", (code, signal) => {
+          process.off("SIGINT", ignore);
+          resolve({ code: code ?? (signal === "SIGINT" ? 130 : 1), stdout });
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** How a fake Keycloak answers: `base` is its own base URL, as keycloak_url would be. */
+export type Handler = (base: string, response: http.ServerResponse) => void;
+
+export const discovery = (issuer: unknown): Handler => (_, response) => {
+  response.writeHead(200, { "content-type": "application/json" });
+  response.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth` }));
+};
+/** The master realm's discovery document: Keycloak is up. */
+export const ready: Handler = (base, response) => discovery(`${base}/realms/master`)(base, response);
+export const status = (code: number): Handler => (_, response) => {
+  response.writeHead(code, { "content-type": "text/plain" });
+  response.end("not yet");
+};
+
+/**
+ * Real HTTPS servers on 127.0.0.1 with a self-signed certificate made by openssl, as the instance makes its own.
+ * Call in a test file's top level: the certificate is made once, the servers are closed after each test.
+ */
+export function useFakeKeycloak() {
+  let dir = "";
+  let tls: { key: Buffer; cert: Buffer };
+  const servers: http.Server[] = [];
+  const closeServers = () => Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-keycloak-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+      "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(closeServers);
+
+  return {
+    /** An HTTPS server answering every request with `handler`; resolves to its base URL. */
+    async serve(handler: Handler): Promise<string> {
+      let base = "";
+      const server = https.createServer(tls, (_, response) => handler(base, response));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return base;
+    },
+    /** Closes every server now (its port then refuses connections). */
+    closeServers,
+  };
+}
