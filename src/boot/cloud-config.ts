@@ -1,10 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { KeycloakEc2Config, Profile } from "../config/schema";
-import { isSmallInstanceType } from "../config/validate";
-import { realmRepresentation } from "./realm";
-import { parameterPrefix } from "./secrets";
-import { HTTPS_PORT, keycloakImage, keycloakUnit, PATHS } from "./unit";
+import { realmRepresentation, RealmSettings } from "./realm";
+import { HTTPS_PORT, keycloakImage, KeycloakMode, keycloakUnit, PATHS } from "./unit";
 
 /** A file cloud-init writes before the boot script runs. */
 export interface BootFile {
@@ -13,16 +10,32 @@ export interface BootFile {
   readonly content: string;
 }
 
-/** Values the boot script reads from its settings file; the address values may be Terraform references. */
+/** What the boot needs to know; every value may be a Terraform reference (it is placed in the settings file). */
+export interface BootInput {
+  readonly mode: KeycloakMode;
+  readonly region: string;
+  /** Exact tag of quay.io/keycloak/keycloak. */
+  readonly keycloakVersion: string;
+  /** SSM path of the generated secrets, `/<name>/keycloak`. */
+  readonly parameterPrefix: string;
+  readonly adminUser: string;
+  /** @default - the instance's public DNS name */
+  readonly hostname?: string;
+  /** The Elastic IP's DNS name and address. @default - read from the instance metadata at boot */
+  readonly publicDns?: string;
+  readonly publicIp?: string;
+  /** SSM parameters of a certificate of the user's own. @default - a self-signed certificate */
+  readonly tlsCertificate?: { readonly certificateParameter: string; readonly privateKeyParameter: string };
+}
+
+/** Values the boot script reads from its settings file. */
 export interface BootSettings {
-  readonly PROFILE: Exclude<Profile, "article">;
+  readonly PROFILE: KeycloakMode;
   readonly AWS_REGION: string;
   readonly KEYCLOAK_IMAGE: string;
   readonly PARAMETER_PREFIX: string;
   readonly ADMIN_USER: string;
   readonly HTTPS_PORT: string;
-  /** "true" for instance types under 2 GiB: swap file, capped container memory and heap. */
-  readonly SMALL_INSTANCE: "true" | "false";
   /** Empty: the instance's public DNS name. */
   readonly KEYCLOAK_HOSTNAME: string;
   /** The Elastic IP's DNS name and address; empty: read from the instance metadata at boot. */
@@ -38,21 +51,19 @@ export function bootScript(): string {
   return fs.readFileSync(path.join(__dirname, "files", "keycloak-boot.sh"), "utf8");
 }
 
-export function bootSettings(config: KeycloakEc2Config, addresses: { publicDns?: string; publicIp?: string }): BootSettings {
-  if (config.profile === "article") throw new Error("the article profile has no Keycloak boot");
+export function bootSettings(input: BootInput): BootSettings {
   return {
-    PROFILE: config.profile,
-    AWS_REGION: config.region,
-    KEYCLOAK_IMAGE: keycloakImage(config.keycloak.version),
-    PARAMETER_PREFIX: parameterPrefix(config.name),
-    ADMIN_USER: config.keycloak.adminUser,
+    PROFILE: input.mode,
+    AWS_REGION: input.region,
+    KEYCLOAK_IMAGE: keycloakImage(input.keycloakVersion),
+    PARAMETER_PREFIX: input.parameterPrefix,
+    ADMIN_USER: input.adminUser,
     HTTPS_PORT: String(HTTPS_PORT),
-    SMALL_INSTANCE: isSmallInstanceType(config.instanceType) ? "true" : "false",
-    KEYCLOAK_HOSTNAME: config.keycloak.hostname ?? "",
-    PUBLIC_DNS: addresses.publicDns ?? "",
-    PUBLIC_IP: addresses.publicIp ?? "",
-    TLS_CERTIFICATE_PARAMETER: config.keycloak.tlsCertificate?.certificateParameter ?? "",
-    TLS_PRIVATE_KEY_PARAMETER: config.keycloak.tlsCertificate?.privateKeyParameter ?? "",
+    KEYCLOAK_HOSTNAME: input.hostname ?? "",
+    PUBLIC_DNS: input.publicDns ?? "",
+    PUBLIC_IP: input.publicIp ?? "",
+    TLS_CERTIFICATE_PARAMETER: input.tlsCertificate?.certificateParameter ?? "",
+    TLS_PRIVATE_KEY_PARAMETER: input.tlsCertificate?.privateKeyParameter ?? "",
   };
 }
 
@@ -67,12 +78,10 @@ export function settingsFile(settings: BootSettings): string {
 }
 
 /** The files of a Keycloak boot that do not depend on Terraform values. */
-export function staticBootFiles(config: KeycloakEc2Config): BootFile[] {
-  if (config.profile === "article") throw new Error("the article profile has no Keycloak boot");
-  const realm = config.keycloak.realm;
+export function staticBootFiles(mode: KeycloakMode, realm: RealmSettings): BootFile[] {
   return [
     { path: PATHS.script, permissions: "0700", content: bootScript() },
-    { path: PATHS.unit, permissions: "0644", content: keycloakUnit(config.profile, config.keycloak.version) },
+    { path: PATHS.unit, permissions: "0644", content: keycloakUnit(mode) },
     { path: `${PATHS.importDir}/${realm.name}-realm.json`, permissions: "0644", content: `${JSON.stringify(realmRepresentation(realm), null, 2)}\n` },
   ];
 }
@@ -87,7 +96,7 @@ function literalBlock(text: string, indent: string): string {
 
 /**
  * The cloud-config document: writes the files, then runs the boot script. `escape` is applied to the content of
- * the static files (the stack passes Terraform's template escape); the settings file is placed as given.
+ * the static files (the construct passes Terraform's template escape); the settings file is placed as given.
  */
 export function cloudConfig(settings: string, files: readonly BootFile[], escape: (text: string) => string = (text) => text): string {
   const entries = [{ path: PATHS.settings, permissions: "0600", content: settings, escaped: false }, ...files.map((f) => ({ ...f, escaped: true }))];

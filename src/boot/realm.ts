@@ -1,6 +1,13 @@
 import type RealmRepresentation from "@keycloak/keycloak-admin-client/lib/defs/realmRepresentation";
 import type ClientRepresentation from "@keycloak/keycloak-admin-client/lib/defs/clientRepresentation";
-import { RealmConfig } from "../config/schema";
+
+/** The application realm: its name and three clients (an SPA, a Backend-for-Frontend, a service). */
+export interface RealmSettings {
+  readonly name: string;
+  readonly spa: { readonly clientId: string; readonly redirectUris: readonly string[]; readonly webOrigins: readonly string[] };
+  readonly bff: { readonly clientId: string; readonly redirectUris: readonly string[] };
+  readonly service: { readonly clientId: string };
+}
 
 /** Environment variables of the Keycloak container that hold the confidential clients' secrets. */
 export const CLIENT_SECRET_ENV = { bff: "BFF_CLIENT_SECRET", service: "SERVICE_CLIENT_SECRET" } as const;
@@ -20,7 +27,7 @@ const NO_LEGACY_GRANTS: ClientRepresentation = {
  * Password grant; TLS required for all but private addresses. Client secrets are Keycloak environment
  * placeholders (`${BFF_CLIENT_SECRET}`), resolved from the container's environment at import, never literals.
  */
-export function realmRepresentation(realm: RealmConfig): RealmRepresentation {
+export function realmRepresentation(realm: RealmSettings): RealmRepresentation {
   return {
     realm: realm.name,
     enabled: true,

@@ -1,4 +1,4 @@
-import { Profile } from "../config/schema";
+import { KeycloakMode } from "./unit";
 
 /** The generated secrets, by SSM parameter name under `/<name>/keycloak/` (the boot script reads the same names). */
 export const SECRET_NAMES = {
@@ -11,8 +11,8 @@ export const SECRET_NAMES = {
 export type SecretName = (typeof SECRET_NAMES)[keyof typeof SECRET_NAMES];
 
 /** The secrets a profile uses: dev runs on Keycloak's embedded database, so it has no database password. */
-export function secretsOf(profile: Exclude<Profile, "article">): readonly SecretName[] {
-  return Object.values(SECRET_NAMES).filter((name) => profile === "production" || name !== SECRET_NAMES.databasePassword);
+export function secretsOf(mode: KeycloakMode): readonly SecretName[] {
+  return Object.values(SECRET_NAMES).filter((name) => mode === "production" || name !== SECRET_NAMES.databasePassword);
 }
 
 /** `/<name>/keycloak`: the SSM path of a deployment's secrets. */

@@ -1,4 +1,6 @@
-import { Profile } from "../config/schema";
+
+/** What Keycloak runs as: `start-dev` with its embedded database, or `start` on PostgreSQL. */
+export type KeycloakMode = "dev" | "production";
 
 /** Keycloak's HTTPS port, as the guide publishes it. */
 export const HTTPS_PORT = 8443;
@@ -18,10 +20,11 @@ export function keycloakImage(version: string): string {
 /**
  * The systemd unit that runs Keycloak in Docker: restarts on failure, starts after Docker (and PostgreSQL in
  * production), survives reboots. Host networking reaches PostgreSQL on localhost; the management interface
- * (health, metrics on 9000) is bound to 127.0.0.1. `${KEYCLOAK_*}` come from runtime.env, written at boot.
+ * (health, metrics on 9000) is bound to 127.0.0.1. `${KEYCLOAK_*}` come from runtime.env, written at boot, so the
+ * unit does not change with the Keycloak version (a Terraform reference in the settings).
  */
-export function keycloakUnit(profile: Exclude<Profile, "article">, version: string): string {
-  const production = profile === "production";
+export function keycloakUnit(mode: KeycloakMode): string {
+  const production = mode === "production";
   const after = production ? "docker.service postgresql.service network-online.target" : "docker.service network-online.target";
   const run = [
     "/usr/bin/docker run --rm --name keycloak --network host",
@@ -30,7 +33,7 @@ export function keycloakUnit(profile: Exclude<Profile, "article">, version: stri
     "--volume /etc/keycloak-ec2/tls:/opt/keycloak/conf/tls:ro",
     ...(production ? [] : ["--volume keycloak-dev-data:/opt/keycloak/data"]),
     `--volume ${PATHS.importDir}:/opt/keycloak/data/import:ro`,
-    `${keycloakImage(version)} ${production ? "start" : "start-dev"}`,
+    `\${KEYCLOAK_IMAGE} ${production ? "start" : "start-dev"}`,
     "--hostname=${KEYCLOAK_URL}",
     `--https-port=${HTTPS_PORT}`,
     "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
@@ -44,7 +47,7 @@ export function keycloakUnit(profile: Exclude<Profile, "article">, version: stri
   ];
   return [
     "[Unit]",
-    `Description=Keycloak ${version} in Docker (${production ? "production mode" : "dev mode, not for production"}), managed by keycloak-ec2`,
+    `Description=Keycloak in Docker (${production ? "production mode" : "dev mode, not for production"}), managed by keycloak-ec2`,
     "Documentation=https://www.keycloak.org/server/containers",
     `After=${after}`,
     `Requires=${after.replace(" network-online.target", "")}`,

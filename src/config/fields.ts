@@ -3,7 +3,8 @@ import { INSTANCE_TYPES, instanceFamily, isArm64InstanceType, NOT_ON_AL2023 } fr
 import { nearest } from "../text/nearest";
 import { backendField, regionProblem } from "./backend";
 import { booleanField, describe, Field, integerField, isJsonObject, nameRule, objectField, oneOfField, stringField, stringListField, templateProblem } from "./field";
-import { DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAME, PROFILES } from "./profiles";
+import { DEFAULT_ADMIN_USER, DEFAULT_INSTANCE_TYPE, DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAME, DEFAULT_ROOT_VOLUME_SIZE } from "../defaults";
+import { PROFILES } from "./profiles";
 import { realmField } from "./realm";
 import { checkCidr, HOSTNAME_FIX, hostnameProblem, ssmParameterProblem } from "./rules";
 
@@ -68,8 +69,8 @@ export const COMMON_FIELDS = {
   }),
   instanceType: stringField({
     doc: "EC2 instance type. Under 2 GiB of memory (`*.nano`, `*.micro`) dev and production warn, add a swap file and cap Keycloak's heap; families Amazon Linux 2023 does not run on are refused.",
-    defaultText: '`"t2.micro"` (article), `"t3.small"`',
-    default: ({ profile }) => (profile === "article" ? "t2.micro" : "t3.small"),
+    defaultText: `\`"t2.micro"\` (article), \`"${DEFAULT_INSTANCE_TYPE}"\``,
+    default: ({ profile }) => (profile === "article" ? "t2.micro" : DEFAULT_INSTANCE_TYPE),
     check: (type, { profile }) => {
       if (!INSTANCE_TYPES.has(type)) {
         const hint = nearest(type, [...INSTANCE_TYPES]);
@@ -174,8 +175,8 @@ export const KEYCLOAK_FIELDS = {
   }),
   adminUser: stringField({
     doc: "User name of the bootstrap administrator of the master realm.",
-    defaultText: '`"admin"`',
-    default: () => "admin",
+    defaultText: `\`"${DEFAULT_ADMIN_USER}"\``,
+    default: () => DEFAULT_ADMIN_USER,
     check: nameRule(/^[a-z0-9._@-]+$/, 255, "may only contain lower-case letters, digits and . _ @ -"),
     fix: 'write e.g. "admin"',
   }),
@@ -187,8 +188,8 @@ export const SERVER_FIELDS = {
   rootVolumeSize: integerField({
     type: "integer (GiB)",
     doc: "Size of the encrypted gp3 root volume (dev, production), 8 to 16384.",
-    defaultText: "`20`",
-    default: () => 20,
+    defaultText: `\`${DEFAULT_ROOT_VOLUME_SIZE}\``,
+    default: () => DEFAULT_ROOT_VOLUME_SIZE,
     min: 8,
     max: 16384,
     unit: "GiB",

@@ -6,8 +6,4 @@ export type Profile = (typeof PROFILES)[number];
 /** The profiles that run Keycloak (everything but the guide's own stack). */
 export type ServerProfile = Exclude<Profile, "article">;
 
-/** The version of quay.io/keycloak/keycloak this release is tested with. */
-export const DEFAULT_KEYCLOAK_VERSION = "26.7.4";
-
-/** The deployment name when the config gives none. */
-export const DEFAULT_NAME = "keycloak-ec2";
+export { DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAME } from "../defaults";

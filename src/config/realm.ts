@@ -1,3 +1,4 @@
+import { DEFAULT_REALM } from "../defaults";
 import { nameRule, objectField, Problems, stringField, stringListField } from "./field";
 
 /**
@@ -60,20 +61,20 @@ const redirectUris = (fallback: readonly string[], doc: string) =>
 export const REALM_FIELDS = {
   name: stringField({
     doc: "Application realm imported at first start (not `master`).",
-    defaultText: '`"app"`',
-    default: () => "app",
+    defaultText: `\`"${DEFAULT_REALM.name}"\``,
+    default: () => DEFAULT_REALM.name,
     check: (n) => (n === "master" ? '"master" is Keycloak\'s administration realm' : nameRule(/^[A-Za-z0-9_-]+$/, 255, "may only contain letters, digits, _ and -")(n)),
     fix: 'choose another name, e.g. "app"',
   }),
   spa: objectField(
     {
-      clientId: clientId("spa", "Public SPA client (Authorization Code + PKCE S256)."),
-      redirectUris: redirectUris(["http://localhost:5173/*"], "Its allowed redirect URIs (a trailing `/*` is the only wildcard)."),
+      clientId: clientId(DEFAULT_REALM.spa.clientId, "Public SPA client (Authorization Code + PKCE S256)."),
+      redirectUris: redirectUris(DEFAULT_REALM.spa.redirectUris, "Its allowed redirect URIs (a trailing `/*` is the only wildcard)."),
       webOrigins: stringListField({
         type: "list of origins",
         doc: 'Its allowed CORS origins (`"+"`: the redirect URIs\' origins).',
-        defaultText: '`["http://localhost:5173"]`',
-        default: () => ["http://localhost:5173"],
+        defaultText: `\`${JSON.stringify(DEFAULT_REALM.spa.webOrigins)}\``,
+        default: () => DEFAULT_REALM.spa.webOrigins,
         checkItem: (origin, at, { problems }) => checkWebOrigin(origin, at, problems),
       }),
     },
@@ -81,12 +82,12 @@ export const REALM_FIELDS = {
   ),
   bff: objectField(
     {
-      clientId: clientId("bff", "Confidential Backend-for-Frontend client (Authorization Code)."),
-      redirectUris: redirectUris(["http://localhost:3000/*"], "Its allowed redirect URIs."),
+      clientId: clientId(DEFAULT_REALM.bff.clientId, "Confidential Backend-for-Frontend client (Authorization Code)."),
+      redirectUris: redirectUris(DEFAULT_REALM.bff.redirectUris, "Its allowed redirect URIs."),
     },
     { doc: "Confidential Backend-for-Frontend client." },
   ),
-  service: objectField({ clientId: clientId("service", "Service client for API-to-API calls (Client Credentials).") }, { doc: "Service client." }),
+  service: objectField({ clientId: clientId(DEFAULT_REALM.service.clientId, "Service client for API-to-API calls (Client Credentials).") }, { doc: "Service client." }),
 };
 
 export const realmField = objectField(REALM_FIELDS, {

@@ -1,23 +1,20 @@
 import { Construct } from "constructs";
 import { Fn, TerraformLocal } from "cdktf";
-import { KeycloakEc2Config } from "../config/schema";
-import { bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../boot/cloud-config";
+import { BootInput, bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../boot/cloud-config";
+import { RealmSettings } from "../boot/realm";
 import { escapeTemplate } from "../text/template";
+import { isKnown, propError } from "./validation";
 
-export interface KeycloakBootstrapProps {
-  /** The deployment (dev or production profile). */
-  readonly config: KeycloakEc2Config;
-  /** The Elastic IP's DNS name (a reference), put in the certificate and the hostname.
-   * @default - the instance's own, read from its metadata at boot */
-  readonly publicDns?: string;
-  /** The Elastic IP's address (a reference), put in the certificate. @default - the instance's own */
-  readonly publicIp?: string;
+export interface KeycloakBootstrapProps extends BootInput {
+  /** The application realm imported at first start. */
+  readonly realm: RealmSettings;
 }
 
 /**
  * Everything the instance does at first boot, as one cloud-config document: the guide's manual steps after SSH
  * (PostgreSQL, certificate, Keycloak in Docker, realm import), done at boot. The document is a Terraform local
- * so that ops read it as text in the plan and the HCL; the instance receives it gzip-compressed.
+ * so that ops read it as text in the plan and the HCL; the instance receives it gzip-compressed. Values in
+ * `BootInput` may be Terraform references: they go into the settings file, which Terraform renders.
  */
 export class KeycloakBootstrap extends Construct {
   /** The cloud-config document, as Terraform will render it. */
@@ -27,9 +24,12 @@ export class KeycloakBootstrap extends Construct {
 
   constructor(scope: Construct, id: string, props: KeycloakBootstrapProps) {
     super(scope, id);
-    if (props.config.profile === "article") throw new Error("KeycloakBootstrap: the article profile does not run Keycloak");
-    const settings = settingsFile(bootSettings(props.config, { publicDns: props.publicDns, publicIp: props.publicIp }));
-    this.cloudConfig = new TerraformLocal(this, "cloud_config", cloudConfig(settings, staticBootFiles(props.config), escapeTemplate));
+    if (isKnown(props.keycloakVersion) && !/^26\.\d+\.\d+$/.test(props.keycloakVersion)) {
+      throw propError("KeycloakBootstrap", "keycloakVersion", `must be an exact Keycloak 26.x release such as "26.7.4", got "${props.keycloakVersion}"`);
+    }
+    if (props.realm.name === "master") throw propError("KeycloakBootstrap", "realm.name", 'must not be "master", Keycloak\'s administration realm');
+    const settings = settingsFile(bootSettings(props));
+    this.cloudConfig = new TerraformLocal(this, "cloud_config", cloudConfig(settings, staticBootFiles(props.mode, props.realm), escapeTemplate));
     this.userDataBase64 = Fn.base64gzip(this.cloudConfig.asString);
   }
 }

@@ -1,17 +1,20 @@
 import { Construct } from "constructs";
+import { Fn, TerraformIterator, Token } from "cdktf";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { DefaultVpc } from "@cdktf/provider-aws/lib/default-vpc";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { UserError } from "../errors";
-import { isNetworkCidr } from "../config/cidr";
+import { cidrFamily, isNetworkCidr, WORLD_CIDRS } from "../aws/cidr";
+import { isKnown, knownElements, propError } from "./validation";
 
 /** One inbound TCP port and who may reach it. */
 export interface IngressRule {
+  /** Construct id of the rule (`https`, `ssh`): the Terraform resource is named after it. */
+  readonly id: string;
   /** TCP port. */
   readonly port: number;
-  /** IPv4 and IPv6 CIDRs allowed; an empty list opens nothing. */
+  /** IPv4 and IPv6 CIDRs allowed (may be a Terraform reference to a list); an empty list opens nothing. */
   readonly cidrs: readonly string[];
   /** Why the port is open (shown on the rule in the AWS console). */
   readonly description: string;
@@ -25,18 +28,22 @@ export type EgressPolicy =
   | { readonly kind: "tcp"; readonly ports: readonly number[]; readonly description: string };
 
 export interface NetworkProps {
-  /** Name of the security group (may be a Terraform reference, e.g. a variable). */
+  /** Name of the security group (may be a Terraform reference). AWS cannot rename a group: a change replaces it. */
   readonly securityGroupName: string;
-  /** Description of the security group. */
-  readonly description: string;
-  /** Inbound rules. */
-  readonly ingress: readonly IngressRule[];
-  /** Outbound traffic. */
-  readonly egress: EgressPolicy;
+  /**
+   * Description of the security group. AWS cannot change it in place either, so it says what the group is for, not
+   * which ports are open (the rules' descriptions say that).
+   * @default "Keycloak on EC2, managed by keycloak-ec2"
+   */
+  readonly description?: string;
+  /** Inbound rules. @default - none */
+  readonly ingress?: readonly IngressRule[];
+  /** Outbound traffic. @default - HTTPS (443) only */
+  readonly egress?: EgressPolicy;
   /**
    * `inline`: `ingress`/`egress` blocks inside `aws_security_group`, as the guide writes them.
-   * `separate`: one `aws_vpc_security_group_ingress_rule`/`egress_rule` per CIDR, the AWS provider's recommended
-   * form (a rule can change without touching the others, and each has its own description and tags).
+   * `separate`: one `aws_vpc_security_group_ingress_rule`/`egress_rule` per rule, over its CIDRs with `for_each`,
+   * the AWS provider's recommended form (a CIDR can change without touching the others, each has a description).
    * @default "separate"
    */
   readonly ruleStyle?: "inline" | "separate";
@@ -48,20 +55,29 @@ export interface NetworkProps {
   readonly manageDefaultVpc?: boolean;
 }
 
+const DEFAULT_EGRESS: EgressPolicy = { kind: "tcp", ports: [443], description: "HTTPS out: packages, container images, SSM and AWS APIs" };
+
 /** The default VPC and the instance's security group. */
 export class Network extends Construct {
   /** The guide's `aws_default_vpc.default`, when `manageDefaultVpc` is set. */
   public readonly defaultVpc?: DefaultVpc;
   public readonly vpcId: string;
   public readonly securityGroup: SecurityGroup;
+  /** The egress rules, for resources that must not start before their traffic can leave. */
+  public readonly egressRules: readonly VpcSecurityGroupEgressRule[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const problems = props.ingress.flatMap((rule) => [
-      ...(Number.isInteger(rule.port) && rule.port > 0 && rule.port < 65536 ? [] : [`Network: ingress port ${rule.port} is not a TCP port (1-65535)`]),
-      ...rule.cidrs.filter((cidr) => !isNetworkCidr(cidr)).map((cidr) => `Network: ingress CIDR "${cidr}" for port ${rule.port} is not a network CIDR`),
-    ]);
-    if (problems.length) throw new UserError(problems);
+    const ingress = props.ingress ?? [];
+    const egress = props.egress ?? DEFAULT_EGRESS;
+    ingress.forEach((rule, i) => {
+      if (isKnown(rule.port) && !(Number.isInteger(rule.port) && rule.port > 0 && rule.port < 65536)) {
+        throw propError("Network", `ingress[${i}].port`, `must be a TCP port (1-65535), got ${rule.port}`);
+      }
+      for (const cidr of knownElements(rule.cidrs)) {
+        if (!isNetworkCidr(cidr)) throw propError("Network", `ingress[${i}].cidrs`, `has "${cidr}", which is not an IPv4 or IPv6 network CIDR`);
+      }
+    });
 
     if (props.manageDefaultVpc) {
       this.defaultVpc = new DefaultVpc(this, "default_vpc", { tags: { Name: "Default VPC" } });
@@ -71,67 +87,70 @@ export class Network extends Construct {
     }
 
     const inline = props.ruleStyle === "inline";
-    const v4 = (cidrs: readonly string[]) => cidrs.filter((c) => !c.includes(":"));
-    const v6 = (cidrs: readonly string[]) => cidrs.filter((c) => c.includes(":"));
-    const world = ["0.0.0.0/0", "::/0"];
-
+    const ofFamily = (cidrs: readonly string[], family: "ipv4" | "ipv6") => cidrs.filter((c) => cidrFamily(c) === family);
     this.securityGroup = new SecurityGroup(this, "security_group", {
       name: props.securityGroupName,
-      description: props.description,
+      description: props.description ?? "Keycloak on EC2, managed by keycloak-ec2",
       vpcId: this.vpcId,
       ingress: inline
-        ? props.ingress.map((rule) => ({
+        ? ingress.map((rule) => ({
             description: rule.description,
             fromPort: rule.port,
             toPort: rule.port,
             protocol: "tcp",
-            cidrBlocks: v4(rule.cidrs),
-            ipv6CidrBlocks: v6(rule.cidrs),
+            cidrBlocks: ofFamily(rule.cidrs, "ipv4"),
+            ipv6CidrBlocks: ofFamily(rule.cidrs, "ipv6"),
           }))
         : undefined,
       egress: inline
-        ? props.egress.kind === "all"
-          ? [{ fromPort: 0, toPort: 0, protocol: "-1", cidrBlocks: v4(world), ipv6CidrBlocks: v6(world) }]
-          : props.egress.ports.map((port) => ({ fromPort: port, toPort: port, protocol: "tcp", cidrBlocks: v4(world), ipv6CidrBlocks: v6(world) }))
+        ? (egress.kind === "all" ? [{ port: 0, protocol: "-1" }] : egress.ports.map((port) => ({ port, protocol: "tcp" }))).map(({ port, protocol }) => ({
+            fromPort: port,
+            toPort: port,
+            protocol,
+            cidrBlocks: ofFamily(WORLD_CIDRS, "ipv4"),
+            ipv6CidrBlocks: ofFamily(WORLD_CIDRS, "ipv6"),
+          }))
         : undefined,
       tags: { Name: props.securityGroupName },
     });
-    if (inline) return;
+    if (inline) {
+      this.egressRules = [];
+      return;
+    }
 
-    for (const rule of props.ingress) {
-      for (const cidr of rule.cidrs) {
-        const family = cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
-        new VpcSecurityGroupIngressRule(this, `ingress_${rule.port}_${ruleId(cidr)}`, {
-          securityGroupId: this.securityGroup.id,
-          description: rule.description,
-          ipProtocol: "tcp",
-          fromPort: rule.port,
-          toPort: rule.port,
-          ...family,
-        });
-      }
+    for (const rule of ingress) {
+      // A literal empty list opens nothing and needs no resource; a reference may be empty or not at plan time.
+      if (isKnown(rule.cidrs) && rule.cidrs.length === 0) continue;
+      const cidrs = TerraformIterator.fromList([...rule.cidrs]);
+      new VpcSecurityGroupIngressRule(this, rule.id, {
+        forEach: cidrs,
+        securityGroupId: this.securityGroup.id,
+        description: rule.description,
+        ipProtocol: "tcp",
+        fromPort: rule.port,
+        toPort: rule.port,
+        ...familyAttributes(cidrs.value),
+      });
     }
-    const egress = props.egress.kind === "all" ? [{ port: undefined, description: "All outbound traffic" }] :
-      props.egress.ports.map((port) => ({ port, description: (props.egress as { description: string }).description }));
-    for (const { port, description } of egress) {
-      for (const cidr of world) {
-        const family = cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
-        new VpcSecurityGroupEgressRule(this, `egress_${port ?? "all"}_${ruleId(cidr)}`, {
-          securityGroupId: this.securityGroup.id,
-          description,
-          ipProtocol: port === undefined ? "-1" : "tcp",
-          fromPort: port,
-          toPort: port,
-          ...family,
-        });
-      }
-    }
+    const egressPorts = egress.kind === "all" ? [{ id: "egress_all", port: undefined, description: "All outbound traffic" }] :
+      egress.ports.map((port) => ({ id: `egress_${port}`, port, description: egress.description }));
+    this.egressRules = egressPorts.map(({ id: ruleId, port, description }) => {
+      const cidrs = TerraformIterator.fromList([...WORLD_CIDRS]);
+      return new VpcSecurityGroupEgressRule(this, ruleId, {
+        forEach: cidrs,
+        securityGroupId: this.securityGroup.id,
+        description,
+        ipProtocol: port === undefined ? "-1" : "tcp",
+        fromPort: port,
+        toPort: port,
+        ...familyAttributes(cidrs.value),
+      });
+    });
   }
 }
 
-/** A construct id for a CIDR: `0.0.0.0/0` -> `ipv4_any`, `2001:db8::/32` -> `ipv6_2001_db8_32`. */
-function ruleId(cidr: string): string {
-  const family = cidr.includes(":") ? "ipv6" : "ipv4";
-  const range = cidr === "0.0.0.0/0" || cidr === "::/0" ? "any" : cidr.replace(/[^A-Za-z0-9]+/g, "_");
-  return `${family}_${range}`;
+/** `cidr_ipv4` or `cidr_ipv6` of a `for_each` rule, whichever the CIDR's family is (the other null). */
+function familyAttributes(cidr: string): { cidrIpv4: string; cidrIpv6: string } {
+  const isIpv6 = Fn.strcontains(cidr, ":");
+  return { cidrIpv4: Fn.conditional(isIpv6, Token.nullValue(), cidr), cidrIpv6: Fn.conditional(isIpv6, cidr, Token.nullValue()) };
 }

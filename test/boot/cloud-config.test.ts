@@ -5,15 +5,16 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../../src/boot/cloud-config";
 import { escapeTemplate, renderLiteral } from "../../src/text/template";
-import { validateConfig } from "../../src/config/validate";
+import { bootInputOf, serverConfig } from "../server-config";
 
 const ADDRESSES = { publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com", publicIp: "203.0.113.7" };
 
 /** The cloud-config the instance receives for a config (as Terraform renders it, references filled in). */
 function rendered(raw: Record<string, unknown>) {
-  const { config } = validateConfig(raw);
-  const settings = settingsFile(bootSettings(config, ADDRESSES));
-  return { config, settings, files: staticBootFiles(config), text: cloudConfig(settings, staticBootFiles(config)) };
+  const config = serverConfig(raw);
+  const settings = settingsFile(bootSettings(bootInputOf(config, ADDRESSES)));
+  const files = staticBootFiles(config.profile, config.keycloak.realm);
+  return { config, settings, files, text: cloudConfig(settings, files) };
 }
 
 let dir: string;
@@ -88,8 +89,7 @@ describe("settings file", () => {
   });
 
   it("refuses a value that could break out of its quotes", () => {
-    const { config } = validateConfig({});
-    expect(() => settingsFile({ ...bootSettings(config, {}), PUBLIC_DNS: "x' ; rm -rf / ; '" })).toThrow(/PUBLIC_DNS cannot hold quotes/);
+    expect(() => settingsFile({ ...bootSettings(bootInputOf(serverConfig({}), {})), PUBLIC_DNS: "x' ; rm -rf / ; '" })).toThrow(/PUBLIC_DNS cannot hold quotes/);
   });
 });
 

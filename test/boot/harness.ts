@@ -24,6 +24,12 @@ export class BootHarness {
       "",
     ].join("\n"), { mode: 0o755 });
     this.writeSettings(settings);
+    this.setMemory(1_950_000);
+  }
+
+  /** The machine's memory as /proc/meminfo would say it: 1 950 000 kB is what a 2 GiB instance shows. */
+  setMemory(kib: number): void {
+    fs.writeFileSync(path.join(this.root, "meminfo"), `MemTotal:       ${kib} kB\nMemFree:        ${Math.floor(kib / 2)} kB\n`);
   }
 
   putParameter(name: string, value: string): void {
@@ -37,7 +43,7 @@ export class BootHarness {
   writeSettings(overrides: Record<string, string>): void {
     const settings = {
       PROFILE: "production", AWS_REGION: "eu-west-3", KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.4", PARAMETER_PREFIX: "/kc/keycloak",
-      ADMIN_USER: "admin", HTTPS_PORT: "8443", SMALL_INSTANCE: "false", KEYCLOAK_HOSTNAME: "", PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
+      ADMIN_USER: "admin", HTTPS_PORT: "8443", KEYCLOAK_HOSTNAME: "", PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
       PUBLIC_IP: "203.0.113.7", TLS_CERTIFICATE_PARAMETER: "", TLS_PRIVATE_KEY_PARAMETER: "", ...overrides,
     };
     fs.writeFileSync(`${this.root}/etc/keycloak-ec2/boot.env`, Object.entries(settings).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n");
@@ -47,7 +53,7 @@ export class BootHarness {
   run(commands: string): { code: number | null; stdout: string; output: string } {
     const result = spawnSync("bash", ["-c", `source "${SCRIPT}"\n${commands}`], {
       encoding: "utf8",
-      env: { PATH: `${this.bin}:${process.env.PATH}`, KEYCLOAK_EC2_ROOT: this.root, FAKE_SSM: this.ssm, KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1" },
+      env: { PATH: `${this.bin}:${process.env.PATH}`, KEYCLOAK_EC2_ROOT: this.root, FAKE_SSM: this.ssm, KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1", KEYCLOAK_EC2_MEMINFO: path.join(this.root, "meminfo") },
     });
     return { code: result.status, stdout: result.stdout, output: result.stdout + result.stderr };
   }

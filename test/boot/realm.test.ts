@@ -1,8 +1,8 @@
 import { realmRepresentation } from "../../src/boot/realm";
-import { validateConfig } from "../../src/config/validate";
+import { serverConfig } from "../server-config";
 
 describe("realm as code", () => {
-  const realm = realmRepresentation(validateConfig({ keycloak: { realm: { name: "acme", spa: { redirectUris: ["https://app.example.com/*"], webOrigins: ["https://app.example.com"] } } } }).config.keycloak.realm);
+  const realm = realmRepresentation(serverConfig({ keycloak: { realm: { name: "acme", spa: { redirectUris: ["https://app.example.com/*"], webOrigins: ["https://app.example.com"] } } } }).keycloak.realm);
   const client = (id: string) => realm.clients!.find((c) => c.clientId === id)!;
 
   it("requires TLS for all but private addresses and refuses self-registration", () => {

@@ -107,14 +107,16 @@ describe("boot script: functions run for real", () => {
     expect(env).toContain(`KC_BOOTSTRAP_ADMIN_USERNAME=admin\nKC_BOOTSTRAP_ADMIN_PASSWORD=${SECRETS["admin-password"]}\nKC_DB_PASSWORD=${SECRETS["db-password"]}\n`);
     expect(env).toContain(`BFF_CLIENT_SECRET=${SECRETS["bff-client-secret"]}\nSERVICE_CLIENT_SECRET=${SECRETS["service-client-secret"]}\n`);
     expect(env).toMatch(/^JAVA_OPTS_KC_HEAP=-XX:MaxRAMPercentage=\d+ -XX:InitialRAMPercentage=\d+$/m);
-    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(/^KEYCLOAK_MEMORY=\d+m\nKEYCLOAK_MEMORY_SWAP=\d+[mg]\nKEYCLOAK_URL=https:\/\/ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com:8443\n$/);
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toBe(
+      "KEYCLOAK_IMAGE=quay.io/keycloak/keycloak:26.7.4\nKEYCLOAK_MEMORY=1392m\nKEYCLOAK_MEMORY_SWAP=1392m\nKEYCLOAK_URL=https://ec2-203-0-113-7.eu-west-3.compute.amazonaws.com:8443\n",
+    );
     for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
   });
 
   it("caps the container's memory and heap on an instance type under 2 GiB", () => {
-    writeSettings({ SMALL_INSTANCE: "true" });
+    boot.setMemory(950_000);
     expect(run("resolve_addresses; write_environment").code).toBe(0);
-    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(/^KEYCLOAK_MEMORY=900m\nKEYCLOAK_MEMORY_SWAP=2g\n/);
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(/^KEYCLOAK_IMAGE=\S+\nKEYCLOAK_MEMORY=900m\nKEYCLOAK_MEMORY_SWAP=2g\n/);
     expect(fs.readFileSync(`${root}/etc/keycloak-ec2/keycloak.env`, "utf8")).toContain("JAVA_OPTS_KC_HEAP=-XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=15\n");
   });
 

@@ -8,12 +8,12 @@ import { keycloakUnit } from "../../src/boot/unit";
 const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
 
 describe("Keycloak systemd unit", () => {
-  const production = keycloakUnit("production", "26.7.4");
-  const dev = keycloakUnit("dev", "26.7.4");
+  const production = keycloakUnit("production");
+  const dev = keycloakUnit("dev");
 
   it("runs the pinned image in production mode with Keycloak 26's options", () => {
     const run = execStart(production);
-    expect(run).toContain("quay.io/keycloak/keycloak:26.7.4 start --hostname=${KEYCLOAK_URL}");
+    expect(run).toContain("${KEYCLOAK_IMAGE} start --hostname=${KEYCLOAK_URL}");
     for (const option of [
       "--https-port=8443", "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt", "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
       "--http-enabled=false", "--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak",
@@ -35,7 +35,7 @@ describe("Keycloak systemd unit", () => {
 
   it("runs the dev profile with start-dev on a persistent embedded database, without PostgreSQL", () => {
     const run = execStart(dev);
-    expect(run).toContain("quay.io/keycloak/keycloak:26.7.4 start-dev");
+    expect(run).toContain("${KEYCLOAK_IMAGE} start-dev");
     expect(run).toContain("--volume keycloak-dev-data:/opt/keycloak/data");
     expect(run).toContain("--https-certificate-file=/opt/keycloak/conf/tls/tls.crt");
     expect(run).not.toMatch(/--db=|postgres/);
@@ -48,7 +48,7 @@ describe("Keycloak systemd unit", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-unit-"));
     try {
       for (const stub of ["docker.service", "postgresql.service"]) fs.writeFileSync(path.join(dir, stub), "[Unit]\nDescription=stub\n[Service]\nExecStart=/bin/true\n");
-      fs.writeFileSync(path.join(dir, "keycloak.service"), keycloakUnit(profile, "26.7.4").replace(/\/usr\/bin\/docker/g, "/bin/true"));
+      fs.writeFileSync(path.join(dir, "keycloak.service"), keycloakUnit(profile).replace(/\/usr\/bin\/docker/g, "/bin/true"));
       const result = spawnSync("systemd-analyze", ["verify", path.join(dir, "keycloak.service")], { encoding: "utf8", env: { PATH: process.env.PATH!, SYSTEMD_UNIT_PATH: `${dir}:` } });
       if (result.error) throw new Error("systemd-analyze not found: apt-get install systemd");
       expect(result.stderr + result.stdout).toBe("");

@@ -144,6 +144,7 @@ describe("validateConfig: defaults and overrides", () => {
         realm: { name: "acme", spa: { clientId: "web", redirectUris: ["https://app.example.com/*"], webOrigins: ["+"] }, bff: { clientId: "api-gw", redirectUris: ["https://app.example.com/auth/callback"] }, service: { clientId: "batch" } } },
     });
     expect(warnings).toEqual([]);
+    if (config.profile === "article") throw new Error("expected a production config");
     expect(config.keycloak.hostname).toBe("sso.example.com");
     expect(config.keycloak.realm.spa.webOrigins).toEqual(["+"]);
   });

@@ -1,35 +1,61 @@
-import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Password } from "@cdktf/provider-random/lib/password";
+import { SECRET_NAMES } from "../../src/boot/secrets";
 import { synthesize } from "./synth";
 
-const resources = (tf: Record<string, any>, type: string): Record<string, any>[] => Object.values(tf.resource[type] ?? {});
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const resources = (tf: Json, type: string): Json[] => Object.values(tf.resource[type] ?? {});
+const ingress = (tf: Json) => tf.resource.aws_vpc_security_group_ingress_rule ?? {};
 
 describe("production profile (the default)", () => {
   const { json, tf } = synthesize({ region: "eu-west-3" });
   const instance = tf.resource.aws_instance.host_instance;
 
-  it("runs the latest Amazon Linux 2023 for the instance's architecture, not replaced by a newer AMI", () => {
-    expect(json).toHaveDataSourceWithProperties(DataAwsSsmParameter, { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" });
+  it("runs the latest Amazon Linux 2023 of the instance type's architecture, not replaced by a newer AMI", () => {
+    expect(tf.data.aws_ec2_instance_type.instance_type).toEqual({ instance_type: "${var.instance_type}" });
+    expect(tf.data.aws_ssm_parameter.al2023_ami.name).toBe(
+      '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${contains(data.aws_ec2_instance_type.instance_type.supported_architectures, "arm64") ? "arm64" : "x86_64"}',
+    );
     expect(instance.ami).toBe("${data.aws_ssm_parameter.al2023_ami.insecure_value}");
     expect(instance.lifecycle).toEqual({ ignore_changes: ["ami", "user_data_base64"] });
-    expect(instance.instance_type).toBe("t3.small");
+    expect(instance.instance_type).toBe("${var.instance_type}");
   });
 
-  it("requires IMDSv2 and encrypts a gp3 root volume", () => {
+  it("declares the values ops may vary as described, validated variables defaulting to the config", () => {
+    const custom = synthesize({ instanceType: "t3.medium", httpsCidrs: ["203.0.113.0/24"], rootVolumeSize: 30, keycloak: { version: "26.7.3" } }).tf.variable;
+    expect(Object.keys(custom).sort()).toEqual(["https_cidrs", "instance_type", "keycloak_version", "root_volume_size"]);
+    expect(custom.instance_type).toMatchObject({ type: "string", default: "t3.medium", nullable: false });
+    expect(custom.https_cidrs).toMatchObject({ type: "list(string)", default: ["203.0.113.0/24"] });
+    expect(custom.root_volume_size).toMatchObject({ type: "number", default: 30 });
+    expect(custom.keycloak_version).toMatchObject({ type: "string", default: "26.7.3" });
+    for (const variable of Object.values(custom) as Json[]) {
+      expect(variable.description).toMatch(/\w/);
+      expect(variable.validation.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("requires IMDSv2 and encrypts a gp3 root volume of the variable's size", () => {
     expect(json).toHaveResourceWithProperties(Instance, {
       metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
-      root_block_device: { volume_type: "gp3", volume_size: 20, encrypted: true, delete_on_termination: true },
+      root_block_device: { volume_type: "gp3", volume_size: "${var.root_volume_size}", encrypted: true, delete_on_termination: true },
     });
   });
 
-  it("has no key pair and no SSH rule; 8443 from the world over IPv4 and IPv6; 8080 and 9000 closed", () => {
+  it("has no key pair and no SSH rule; HTTPS 8443 from the https_cidrs, each by its address family", () => {
     expect(instance.key_name).toBeUndefined();
-    const ingress = resources(tf, "aws_vpc_security_group_ingress_rule");
-    expect(ingress.map((r) => [r.from_port, r.to_port, r.ip_protocol, r.cidr_ipv4 ?? r.cidr_ipv6])).toEqual([[8443, 8443, "tcp", "0.0.0.0/0"], [8443, 8443, "tcp", "::/0"]]);
+    expect(Object.keys(ingress(tf))).toEqual(["network_https"]);
+    expect(ingress(tf).network_https).toMatchObject({
+      for_each: "${toset(var.https_cidrs)}",
+      from_port: 8443,
+      to_port: 8443,
+      ip_protocol: "tcp",
+      cidr_ipv4: '${strcontains(each.value, ":") ? null : each.value}',
+      cidr_ipv6: '${strcontains(each.value, ":") ? each.value : null}',
+    });
+    expect(tf.variable.https_cidrs.default).toEqual(["0.0.0.0/0", "::/0"]);
     expect(tf.resource.aws_security_group.network_security_group.ingress).toBeUndefined();
   });
 
@@ -39,16 +65,29 @@ describe("production profile (the default)", () => {
     }
   });
 
-  it("lets only HTTPS out", () => {
-    expect(resources(tf, "aws_vpc_security_group_egress_rule").map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 443, 443], ["tcp", 443, 443]]);
+  it("lets only HTTPS out, and boots only once its egress and secrets exist", () => {
+    const egress = resources(tf, "aws_vpc_security_group_egress_rule");
+    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.for_each])).toEqual([["tcp", 443, 443, '${toset(["0.0.0.0/0", "::/0"])}']]);
+    expect(instance.depends_on).toEqual(expect.arrayContaining(["aws_vpc_security_group_egress_rule.network_egress_443"]));
   });
 
   it("opens SSH only from sshCidrs, with the key pair", () => {
     const ssh = synthesize({ keyName: "ops", sshCidrs: ["203.0.113.0/24"] }).tf;
-    const port22 = resources(ssh, "aws_vpc_security_group_ingress_rule").filter((r) => r.from_port === 22);
-    expect(port22).toEqual([expect.objectContaining({ cidr_ipv4: "203.0.113.0/24", to_port: 22, ip_protocol: "tcp" })]);
+    expect(ingress(ssh).network_ssh).toMatchObject({ for_each: '${toset(["203.0.113.0/24"])}', from_port: 22, to_port: 22, ip_protocol: "tcp" });
     expect(ssh.resource.aws_instance.host_instance.key_name).toBe("ops");
     expect(ssh.output.ssh_command.value).toBe("ssh -i ops.pem ec2-user@${aws_eip.address.public_dns}");
+  });
+
+  it("keeps the security group's name and description whatever the ports and the profile (AWS would replace the group)", () => {
+    const group = (raw: Json) => {
+      const { name, description } = synthesize(raw).tf.resource.aws_security_group.network_security_group;
+      return { name, description };
+    };
+    const plain = group({});
+    expect(plain).toEqual({ name: "keycloak-ec2-sg", description: "Keycloak on EC2, managed by keycloak-ec2" });
+    expect(group({ keyName: "ops", sshCidrs: ["203.0.113.0/24"] })).toEqual(plain);
+    expect(group({ profile: "dev" })).toEqual(plain);
+    expect(group({ httpsCidrs: ["198.51.100.0/24"], instanceType: "t3.large" })).toEqual(plain);
   });
 
   it("keeps its address on an Elastic IP", () => {
@@ -58,35 +97,39 @@ describe("production profile (the default)", () => {
   });
 
   it("uses Session Manager through an instance role, which may read only this deployment's parameters", () => {
-    expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: "arn:${data.aws_partition.partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore" });
-    const own = ["arn:${data.aws_partition.partition.partition}:ssm:eu-west-3:${data.aws_caller_identity.account.account_id}:parameter/keycloak-ec2/keycloak/*"];
-    const policy = JSON.parse(tf.resource.aws_iam_role_policy.host_read_parameters.policy);
+    expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: "arn:${data.aws_partition.host_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore" });
+    const own = Object.values(SECRET_NAMES).map((name) => `\${aws_ssm_parameter.secrets_${name.replace(/-/g, "_")}_parameter.arn}`);
     // The managed policy allows ssm:GetParameter(s) on every parameter: the explicit Deny is what limits the role.
-    expect(policy.Statement).toEqual([
-      { Sid: "ReadOwnParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: own },
-      { Sid: "DenyOtherParameters", Effect: "Deny", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], NotResource: own },
+    expect(tf.data.aws_iam_policy_document.host_read_parameters_policy.statement).toEqual([
+      { sid: "ReadOwnParameters", effect: "Allow", actions: ["ssm:GetParameter", "ssm:GetParameters"], resources: own },
+      { sid: "DenyOtherParameters", effect: "Deny", actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], not_resources: own },
     ]);
+    expect(tf.resource.aws_iam_role_policy.host_read_parameters.policy).toBe("${data.aws_iam_policy_document.host_read_parameters_policy.json}");
+    expect(tf.resource.aws_iam_role.host_role.assume_role_policy).toBe("${data.aws_iam_policy_document.host_assume_role_policy.json}");
     expect(instance.iam_instance_profile).toBe("${aws_iam_instance_profile.host_instance_profile.name}");
+    expect(instance.depends_on).toEqual(expect.arrayContaining(["aws_iam_role_policy.host_read_parameters", "aws_iam_role_policy_attachment.host_session_manager"]));
   });
 
-  it("names IAM resources within IAM's characters whatever the instance's Name tag", () => {
-    const named = synthesize({ instanceName: "Keycloak (production)" }).tf;
-    expect(named.resource.aws_iam_role.host_role.name_prefix).toBe("Keycloak--production--");
-    expect(named.resource.aws_iam_instance_profile.host_instance_profile.name_prefix).toBe("Keycloak--production--");
-    expect(named.resource.aws_instance.host_instance.tags).toEqual({ Name: "Keycloak (production)" });
+  it("names and describes IAM resources within IAM's characters whatever the instance's Name tag", () => {
+    const named = synthesize({ instanceName: "Keycloak (production) ✓" }).tf;
+    expect(named.resource.aws_iam_role.host_role.name_prefix).toBe("keycloak-ec2-");
+    expect(named.resource.aws_iam_role.host_role.description).toMatch(/^[\x20-\x7e]+$/);
+    expect(named.resource.aws_iam_instance_profile.host_instance_profile.name_prefix).toBe("keycloak-ec2-");
+    expect(named.resource.aws_instance.host_instance.tags).toEqual({ Name: "Keycloak (production) ✓" });
   });
 
   it("leaves EBS optimisation to the instance type (asking for it fails on t2)", () => {
     expect(instance.ebs_optimized).toBeUndefined();
-    expect(synthesize({ instanceType: "t2.micro" }).tf.resource.aws_instance.host_instance.ebs_optimized).toBeUndefined();
     expect(instance.monitoring).toBe(true);
   });
 
-  it("lets the role read a user-supplied certificate's parameters too", () => {
+  it("lets the role read a user-supplied certificate's parameters, looked up without decrypting them", () => {
     const own = synthesize({ keycloak: { tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "sso-key" } } }).tf;
-    expect(JSON.parse(own.resource.aws_iam_role_policy.host_read_parameters.policy).Statement[0].Resource.slice(1)).toEqual([
-      "arn:${data.aws_partition.partition.partition}:ssm:us-east-1:${data.aws_caller_identity.account.account_id}:parameter/sso/cert",
-      "arn:${data.aws_partition.partition.partition}:ssm:us-east-1:${data.aws_caller_identity.account.account_id}:parameter/sso-key",
+    expect(own.data.aws_ssm_parameter.tls_certificate).toEqual({ name: "/sso/cert", with_decryption: false });
+    expect(own.data.aws_ssm_parameter.tls_private_key).toEqual({ name: "sso-key", with_decryption: false });
+    expect(own.data.aws_iam_policy_document.host_read_parameters_policy.statement[0].resources.slice(-2)).toEqual([
+      "${data.aws_ssm_parameter.tls_certificate.arn}",
+      "${data.aws_ssm_parameter.tls_private_key.arn}",
     ]);
   });
 
@@ -110,13 +153,17 @@ describe("production profile (the default)", () => {
     expect(tf.locals.bootstrap_cloud_config).not.toMatch(/random_password|aws_ssm_parameter\.|KC_BOOTSTRAP_ADMIN_PASSWORD=[^"%$\n]/);
   });
 
-  it("boots from gzip-compressed cloud-config that carries the Elastic IP's name and address", () => {
+  it("boots from gzip-compressed cloud-config that carries the region, the version variable and the Elastic IP", () => {
+    const cloudConfig: string = tf.locals.bootstrap_cloud_config;
     expect(instance.user_data_base64).toBe("${base64gzip(local.bootstrap_cloud_config)}");
     expect(instance.user_data).toBeUndefined();
-    expect(tf.locals.bootstrap_cloud_config).toMatch(/^#cloud-config\n/);
-    expect(tf.locals.bootstrap_cloud_config).toContain("PUBLIC_DNS='${aws_eip.address.public_dns}'\n      PUBLIC_IP='${aws_eip.address.public_ip}'");
+    expect(cloudConfig).toMatch(/^#cloud-config\n/);
+    expect(cloudConfig).toContain("AWS_REGION='${data.aws_region.region.region}'");
+    expect(cloudConfig).toContain("KEYCLOAK_IMAGE='quay.io/keycloak/keycloak:${var.keycloak_version}'");
+    expect(cloudConfig).toContain("PUBLIC_DNS='${aws_eip.address.public_dns}'\n      PUBLIC_IP='${aws_eip.address.public_ip}'");
     // Every other ${ and %{ is escaped, so that Terraform passes the script's own variables through.
-    expect(tf.locals.bootstrap_cloud_config.replace(/\$\{aws_eip\.address\.public_(dns|ip)\}/g, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
+    const references = /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version)\}/g;
+    expect(cloudConfig.replace(references, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
   });
 
   it("outputs where Keycloak is and how to log in", () => {
@@ -127,9 +174,11 @@ describe("production profile (the default)", () => {
       keycloak_url: { value: url },
       admin_console_url: { value: `${url}/admin/master/console/` },
       realm_issuer_url: { value: `${url}/realms/app` },
-      admin_password_parameter: { value: "/keycloak-ec2/keycloak/admin-password" },
-      admin_password_command: { value: "aws ssm get-parameter --region eu-west-3 --name /keycloak-ec2/keycloak/admin-password --with-decryption --query Parameter.Value --output text" },
-      session_manager_command: { value: "aws ssm start-session --region eu-west-3 --target ${aws_instance.host_instance.id}" },
+      admin_password_parameter: { value: "${aws_ssm_parameter.secrets_admin_password_parameter.name}" },
+      admin_password_command: {
+        value: "aws ssm get-parameter --region ${data.aws_region.region.region} --name ${aws_ssm_parameter.secrets_admin_password_parameter.name} --with-decryption --query Parameter.Value --output text",
+      },
+      session_manager_command: { value: "aws ssm start-session --region ${data.aws_region.region.region} --target ${aws_instance.host_instance.id}" },
     });
     expect(tf.output.ssh_command).toBeUndefined();
     for (const output of Object.values(tf.output) as Array<{ description: string }>) expect(output.description).toMatch(/\w/);
@@ -139,11 +188,11 @@ describe("production profile (the default)", () => {
     expect(synthesize({ keycloak: { hostname: "sso.example.com" } }).tf.output.keycloak_url.value).toBe("https://sso.example.com:8443");
   });
 
-  it("follows the latest AMI when asked, and picks arm64 for Graviton types", () => {
-    const arm = synthesize({ instanceType: "t4g.small", followLatestAmi: true }).tf;
-    expect(arm.data.aws_ssm_parameter.al2023_ami.name).toBe("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
+  it("follows the latest AMI when asked", () => {
+    const following = synthesize({ instanceType: "t4g.small", followLatestAmi: true }).tf;
     // User data changes stay ignored: cloud-init would not run them on the existing instance anyway.
-    expect(arm.resource.aws_instance.host_instance.lifecycle).toEqual({ ignore_changes: ["user_data_base64"] });
+    expect(following.resource.aws_instance.host_instance.lifecycle).toEqual({ ignore_changes: ["user_data_base64"] });
+    expect(following.variable.instance_type.default).toBe("t4g.small");
   });
 
   it("tags every resource through the provider's default tags, with the user's extra tags", () => {
@@ -160,7 +209,7 @@ describe("dev profile", () => {
   const { tf } = synthesize({ profile: "dev" });
 
   it("has no database secret and says it is not for production", () => {
-    expect(Object.values(tf.resource.aws_ssm_parameter).map((p: any) => p.name)).not.toContain("/keycloak-ec2/keycloak/db-password");
+    expect(Object.values(tf.resource.aws_ssm_parameter).map((p: any) => p.name)).not.toContain("/keycloak-ec2/keycloak/db-password"); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(tf.locals.bootstrap_cloud_config).toContain("start-dev");
     expect(tf.locals.bootstrap_cloud_config).toContain("dev mode, not for production");
     expect(tf.locals.bootstrap_cloud_config).toContain("PROFILE='dev'");

@@ -17,7 +17,7 @@ readonly PGDATA=/var/lib/pgsql/data
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"
-: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${HTTPS_PORT:?} ${SMALL_INSTANCE:?}"
+: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${HTTPS_PORT:?}"
 
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -54,11 +54,14 @@ secret() {
   printf '%s' "$value"
 }
 
-memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo; }
+memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' "${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}"; }
 
-# SMALL_INSTANCE comes from the instance type (under 2 GiB): MemTotal of a 2 GiB type is already below 2048 MiB.
+# Under 2 GiB of memory (a 1 GiB type shows about 950 MiB, a 2 GiB type about 1900 MiB): read from the machine
+# itself, so that a change of instance type (a Terraform variable) takes effect without a new boot script.
+is_small_instance() { (($(memory_mib) < 1536)); }
+
 add_swap_if_small() {
-  if [[ $SMALL_INSTANCE != true ]] || swapon --show=NAME --noheadings | grep -qx /swapfile; then return 0; fi
+  if ! is_small_instance || swapon --show=NAME --noheadings | grep -qx /swapfile; then return 0; fi
   log "less than 2 GiB of memory: adding a 2 GiB swap file"
   [[ -f /swapfile ]] || dd if=/dev/zero of=/swapfile bs=1M count=2048 status=none
   chmod 600 /swapfile
@@ -168,7 +171,7 @@ write_environment() {
   if [[ $PROFILE == production ]]; then db_secret=$(secret db-password); fi
   bff_secret=$(secret bff-client-secret)
   service_secret=$(secret service-client-secret)
-  if [[ $SMALL_INSTANCE == true ]]; then
+  if is_small_instance; then
     memory=900m swap=2g heap="-XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=15"
   else
     memory="$(($(memory_mib) - 512))m" swap="$(($(memory_mib) - 512))m" heap="-XX:MaxRAMPercentage=70 -XX:InitialRAMPercentage=50"
@@ -183,7 +186,7 @@ write_environment() {
   } >"$CONF_DIR/keycloak.env.new"
   mv -f "$CONF_DIR/keycloak.env.new" "$CONF_DIR/keycloak.env"
   {
-    printf 'KEYCLOAK_MEMORY=%s\nKEYCLOAK_MEMORY_SWAP=%s\n' "$memory" "$swap"
+    printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_MEMORY=%s\nKEYCLOAK_MEMORY_SWAP=%s\n' "$KEYCLOAK_IMAGE" "$memory" "$swap"
     printf 'KEYCLOAK_URL=https://%s:%s\n' "$KEYCLOAK_HOST" "$HTTPS_PORT"
   } >"$CONF_DIR/runtime.env"
 }

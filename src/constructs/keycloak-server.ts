@@ -1,0 +1,172 @@
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { WORLD_CIDRS } from "../aws/cidr";
+import { RealmSettings } from "../boot/realm";
+import { parameterPrefix, SECRET_NAMES, secretsOf } from "../boot/secrets";
+import { HTTPS_PORT, KeycloakMode } from "../boot/unit";
+import { DEFAULT_ADMIN_USER, DEFAULT_INSTANCE_TYPE, DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAME, DEFAULT_REALM, DEFAULT_ROOT_VOLUME_SIZE } from "../defaults";
+import { Host } from "./host";
+import { KeycloakBootstrap } from "./keycloak-bootstrap";
+import { Network } from "./network";
+import { Secrets } from "./secrets";
+import { isKnown, propError } from "./validation";
+
+export interface KeycloakServerProps {
+  /** `production`: Keycloak in production mode on PostgreSQL with TLS. `dev`: `start-dev` on Keycloak's embedded
+   * database, with the same hardened host and HTTPS; not for production. @default "production" */
+  readonly mode?: KeycloakMode;
+  /** Name of the deployment: the SSM path of its secrets (`/<name>/keycloak/...`) and the default of the names
+   * below. Lower-case letters, digits and dashes. @default "keycloak-ec2" */
+  readonly deploymentName?: string;
+  /** EC2 instance type (may be a reference, e.g. a variable). Amazon Linux 2023 is picked for its architecture.
+   * @default "t3.small" */
+  readonly instanceType?: string;
+  /** Existing EC2 key pair for SSH. @default - none: log in with Session Manager */
+  readonly keyName?: string;
+  /** IPv4/IPv6 CIDRs allowed on port 22 (may be a reference). @default [] - no SSH rule at all */
+  readonly sshCidrs?: readonly string[];
+  /** IPv4/IPv6 CIDRs allowed on Keycloak's HTTPS port 8443 (may be a reference). @default ["0.0.0.0/0", "::/0"] */
+  readonly httpsCidrs?: readonly string[];
+  /** Name of the security group. @default "<deploymentName>-sg" */
+  readonly securityGroupName?: string;
+  /** `Name` tag of the instance and the Elastic IP. @default - the deployment name */
+  readonly instanceName?: string;
+  /** Size of the encrypted gp3 root volume in GiB (may be a reference). @default 20 */
+  readonly rootVolumeSize?: number;
+  /** An Elastic IP, so that the address and the certificate survive stop/start (about 3.6 USD a month).
+   * @default true */
+  readonly elasticIp?: boolean;
+  /** Replace the instance when AWS publishes a newer Amazon Linux 2023 AMI. @default false - a new AMI changes nothing */
+  readonly followLatestAmi?: boolean;
+  /** Exact tag of quay.io/keycloak/keycloak, a 26.x release (may be a reference). @default "26.7.4" */
+  readonly keycloakVersion?: string;
+  /** DNS name clients use; point it at the Elastic IP yourself. @default - the Elastic IP's public DNS name */
+  readonly hostname?: string;
+  /** User name of the bootstrap administrator of the master realm. @default "admin" */
+  readonly adminUser?: string;
+  /** SSM parameters holding a certificate chain and key of your own. @default - a self-signed certificate made at boot */
+  readonly tlsCertificate?: { readonly certificateParameter: string; readonly privateKeyParameter: string };
+  /** The application realm imported at first start. @default - realm "app" with an SPA, a BFF and a service client on localhost URIs */
+  readonly realm?: RealmSettings;
+}
+
+/**
+ * Keycloak on one hardened EC2 instance: the security group, the instance with its role and Elastic IP, the
+ * generated secrets in SSM, and the boot that installs and starts Keycloak. Use it in any `TerraformStack` that has
+ * an AWS provider and a `random` provider.
+ */
+export class KeycloakServer extends Construct {
+  public readonly network: Network;
+  public readonly host: Host;
+  public readonly secrets: Secrets;
+  public readonly bootstrap: KeycloakBootstrap;
+  /** The Elastic IP, unless `elasticIp` is false. */
+  public readonly elasticIp?: Eip;
+  /** The EC2 instance (`aws_instance`). */
+  public readonly instance: Instance;
+  /** The instance's security group: add rules to it, or reference it from other groups. */
+  public readonly securityGroup: SecurityGroup;
+  /** The instance role (Session Manager, and reading its own secrets). */
+  public readonly role: IamRole;
+  /** The SSM SecureString parameter holding the generated admin password. */
+  public readonly adminPasswordParameter: SsmParameter;
+  /** The public IPv4 address (the Elastic IP's, or the instance's). */
+  public readonly publicIp: string;
+  /** The public DNS name (the Elastic IP's, or the instance's). */
+  public readonly publicDns: string;
+  /** The region the instance runs in (from the stack's AWS provider). */
+  public readonly region: string;
+  /** Keycloak's base URL, `https://<hostname or public DNS>:8443`. */
+  public readonly url: string;
+  /** The admin console of the master realm. */
+  public readonly adminConsoleUrl: string;
+  /** The OpenID Connect issuer of the application realm (what applications configure). */
+  public readonly realmIssuerUrl: string;
+
+  constructor(scope: Construct, id: string, props: KeycloakServerProps = {}) {
+    super(scope, id);
+    const mode = props.mode ?? "production";
+    const name = props.deploymentName ?? DEFAULT_NAME;
+    if (isKnown(name) && !/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
+      throw propError("KeycloakServer", "deploymentName", `must be 1-32 lower-case letters, digits and dashes, starting with a letter, got "${name}"`);
+    }
+    const realm = props.realm ?? DEFAULT_REALM;
+    const instanceType = props.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    const instanceName = props.instanceName ?? name;
+    this.region = new DataAwsRegion(this, "region").region;
+
+    // The AMI of the instance type's architecture, looked up at plan time, so that the type may be a variable.
+    const architectures = new DataAwsEc2InstanceType(this, "instance_type", { instanceType }).supportedArchitectures;
+    const ami = new DataAwsSsmParameter(this, "al2023_ami", {
+      name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${Fn.conditional(Fn.contains(architectures, "arm64"), "arm64", "x86_64")}`,
+    });
+
+    this.network = new Network(this, "network", {
+      securityGroupName: props.securityGroupName ?? `${name}-sg`,
+      ingress: [
+        { id: "https", port: HTTPS_PORT, cidrs: props.httpsCidrs ?? WORLD_CIDRS, description: "Keycloak HTTPS" },
+        { id: "ssh", port: 22, cidrs: props.sshCidrs ?? [], description: "SSH from the configured sshCidrs" },
+      ],
+    });
+    this.securityGroup = this.network.securityGroup;
+    this.elasticIp = props.elasticIp === false ? undefined : new Eip(this, "address", { domain: "vpc", tags: { Name: instanceName } });
+    this.secrets = new Secrets(this, "secrets", { parameterPrefix: parameterPrefix(name), names: secretsOf(mode) });
+    this.adminPasswordParameter = this.secrets.parameter(SECRET_NAMES.adminPassword);
+    this.bootstrap = new KeycloakBootstrap(this, "bootstrap", {
+      mode,
+      region: this.region,
+      keycloakVersion: props.keycloakVersion ?? DEFAULT_KEYCLOAK_VERSION,
+      parameterPrefix: parameterPrefix(name),
+      adminUser: props.adminUser ?? DEFAULT_ADMIN_USER,
+      hostname: props.hostname,
+      publicDns: this.elasticIp?.publicDns,
+      publicIp: this.elasticIp?.publicIp,
+      tlsCertificate: props.tlsCertificate,
+      realm,
+    });
+
+    this.host = new Host(this, "host", {
+      ami: ami.insecureValue,
+      ignoreAmiChanges: !props.followLatestAmi,
+      ignoreUserDataChanges: true,
+      instanceType,
+      keyName: props.keyName,
+      securityGroupIds: [this.securityGroup.id],
+      userDataBase64: this.bootstrap.userDataBase64,
+      name: instanceName,
+      encryptedRootVolumeSize: props.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE,
+      instanceRole: true,
+      detailedMonitoring: true,
+      elasticIpAllocationId: this.elasticIp?.allocationId,
+      // The boot reads the secrets and downloads packages at once: both must be in place when it starts.
+      dependsOn: [...Object.values(this.secrets.parameters), ...this.network.egressRules],
+    });
+    this.instance = this.host.instance;
+    this.role = this.host.role!;
+    this.secrets.grantRead(this.host);
+    if (props.tlsCertificate) this.grantCertificateRead(props.tlsCertificate);
+
+    this.publicIp = this.elasticIp?.publicIp ?? this.instance.publicIp;
+    this.publicDns = this.elasticIp?.publicDns ?? this.instance.publicDns;
+    this.url = `https://${props.hostname ?? this.publicDns}:${HTTPS_PORT}`;
+    this.adminConsoleUrl = `${this.url}/admin/master/console/`;
+    this.realmIssuerUrl = `${this.url}/realms/${realm.name}`;
+  }
+
+  /**
+   * Lets the instance read the user's certificate parameters. Looked up without decryption: the plan fails early if
+   * they do not exist, and the private key never enters the Terraform state in clear.
+   */
+  private grantCertificateRead(tls: NonNullable<KeycloakServerProps["tlsCertificate"]>): void {
+    const lookup = (id: string, parameterName: string) => new DataAwsSsmParameter(this, id, { name: parameterName, withDecryption: false }).arn;
+    this.host.grantParameterRead([lookup("tls_certificate", tls.certificateParameter), lookup("tls_private_key", tls.privateKeyParameter)]);
+  }
+}

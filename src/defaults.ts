@@ -1,0 +1,27 @@
+/**
+ * Defaults shared by the configuration (what a config file leaves out) and the constructs (what a library user
+ * leaves out), so that both mean the same deployment.
+ */
+
+/** The version of quay.io/keycloak/keycloak this release is tested with. */
+export const DEFAULT_KEYCLOAK_VERSION = "26.7.4";
+
+/** The deployment name: stack id, SSM path `/<name>/keycloak`, prefix of resource names. */
+export const DEFAULT_NAME = "keycloak-ec2";
+
+/** 2 GiB, enough for Keycloak's JVM and PostgreSQL without swap. */
+export const DEFAULT_INSTANCE_TYPE = "t3.small";
+
+/** Size of the encrypted root volume, GiB. */
+export const DEFAULT_ROOT_VOLUME_SIZE = 20;
+
+/** User name of the bootstrap administrator of the master realm. */
+export const DEFAULT_ADMIN_USER = "admin";
+
+/** The demo realm: an SPA and a BFF on localhost, a service client. */
+export const DEFAULT_REALM = {
+  name: "app",
+  spa: { clientId: "spa", redirectUris: ["http://localhost:5173/*"], webOrigins: ["http://localhost:5173"] },
+  bff: { clientId: "bff", redirectUris: ["http://localhost:3000/*"] },
+  service: { clientId: "service" },
+} as const;
