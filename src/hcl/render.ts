@@ -1,6 +1,23 @@
 /** Terraform JSON values and bodies as HCL native syntax (unformatted: `exportHcl` runs the formatter). */
-import { attributeShape, blockBody, BlockSchema, BodySchema, fieldShape, StringMode, stringMode, ValueShape } from "./schema";
-import { escapeTemplate, heredoc, isWellFormed, quoteTemplate, soleInterpolation, splitTemplate, TemplatePart } from "./template";
+import {
+  attributeShape,
+  blockBody,
+  BlockSchema,
+  BodySchema,
+  fieldShape,
+  StringMode,
+  stringMode,
+  ValueShape,
+} from "./schema";
+import {
+  heredoc,
+  isWellFormed,
+  quoteTemplate,
+  soleInterpolation,
+  splitTemplate,
+  TemplatePart,
+} from "./template";
+import { escapeTemplate } from "../text/template";
 
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -41,7 +58,13 @@ export function isObject(value: JsonValue | undefined): value is JsonObject {
 }
 
 /** The blocks of one block type in a body: `type "label" ... { ... }`, each ending with a newline. */
-export function renderBlocks(type: string, value: JsonValue, schema: BlockSchema, at: string, context: RenderContext): string[] {
+export function renderBlocks(
+  type: string,
+  value: JsonValue,
+  schema: BlockSchema,
+  at: string,
+  context: RenderContext,
+): string[] {
   return blockInstances(value, schema.labels, at, []).map(({ labels, body, path }) => {
     const header = [type, ...labels.map((label) => quoteText(label, path))].join(" ");
     const content = renderBody(body, blockBody(schema, labels), path, context);
@@ -74,9 +97,11 @@ function blockInstances(value: JsonValue, labelsLeft: number, at: string, labels
 /** A body's attributes and nested blocks, one per line; cdktf's `//` comments are dropped. */
 function renderBody(body: JsonObject, schema: BodySchema, at: string, context: RenderContext): string {
   const rank = (name: string) => (FIRST.has(name) ? 0 : LAST.has(name) ? 3 : schema.blocks?.[name] ? 2 : 1);
+  const order = schema.order ?? [];
+  const position = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return Object.keys(body)
     .filter((name) => name !== "//")
-    .sort((a, b) => rank(a) - rank(b))
+    .sort((a, b) => rank(a) - rank(b) || position(a) - position(b))
     .flatMap((name) => {
       const path = `${at}.${name}`;
       const block = schema.blocks?.[name];
@@ -96,11 +121,16 @@ export function renderValue(value: JsonValue, shape: ValueShape, at: string, con
     return JSON.stringify(value);
   }
   if (typeof value === "string") return renderString(value, stringMode(shape), at, context);
-  if (Array.isArray(value)) return renderTuple(value.map((element, i) => renderValue(element, shape, `${at}[${i}]`, context)), value);
+  if (Array.isArray(value))
+    return renderTuple(
+      value.map((element, i) => renderValue(element, shape, `${at}[${i}]`, context)),
+      value,
+    );
   if (isObject(value)) {
     const keyMode = shape === "template" ? "template" : "literal";
     const items = Object.entries(value).map(
-      ([key, field]) => `${renderKey(key, keyMode, at)} = ${renderValue(field, fieldShape(shape, key), `${at}.${key}`, context)}`,
+      ([key, field]) =>
+        `${renderKey(key, keyMode, at)} = ${renderValue(field, fieldShape(shape, key), `${at}.${key}`, context)}`,
     );
     return items.length ? `{\n${items.map(endLine).join("")}}` : "{}";
   }
@@ -109,7 +139,8 @@ export function renderValue(value: JsonValue, shape: ValueShape, at: string, con
 
 /** Scalars on one line; anything else one element per line (a heredoc's closing marker line cannot hold the comma). */
 function renderTuple(elements: readonly string[], values: readonly JsonValue[]): string {
-  const inline = values.every((value) => typeof value !== "object" || value === null) && elements.every((e) => !e.includes("\n"));
+  const inline =
+    values.every((value) => typeof value !== "object" || value === null) && elements.every((e) => !e.includes("\n"));
   if (inline && elements.join(", ").length <= 100) return `[${elements.join(", ")}]`;
   return `[\n${elements.map((element) => endLine(`${element},`)).join("")}]`;
 }
@@ -175,7 +206,8 @@ function templateParts(template: string, at: string): TemplatePart[] {
 }
 
 function checkText(text: string, at: string): string {
-  if (!isWellFormed(text)) throw new HclExportError(at, "the string holds an unpaired UTF-16 surrogate, which no UTF-8 file can");
+  if (!isWellFormed(text))
+    throw new HclExportError(at, "the string holds an unpaired UTF-16 surrogate, which no UTF-8 file can");
   return text;
 }
 

@@ -18,7 +18,8 @@
 export type StringMode = "template" | "literal" | "reference" | "type" | "providerSource" | "localPath";
 
 /** How the strings of a value are read: one mode throughout, or per property of an object value. */
-export type ValueShape = StringMode | { readonly fields: Readonly<Record<string, ValueShape>>; readonly otherFields: ValueShape };
+export type ValueShape =
+  StringMode | { readonly fields: Readonly<Record<string, ValueShape>>; readonly otherFields: ValueShape };
 
 export interface BodySchema {
   /** Attributes whose strings are not templates. */
@@ -27,6 +28,9 @@ export interface BodySchema {
   readonly otherAttributes?: ValueShape;
   /** Nested block types; every other property is an attribute. */
   readonly blocks?: Readonly<Record<string, BlockSchema>>;
+  /** Properties written first, in this order, within their group (attributes, then blocks), as terraform-aws-modules
+   * writes them; the others keep the JSON's order (cdktf's is alphabetical). @default - the JSON's order */
+  readonly order?: readonly string[];
 }
 
 export interface BlockSchema {
@@ -44,14 +48,34 @@ export interface NestedBlocks {
  * Nested blocks of the provider configurations, resources and data sources this project uses (and close kin),
  * from the provider schemas (`@cdktf/provider-aws` 21, AWS provider 6). Every other JSON object is written as an
  * attribute; in particular `aws_security_group`'s `ingress` and `egress` are attributes (Terraform's "attributes as
- * blocks"): only attribute syntax can say `ingress = []`, and cdktf writes every field of each rule.
- * test/hcl/export.test.ts checks these tables against the generated provider bindings.
+ * blocks"): only attribute syntax can say `ingress = []`, and cdktf writes every field of each rule. A type with no
+ * nested block (`aws_ssm_parameter`, `aws_iam_role_policy`, `aws_vpc_security_group_ingress_rule`, data source
+ * `aws_region`, ...) has no entry. test/hcl/export.test.ts checks these tables, and the types the project uses,
+ * against the generated provider bindings.
  */
 export const PROVIDER_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws: { assume_role: {}, assume_role_with_web_identity: {}, default_tags: {}, endpoints: {}, ignore_tags: {} },
 };
 
 export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
+  aws_dlm_lifecycle_policy: {
+    policy_details: {
+      action: { cross_region_copy: { encryption_configuration: {}, retain_rule: {} } },
+      event_source: { parameters: {} },
+      exclusions: {},
+      parameters: {},
+      schedule: {
+        archive_rule: { archive_retain_rule: { retention_archive_tier: {} } },
+        create_rule: { scripts: {} },
+        cross_region_copy_rule: { deprecate_rule: {}, retain_rule: {} },
+        deprecate_rule: {},
+        fast_restore_rule: {},
+        retain_rule: {},
+        share_rule: {},
+      },
+    },
+  },
+  aws_ebs_volume: { timeouts: {} },
   aws_eip: { timeouts: {} },
   aws_iam_role: { inline_policy: {} },
   aws_instance: {
@@ -72,6 +96,7 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
     timeouts: {},
   },
   aws_kms_key: { timeouts: {} },
+  aws_network_interface: { attachment: {} },
   aws_route53_record: {
     alias: {},
     cidr_routing_policy: {},
@@ -82,13 +107,101 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
     timeouts: {},
     weighted_routing_policy: {},
   },
+  aws_s3_bucket: {
+    cors_rule: {},
+    grant: {},
+    lifecycle_rule: {
+      expiration: {},
+      noncurrent_version_expiration: {},
+      noncurrent_version_transition: {},
+      transition: {},
+    },
+    logging: {},
+    object_lock_configuration: { rule: { default_retention: {} } },
+    replication_configuration: {
+      rules: {
+        destination: { access_control_translation: {}, metrics: {}, replication_time: {} },
+        filter: {},
+        source_selection_criteria: { sse_kms_encrypted_objects: {} },
+      },
+    },
+    server_side_encryption_configuration: { rule: { apply_server_side_encryption_by_default: {} } },
+    timeouts: {},
+    versioning: {},
+    website: {},
+  },
+  aws_s3_bucket_abac: { abac_status: {} },
+  aws_s3_bucket_acl: { access_control_policy: { grant: { grantee: {} }, owner: {} } },
+  aws_s3_bucket_analytics_configuration: {
+    filter: {},
+    storage_class_analysis: { data_export: { destination: { s3_bucket_destination: {} } } },
+  },
+  aws_s3_bucket_cors_configuration: { cors_rule: {} },
+  aws_s3_bucket_intelligent_tiering_configuration: { filter: {}, tiering: {} },
+  aws_s3_bucket_inventory: {
+    destination: { bucket: { encryption: { sse_kms: {}, sse_s3: {} } } },
+    filter: {},
+    schedule: {},
+  },
+  aws_s3_bucket_lifecycle_configuration: {
+    rule: {
+      abort_incomplete_multipart_upload: {},
+      expiration: {},
+      filter: { and: {}, tag: {} },
+      noncurrent_version_expiration: {},
+      noncurrent_version_transition: {},
+      transition: {},
+    },
+    timeouts: {},
+  },
+  aws_s3_bucket_logging: {
+    target_grant: { grantee: {} },
+    target_object_key_format: { partitioned_prefix: {}, simple_prefix: {} },
+  },
+  aws_s3_bucket_metadata_configuration: {
+    metadata_configuration: {
+      inventory_table_configuration: { encryption_configuration: {} },
+      journal_table_configuration: { encryption_configuration: {}, record_expiration: {} },
+    },
+    timeouts: {},
+  },
+  aws_s3_bucket_metric: { filter: {} },
+  aws_s3_bucket_notification: { lambda_function: {}, queue: {}, topic: {} },
+  aws_s3_bucket_object_lock_configuration: { rule: { default_retention: {} } },
+  aws_s3_bucket_ownership_controls: { rule: {} },
+  aws_s3_bucket_replication_configuration: {
+    rule: {
+      delete_marker_replication: {},
+      destination: {
+        access_control_translation: {},
+        encryption_configuration: {},
+        metrics: { event_threshold: {} },
+        replication_time: { time: {} },
+      },
+      existing_object_replication: {},
+      filter: { and: {}, tag: {} },
+      source_selection_criteria: { replica_modifications: {}, sse_kms_encrypted_objects: {} },
+    },
+  },
+  aws_s3_bucket_server_side_encryption_configuration: { rule: { apply_server_side_encryption_by_default: {} } },
+  aws_s3_bucket_versioning: { versioning_configuration: {} },
+  aws_s3_bucket_website_configuration: {
+    error_document: {},
+    index_document: {},
+    redirect_all_requests_to: {},
+    routing_rule: { condition: {}, redirect: {} },
+  },
   aws_security_group: { timeouts: {} },
+  aws_ssm_association: { output_location: {}, targets: {} },
+  aws_volume_attachment: { timeouts: {} },
 };
 
 export const DATA_SOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws_ami: { filter: {}, timeouts: {} },
   aws_availability_zones: { filter: {}, timeouts: {} },
+  aws_ec2_instance_type: { timeouts: {} },
   aws_iam_policy_document: { statement: { condition: {}, not_principals: {}, principals: {} } },
+  aws_subnet: { filter: {}, timeouts: {} },
   aws_subnets: { filter: {}, timeouts: {} },
   aws_vpc: { filter: {}, timeouts: {} },
 };
@@ -142,19 +255,31 @@ const DATA_SOURCE_META: BodySchema = {
   blocks: { lifecycle: { labels: 0, body: { blocks: { precondition: CHECK_RULE, postcondition: CHECK_RULE } } } },
 };
 
+/** `required_version`, `required_providers`, then the backend, as terraform-aws-modules' versions.tf reads. */
 const TERRAFORM: BodySchema = {
+  order: ["required_providers"],
   attributes: { required_version: "literal", experiments: "reference" },
   blocks: {
     required_providers: {
       labels: 0,
-      body: { otherAttributes: { fields: { source: "providerSource", configuration_aliases: "reference" }, otherFields: "literal" } },
+      body: {
+        otherAttributes: {
+          fields: { source: "providerSource", configuration_aliases: "reference" },
+          otherFields: "literal",
+        },
+      },
     },
     backend: {
       labels: 1,
       body: ([type]) =>
-        type === "local" ? { attributes: { path: "localPath", workspace_dir: "localPath" }, otherAttributes: "literal" } : { otherAttributes: "literal" },
+        type === "local"
+          ? { attributes: { path: "localPath", workspace_dir: "localPath" }, otherAttributes: "literal" }
+          : { otherAttributes: "literal" },
     },
-    cloud: { labels: 0, body: { otherAttributes: "literal", blocks: { workspaces: { labels: 0, body: { otherAttributes: "literal" } } } } },
+    cloud: {
+      labels: 0,
+      body: { otherAttributes: "literal", blocks: { workspaces: { labels: 0, body: { otherAttributes: "literal" } } } },
+    },
     provider_meta: { labels: 1, body: { otherAttributes: "literal" } },
   },
 };
@@ -165,12 +290,21 @@ export const ROOT: BodySchema = {
     terraform: { labels: 0, body: TERRAFORM },
     provider: {
       labels: 1,
-      body: ([name]) => providerSchemaBody(PROVIDER_BLOCKS[name!] ?? {}, { attributes: { alias: "literal", version: "literal" } }),
+      body: ([name]) =>
+        providerSchemaBody(PROVIDER_BLOCKS[name!] ?? {}, { attributes: { alias: "literal", version: "literal" } }),
     },
     variable: {
       labels: 1,
       body: {
-        attributes: { description: "literal", default: "literal", type: "type", sensitive: "literal", nullable: "literal", ephemeral: "literal" },
+        order: ["description", "type", "default", "nullable", "sensitive", "ephemeral"],
+        attributes: {
+          description: "literal",
+          default: "literal",
+          type: "type",
+          sensitive: "literal",
+          nullable: "literal",
+          ephemeral: "literal",
+        },
         blocks: { validation: CHECK_RULE },
       },
     },
@@ -186,6 +320,7 @@ export const ROOT: BodySchema = {
     output: {
       labels: 1,
       body: {
+        order: ["description", "value", "sensitive", "ephemeral"],
         attributes: { description: "literal", sensitive: "literal", ephemeral: "literal", depends_on: "reference" },
         blocks: { precondition: CHECK_RULE },
       },

@@ -14,11 +14,6 @@ export interface TemplatePart {
   readonly text: string;
 }
 
-/** Template text whose literal parts are `text`: the literal `${` and `%{` escaped as `$${` and `%%{`. */
-export function escapeTemplate(text: string): string {
-  return text.replace(/([$%])\{/g, "$1$1{");
-}
-
 /** Splits template text into literal parts and sequences, as HCL's scanner does; throws SyntaxError if malformed. */
 export function splitTemplate(template: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
@@ -108,8 +103,9 @@ const ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", '"': '\\"', "\
 
 /** Literal template text in a native quoted string. */
 function quoteLiteral(text: string): string {
-  return text.replace(/[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, (c) =>
-    ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  return text.replace(
+    /[\\"\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
 
