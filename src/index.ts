@@ -1,0 +1,34 @@
+/**
+ * keycloak-ec2 as a library: the constructs to compose into your own cdktf stacks, the stacks this project
+ * synthesizes, and its configuration loading. Import provider classes by deep path in your own code too
+ * (`@cdktf/provider-aws/lib/provider`): the package root loads every AWS resource.
+ */
+
+// Constructs
+export { KeycloakServer } from "./constructs/keycloak-server";
+export type { KeycloakServerProps } from "./constructs/keycloak-server";
+export { Network } from "./constructs/network";
+export type { EgressPolicy, IngressRule, NetworkProps } from "./constructs/network";
+export { Host } from "./constructs/host";
+export type { HostProps, IParameterReader } from "./constructs/host";
+export { Secrets } from "./constructs/secrets";
+export type { SecretsProps } from "./constructs/secrets";
+export { KeycloakBootstrap } from "./constructs/keycloak-bootstrap";
+export type { KeycloakBootstrapProps } from "./constructs/keycloak-bootstrap";
+export type { BootInput } from "./boot/cloud-config";
+export type { RealmSettings } from "./boot/realm";
+export type { KeycloakMode } from "./boot/unit";
+export * from "./defaults";
+
+// Stacks
+export { DeploymentStack, KeycloakStack, stackFor } from "./stacks";
+export type { DeploymentStackProps } from "./stacks/deployment-stack";
+export { ArticleStack } from "./article/stack";
+
+// Configuration
+export { loadConfig } from "./config/load";
+export type { ConfigFlags, ConfigSources, LoadedConfig } from "./config/load";
+export { validateConfig } from "./config/validate";
+export type { Overrides, ValidatedConfig } from "./config/validate";
+export type * from "./config/schema";
+export { UserError } from "./errors";
