@@ -29,7 +29,10 @@ const report = path.join(os.tmpdir(), `keycloak-ec2-bench-${process.pid}`);
 
 for (let i = 0; i < runs; i++) {
   for (const [name, argv] of Object.entries(commands)) {
-    const result = spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", report, ...argv], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const result = spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", report, ...argv], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     if (result.status !== 0) {
       console.error(`bench error: ${name} failed (exit ${result.status}):\n${result.stderr}`);
       process.exit(1);

@@ -17,7 +17,10 @@ function unpack(pkg, dir) {
   const target = path.join(dir, tgz.replace(/\.tgz$/, ""));
   fs.mkdirSync(target);
   execFileSync("tar", ["xzf", path.join(dir, tgz), "-C", target]);
-  return { dir: path.join(target, "package"), version: JSON.parse(fs.readFileSync(path.join(target, "package", "package.json"))).version };
+  return {
+    dir: path.join(target, "package"),
+    version: JSON.parse(fs.readFileSync(path.join(target, "package", "package.json"))).version,
+  };
 }
 
 function objectLiteralAfter(source, marker) {
@@ -35,8 +38,9 @@ const ec2 = unpack("@aws-sdk/client-ec2", work);
 const core = unpack("@aws-sdk/core", work);
 
 const ec2Source = fs.readFileSync(path.join(ec2.dir, "dist-cjs", "index.js"), "utf8");
-const instanceTypes = [...objectLiteralAfter(ec2Source, "const _InstanceType = ").matchAll(/:\s*"([a-z0-9-]+\.[a-z0-9-]+)"/g)]
-  .map((m) => m[1]);
+const instanceTypes = [
+  ...objectLiteralAfter(ec2Source, "const _InstanceType = ").matchAll(/:\s*"([a-z0-9-]+\.[a-z0-9-]+)"/g),
+].map((m) => m[1]);
 
 const coreSource = fs.readFileSync(path.join(core.dir, "dist-cjs", "submodules", "client", "index.js"), "utf8");
 const partitionsStart = coreSource.lastIndexOf("{", coreSource.indexOf('"partitions"'));

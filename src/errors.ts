@@ -6,7 +6,10 @@ export class UserError extends Error {
   /** Each problem as the full line to print, e.g. `config error: region: ... (...)`. */
   public readonly problems: readonly string[];
 
-  constructor(problems: string | readonly string[], public readonly exitCode = 2) {
+  constructor(
+    problems: string | readonly string[],
+    public readonly exitCode = 2,
+  ) {
     const list = typeof problems === "string" ? [problems] : problems;
     super(list.join("\n"));
     this.problems = list;

@@ -29,8 +29,14 @@ export class ArticleStack extends DeploymentStack {
       fixedNames: ARTICLE_NAMES,
     });
     const keyname = new TerraformVariable(this, "keyname", { type: "string", default: config.keyName });
-    const securityGroupName = new TerraformVariable(this, "security_group_name", { type: "string", default: config.securityGroupName });
-    const instanceName = new TerraformVariable(this, "aws_instance_name", { type: "string", default: config.instanceName });
+    const securityGroupName = new TerraformVariable(this, "security_group_name", {
+      type: "string",
+      default: config.securityGroupName,
+    });
+    const instanceName = new TerraformVariable(this, "aws_instance_name", {
+      type: "string",
+      default: config.instanceName,
+    });
 
     const network = new Network(this, "network", {
       manageDefaultVpc: true,

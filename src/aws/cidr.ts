@@ -49,7 +49,10 @@ export function networkAddressOf(cidr: string): string | undefined {
   }
   const groups = Array.from({ length: 8 }, (_, i) => ((network >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
   // Shorten the longest run of zero groups to "::", as RFC 5952 writes it.
-  const text = groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::");
+  const text = groups
+    .join(":")
+    .replace(/(^|:)0(:0)+(:|$)/, "::")
+    .replace(/:{3,}/, "::");
   return `${text}/${parsed.prefix}`;
 }
 

@@ -71,7 +71,8 @@ export function bootSettings(input: BootInput): BootSettings {
  * and AWS's own formats for names and addresses guarantee it). */
 export function settingsFile(settings: BootSettings): string {
   const lines = Object.entries(settings).map(([key, value]) => {
-    if (value.includes("'") || value.includes("\n")) throw new Error(`boot setting ${key} cannot hold quotes or newlines`);
+    if (value.includes("'") || value.includes("\n"))
+      throw new Error(`boot setting ${key} cannot hold quotes or newlines`);
     return `${key}='${value}'`;
   });
   return `# keycloak-ec2 boot settings (no secrets: those are read from SSM Parameter Store at boot)\n${lines.join("\n")}\n`;
@@ -82,24 +83,46 @@ export function staticBootFiles(mode: KeycloakMode, realm: RealmSettings): BootF
   return [
     { path: PATHS.script, permissions: "0700", content: bootScript() },
     { path: PATHS.unit, permissions: "0644", content: keycloakUnit(mode) },
-    { path: `${PATHS.importDir}/${realm.name}-realm.json`, permissions: "0644", content: `${JSON.stringify(realmRepresentation(realm), null, 2)}\n` },
+    {
+      path: `${PATHS.importDir}/${realm.name}-realm.json`,
+      permissions: "0644",
+      content: `${JSON.stringify(realmRepresentation(realm), null, 2)}\n`,
+    },
   ];
 }
 
 /** A YAML literal block: exact for text that ends in one newline and holds only printable characters. */
 function literalBlock(text: string, indent: string): string {
-  if (!text.endsWith("\n") || text.endsWith("\n\n") || text.startsWith(" ") || /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(text)) {
-    throw new Error("a boot file must end in exactly one newline, not start with a space, and hold printable text only");
+  if (
+    !text.endsWith("\n") ||
+    text.endsWith("\n\n") ||
+    text.startsWith(" ") ||
+    /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(text)
+  ) {
+    throw new Error(
+      "a boot file must end in exactly one newline, not start with a space, and hold printable text only",
+    );
   }
-  return `|\n${text.slice(0, -1).split("\n").map((line) => (line ? indent + line : "")).join("\n")}\n`;
+  return `|\n${text
+    .slice(0, -1)
+    .split("\n")
+    .map((line) => (line ? indent + line : ""))
+    .join("\n")}\n`;
 }
 
 /**
  * The cloud-config document: writes the files, then runs the boot script. `escape` is applied to the content of
  * the static files (the construct passes Terraform's template escape); the settings file is placed as given.
  */
-export function cloudConfig(settings: string, files: readonly BootFile[], escape: (text: string) => string = (text) => text): string {
-  const entries = [{ path: PATHS.settings, permissions: "0600", content: settings, escaped: false }, ...files.map((f) => ({ ...f, escaped: true }))];
+export function cloudConfig(
+  settings: string,
+  files: readonly BootFile[],
+  escape: (text: string) => string = (text) => text,
+): string {
+  const entries = [
+    { path: PATHS.settings, permissions: "0600", content: settings, escaped: false },
+    ...files.map((f) => ({ ...f, escaped: true })),
+  ];
   const writeFiles = entries.map((file) =>
     [
       `  - path: ${file.path}`,

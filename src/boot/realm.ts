@@ -4,7 +4,11 @@ import type ClientRepresentation from "@keycloak/keycloak-admin-client/lib/defs/
 /** The application realm: its name and three clients (an SPA, a Backend-for-Frontend, a service). */
 export interface RealmSettings {
   readonly name: string;
-  readonly spa: { readonly clientId: string; readonly redirectUris: readonly string[]; readonly webOrigins: readonly string[] };
+  readonly spa: {
+    readonly clientId: string;
+    readonly redirectUris: readonly string[];
+    readonly webOrigins: readonly string[];
+  };
   readonly bff: { readonly clientId: string; readonly redirectUris: readonly string[] };
   readonly service: { readonly clientId: string };
 }
@@ -45,7 +49,11 @@ export function realmRepresentation(realm: RealmSettings): RealmRepresentation {
         serviceAccountsEnabled: false,
         redirectUris: [...realm.spa.redirectUris],
         webOrigins: [...realm.spa.webOrigins],
-        attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": "+", "oauth2.device.authorization.grant.enabled": "false" },
+        attributes: {
+          "pkce.code.challenge.method": "S256",
+          "post.logout.redirect.uris": "+",
+          "oauth2.device.authorization.grant.enabled": "false",
+        },
       },
       {
         ...NO_LEGACY_GRANTS,
@@ -58,7 +66,11 @@ export function realmRepresentation(realm: RealmSettings): RealmRepresentation {
         serviceAccountsEnabled: false,
         redirectUris: [...realm.bff.redirectUris],
         webOrigins: [],
-        attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": "+", "oauth2.device.authorization.grant.enabled": "false" },
+        attributes: {
+          "pkce.code.challenge.method": "S256",
+          "post.logout.redirect.uris": "+",
+          "oauth2.device.authorization.grant.enabled": "false",
+        },
       },
       {
         ...NO_LEGACY_GRANTS,

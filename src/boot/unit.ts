@@ -1,4 +1,3 @@
-
 /** What Keycloak runs as: `start-dev` with its embedded database, or `start` on PostgreSQL. */
 export type KeycloakMode = "dev" | "production";
 
@@ -25,7 +24,9 @@ export function keycloakImage(version: string): string {
  */
 export function keycloakUnit(mode: KeycloakMode): string {
   const production = mode === "production";
-  const after = production ? "docker.service postgresql.service network-online.target" : "docker.service network-online.target";
+  const after = production
+    ? "docker.service postgresql.service network-online.target"
+    : "docker.service network-online.target";
   const run = [
     "/usr/bin/docker run --rm --name keycloak --network host",
     "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP}",
@@ -39,7 +40,9 @@ export function keycloakUnit(mode: KeycloakMode): string {
     "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
     "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
     "--http-enabled=false",
-    ...(production ? ["--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak"] : []),
+    ...(production
+      ? ["--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak"]
+      : []),
     "--health-enabled=true",
     "--metrics-enabled=true",
     "--http-management-host=127.0.0.1",

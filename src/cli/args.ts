@@ -25,14 +25,22 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     const kind = spec[name];
     if (!kind) {
       const hint = nearest(`--${name}`, known);
-      problems.push(problemLine("flag", `--${name}`, "unknown flag", `${hint ? `did you mean ${hint}? ` : ""}flags are ${known.join(", ")}`));
+      problems.push(
+        problemLine(
+          "flag",
+          `--${name}`,
+          "unknown flag",
+          `${hint ? `did you mean ${hint}? ` : ""}flags are ${known.join(", ")}`,
+        ),
+      );
       // Its value, if it has one, is not a second problem.
       if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) i++;
       continue;
     }
     if (name in flags) problems.push(problemLine("flag", `--${name}`, "given more than once", "give it once"));
     if (kind === "switch") {
-      if (inline !== undefined) problems.push(problemLine("flag", `--${name}`, "takes no value", `write --${name} alone`));
+      if (inline !== undefined)
+        problems.push(problemLine("flag", `--${name}`, "takes no value", `write --${name} alone`));
       flags[name] = true;
       continue;
     }

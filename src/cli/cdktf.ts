@@ -32,10 +32,17 @@ export function projectCdktf(root: string = projectRoot()): Cdktf {
     projectRoot: root,
     run: ({ args, env }, captureStdout) => {
       const cdktf = path.join(root, "node_modules", ".bin", "cdktf");
-      if (!fs.existsSync(cdktf)) return Promise.reject(new UserError(problemLine(args[0], "cdktf", `${cdktf} not found`, `run npm ci in ${root}`)));
+      if (!fs.existsSync(cdktf))
+        return Promise.reject(
+          new UserError(problemLine(args[0], "cdktf", `${cdktf} not found`, `run npm ci in ${root}`)),
+        );
       return new Promise((resolve, reject) => {
         // The link's target with this very node: no `node` needed on PATH for its `#!/usr/bin/env node` line.
-        const child = spawn(process.execPath, [fs.realpathSync(cdktf), ...args], { cwd: root, env, stdio: ["inherit", captureStdout ? "pipe" : "inherit", "inherit"] });
+        const child = spawn(process.execPath, [fs.realpathSync(cdktf), ...args], {
+          cwd: root,
+          env,
+          stdio: ["inherit", captureStdout ? "pipe" : "inherit", "inherit"],
+        });
         let stdout = "";
         child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
         // Ctrl-C reaches cdktf as well (same process group): it stops terraform cleanly; this process waits to report.

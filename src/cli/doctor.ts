@@ -13,7 +13,10 @@ export const doctorCommand: Command = (argv, env, cwd, io) => {
   const { config, file } = commandConfig(parseFlags(argv, CONFIG_FLAGS), env, cwd, io);
   const report = preflight(config, systemInputs(env));
   if (report.problems.length) throw new UserError(report.problems);
-  const lines = [`deployment: ${config.name}, profile ${config.profile} (${file ? `config ${file}` : "default config"})`, ...report.summary];
+  const lines = [
+    `deployment: ${config.name}, profile ${config.profile} (${file ? `config ${file}` : "default config"})`,
+    ...report.summary,
+  ];
   io.stdout(lines.map((line) => `${line}\n`).join(""));
 };
 

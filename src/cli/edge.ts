@@ -14,7 +14,12 @@ export interface CommandIO {
  * A command: everything it reads from the process comes in as arguments, so tests run it in-process. A user mistake
  * is thrown as a UserError; anything else is a bug.
  */
-export type Command = (argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, io: CommandIO) => void | Promise<void>;
+export type Command = (
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CommandIO,
+) => void | Promise<void>;
 
 /** The process's own streams, as a CommandIO. */
 export function processIO(): CommandIO {
@@ -31,7 +36,13 @@ export function processIO(): CommandIO {
  * else is a bug and is rethrown with its stack trace. What runMain does with the process's own arguments; tests call
  * it with theirs.
  */
-export async function runToExitCode(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, io: CommandIO): Promise<number> {
+export async function runToExitCode(
+  command: Command,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CommandIO,
+): Promise<number> {
   try {
     await command(argv, env, cwd, io);
     return 0;

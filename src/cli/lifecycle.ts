@@ -3,7 +3,14 @@ import { FlagSpec, parseFlags } from "./args";
 import { Cdktf, projectCdktf } from "./cdktf";
 import { commandConfig, CONFIG_FLAGS } from "./config";
 import { CommandIO, runMain } from "./edge";
-import { approvalProblem, cdktfRun, isLifecycleCommand, LIFECYCLE_COMMANDS, LifecycleCommand, needsApproval } from "../deploy/lifecycle";
+import {
+  approvalProblem,
+  cdktfRun,
+  isLifecycleCommand,
+  LIFECYCLE_COMMANDS,
+  LifecycleCommand,
+  needsApproval,
+} from "../deploy/lifecycle";
 import { formatOutputs, keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
 import { preflight } from "../deploy/preflight";
 import { systemInputs } from "../deploy/preflight/system";
@@ -21,10 +28,18 @@ export function flagSpecFor(command: LifecycleCommand): FlagSpec {
  * command's name): checks the config and the machine (the doctor's checks; output only needs terraform), then runs
  * cdktf on the stack. `cdktf` is the project's own CLI unless a test gives another.
  */
-export async function lifecycleCommand(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, io: CommandIO, cdktf: Cdktf = projectCdktf()): Promise<void> {
+export async function lifecycleCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  io: CommandIO,
+  cdktf: Cdktf = projectCdktf(),
+): Promise<void> {
   const [command, ...flagWords] = argv;
   if (!isLifecycleCommand(command)) {
-    throw new UserError(problemLine("flag", command ?? "(none)", "not a command", `use one of ${LIFECYCLE_COMMANDS.join(", ")}`));
+    throw new UserError(
+      problemLine("flag", command ?? "(none)", "not a command", `use one of ${LIFECYCLE_COMMANDS.join(", ")}`),
+    );
   }
   const flags = parseFlags(flagWords, flagSpecFor(command));
   const yes = flags.yes === true;
@@ -32,7 +47,10 @@ export async function lifecycleCommand(argv: readonly string[], env: NodeJS.Proc
   const { config } = loaded;
   // Deploy waits for Keycloak, which the article profile never starts. The timeout is checked now, not after a
   // deployment of several minutes.
-  const keycloakWait = command === "deploy" && config.profile !== "article" ? { config, timeoutSeconds: waitTimeoutSeconds(undefined, env) } : undefined;
+  const keycloakWait =
+    command === "deploy" && config.profile !== "article"
+      ? { config, timeoutSeconds: waitTimeoutSeconds(undefined, env) }
+      : undefined;
 
   const machine = systemInputs(env);
   if (command === "output") {
@@ -51,19 +69,40 @@ export async function lifecycleCommand(argv: readonly string[], env: NodeJS.Proc
   const { code, stdout } = await cdktf.run(cdktfRun(command, loaded, { yes, outputsFile, env }), command === "output");
   if (code !== 0) {
     io.stdout(stdout);
-    throw new UserError(problemLine(command, `cdktf ${command} ${config.name}`, `failed with exit code ${code}`, "see its messages above"), code);
+    throw new UserError(
+      problemLine(
+        command,
+        `cdktf ${command} ${config.name}`,
+        `failed with exit code ${code}`,
+        "see its messages above",
+      ),
+      code,
+    );
   }
   // The file would describe a deployment that no longer exists.
   if (command === "destroy") fs.rmSync(outputsFile, { force: true });
   if (command !== "deploy" && command !== "output") return;
 
   const outputs = readOutputs(outputsFile, config.name);
-  io.stdout(`\nOutputs of ${config.name} (kept in ${outputsFile}):\n${formatOutputs(outputs).map((line) => `  ${line}\n`).join("")}`);
+  io.stdout(
+    `\nOutputs of ${config.name} (kept in ${outputsFile}):\n${formatOutputs(outputs)
+      .map((line) => `  ${line}\n`)
+      .join("")}`,
+  );
   if (!keycloakWait) return;
   const keycloakUrl = keycloakUrlFrom(outputs, outputsFile);
-  await waitForKeycloak(keycloakWait.config, keycloakUrl, { timeoutSeconds: keycloakWait.timeoutSeconds, write: io.stdout, terminalColumns: io.terminalColumns });
-  const password = typeof outputs.admin_password_command === "string" ? `the password this prints: ${outputs.admin_password_command}` : "the password in SSM (docs/deploy.md)";
-  io.stdout(`Log in at ${outputs.admin_console_url ?? keycloakUrl} as ${keycloakWait.config.keycloak.adminUser}, with ${password}\n`);
+  await waitForKeycloak(keycloakWait.config, keycloakUrl, {
+    timeoutSeconds: keycloakWait.timeoutSeconds,
+    write: io.stdout,
+    terminalColumns: io.terminalColumns,
+  });
+  const password =
+    typeof outputs.admin_password_command === "string"
+      ? `the password this prints: ${outputs.admin_password_command}`
+      : "the password in SSM (docs/deploy.md)";
+  io.stdout(
+    `Log in at ${outputs.admin_console_url ?? keycloakUrl} as ${keycloakWait.config.keycloak.adminUser}, with ${password}\n`,
+  );
 }
 
 if (require.main === module) runMain(lifecycleCommand);

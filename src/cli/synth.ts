@@ -28,7 +28,11 @@ export function stackFile(outdir: string, name: string): string {
  * run leaves the previous output whole and never a half-written one. Under the cdktf CLI (CDKTF_OUTDIR set) the
  * CLI owns the output directory and this simply synthesizes there.
  */
-export function synthesizeAtomically(synthesize: (outdir: string) => void, env: NodeJS.ProcessEnv, cwd: string): string {
+export function synthesizeAtomically(
+  synthesize: (outdir: string) => void,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): string {
   if (env.CDKTF_OUTDIR) {
     synthesize(env.CDKTF_OUTDIR);
     return env.CDKTF_OUTDIR;

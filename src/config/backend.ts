@@ -1,6 +1,16 @@
 import { REGIONS } from "../aws/instance-types";
 import { nearest } from "../text/nearest";
-import { checkKeys, describe, Field, isJsonObject, nameRule, Problems, readOneOf, readString, readStringList } from "./field";
+import {
+  checkKeys,
+  describe,
+  Field,
+  isJsonObject,
+  nameRule,
+  Problems,
+  readOneOf,
+  readString,
+  readStringList,
+} from "./field";
 import { HOSTNAME_FIX, hostnameProblem } from "./rules";
 
 /** Where Terraform keeps its state: one reader per backend type. */
@@ -65,9 +75,20 @@ function readBoolean(raw: unknown, at: string, problems: Problems): boolean | un
 
 function localBackend(raw: Raw, problems: Problems): LocalBackendConfig | undefined {
   const before = problems.lines.length;
-  const path = readString(raw.path, "backend.path", problems, (f) =>
-    f.startsWith("/") || /^[A-Za-z]:[\\/]/.test(f) ? "is an absolute path" : f.split(/[\\/]/).includes("..") ? 'leaves the project directory with ".."' : f === "" ? "is empty" : undefined,
-    'give a path relative to the project directory, e.g. "state/keycloak.tfstate"');
+  const path = readString(
+    raw.path,
+    "backend.path",
+    problems,
+    (f) =>
+      f.startsWith("/") || /^[A-Za-z]:[\\/]/.test(f)
+        ? "is an absolute path"
+        : f.split(/[\\/]/).includes("..")
+          ? 'leaves the project directory with ".."'
+          : f === ""
+            ? "is empty"
+            : undefined,
+    'give a path relative to the project directory, e.g. "state/keycloak.tfstate"',
+  );
   return problems.lines.length === before ? { type: "local", path } : undefined;
 }
 
@@ -76,32 +97,92 @@ function s3Backend(raw: Raw, problems: Problems): S3BackendConfig | undefined {
   required(raw, "backend.bucket", problems, '"bucket": "my-terraform-state"');
   required(raw, "backend.key", problems, '"key": "keycloak-ec2/terraform.tfstate"');
   required(raw, "backend.region", problems, '"region": "eu-west-3"');
-  const bucket = readString(raw.bucket, "backend.bucket", problems, (b) =>
-    /^(?!xn--|sthree-|amzn-s3-demo-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b) && !b.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(b) ? undefined : `"${b}" is not a valid S3 bucket name`,
-    "bucket names have 3-63 lower-case letters, digits, dots and dashes, and start and end with a letter or digit");
-  const key = readString(raw.key, "backend.key", problems, (k) => (k === "" ? "is empty" : k.startsWith("/") ? "starts with /" : undefined), 'write e.g. "keycloak-ec2/terraform.tfstate"');
-  const region = readString(raw.region, "backend.region", problems, regionProblem, "use the bucket's region, e.g. \"eu-west-3\"");
+  const bucket = readString(
+    raw.bucket,
+    "backend.bucket",
+    problems,
+    (b) =>
+      /^(?!xn--|sthree-|amzn-s3-demo-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b) &&
+      !b.includes("..") &&
+      !/^\d+\.\d+\.\d+\.\d+$/.test(b)
+        ? undefined
+        : `"${b}" is not a valid S3 bucket name`,
+    "bucket names have 3-63 lower-case letters, digits, dots and dashes, and start and end with a letter or digit",
+  );
+  const key = readString(
+    raw.key,
+    "backend.key",
+    problems,
+    (k) => (k === "" ? "is empty" : k.startsWith("/") ? "starts with /" : undefined),
+    'write e.g. "keycloak-ec2/terraform.tfstate"',
+  );
+  const region = readString(
+    raw.region,
+    "backend.region",
+    problems,
+    regionProblem,
+    'use the bucket\'s region, e.g. "eu-west-3"',
+  );
   const encrypt = readBoolean(raw.encrypt, "backend.encrypt", problems);
-  if (encrypt === false) problems.add("backend.encrypt", "is false, but the state holds the generated secrets", "leave encrypt out or set it to true");
-  const dynamodbTable = readString(raw.dynamodbTable, "backend.dynamodbTable", problems, nameRule(/^[A-Za-z0-9_.-]{3,255}$/, 255, "is not a DynamoDB table name"));
+  if (encrypt === false)
+    problems.add(
+      "backend.encrypt",
+      "is false, but the state holds the generated secrets",
+      "leave encrypt out or set it to true",
+    );
+  const dynamodbTable = readString(
+    raw.dynamodbTable,
+    "backend.dynamodbTable",
+    problems,
+    nameRule(/^[A-Za-z0-9_.-]{3,255}$/, 255, "is not a DynamoDB table name"),
+  );
   const useLockfile = readBoolean(raw.useLockfile, "backend.useLockfile", problems);
-  if (useLockfile === false && dynamodbTable === undefined) problems.warn("backend.useLockfile", "false with no dynamodbTable: nothing locks the state against two concurrent runs");
+  if (useLockfile === false && dynamodbTable === undefined)
+    problems.warn(
+      "backend.useLockfile",
+      "false with no dynamodbTable: nothing locks the state against two concurrent runs",
+    );
   const kmsKeyId = readString(raw.kmsKeyId, "backend.kmsKeyId", problems, (k) => (k === "" ? "is empty" : undefined));
   const profile = readString(raw.profile, "backend.profile", problems, (k) => (k === "" ? "is empty" : undefined));
   if (problems.lines.length !== before || !bucket || !key || !region) return undefined;
-  return { type: "s3", bucket, key, region, encrypt: true, kmsKeyId, useLockfile: useLockfile ?? dynamodbTable === undefined, dynamodbTable, profile };
+  return {
+    type: "s3",
+    bucket,
+    key,
+    region,
+    encrypt: true,
+    kmsKeyId,
+    useLockfile: useLockfile ?? dynamodbTable === undefined,
+    dynamodbTable,
+    profile,
+  };
 }
 
 function cloudBackend(raw: Raw, problems: Problems): CloudBackendConfig | undefined {
   const before = problems.lines.length;
   required(raw, "backend.organization", problems, '"organization": "my-org"');
-  const organization = readString(raw.organization, "backend.organization", problems, nameRule(/^[A-Za-z0-9_-]+$/, 255, "is not a Terraform Cloud organization name"));
-  const workspace = readString(raw.workspace, "backend.workspace", problems, nameRule(/^[A-Za-z0-9_-]+$/, 90, "is not a workspace name (letters, digits, _ and -)"));
+  const organization = readString(
+    raw.organization,
+    "backend.organization",
+    problems,
+    nameRule(/^[A-Za-z0-9_-]+$/, 255, "is not a Terraform Cloud organization name"),
+  );
+  const workspace = readString(
+    raw.workspace,
+    "backend.workspace",
+    problems,
+    nameRule(/^[A-Za-z0-9_-]+$/, 90, "is not a workspace name (letters, digits, _ and -)"),
+  );
   const workspaceTags = readStringList(raw.workspaceTags, "backend.workspaceTags", problems, (t, at) => {
-    if (!/^[a-z0-9_:-]{1,255}$/i.test(t)) problems.add(at, `"${t}" is not a workspace tag`, "tags have letters, digits, _, : and -");
+    if (!/^[a-z0-9_:-]{1,255}$/i.test(t))
+      problems.add(at, `"${t}" is not a workspace tag`, "tags have letters, digits, _, : and -");
   });
   if ((raw.workspace === undefined) === (raw.workspaceTags === undefined)) {
-    problems.add("backend.workspace", "give exactly one of workspace and workspaceTags", '"workspace": "keycloak-prod" selects one workspace; "workspaceTags" selects by tag');
+    problems.add(
+      "backend.workspace",
+      "give exactly one of workspace and workspaceTags",
+      '"workspace": "keycloak-prod" selects one workspace; "workspaceTags" selects by tag',
+    );
   } else if (workspaceTags?.length === 0) {
     problems.add("backend.workspaceTags", "is empty", "list at least one tag");
   }
@@ -110,9 +191,17 @@ function cloudBackend(raw: Raw, problems: Problems): CloudBackendConfig | undefi
   return { type: "cloud", organization, workspace, workspaceTags, hostname };
 }
 
-const READERS: Readonly<Record<BackendConfig["type"], { readonly keys: readonly string[]; readonly read: (raw: Raw, problems: Problems) => BackendConfig | undefined }>> = {
+const READERS: Readonly<
+  Record<
+    BackendConfig["type"],
+    { readonly keys: readonly string[]; readonly read: (raw: Raw, problems: Problems) => BackendConfig | undefined }
+  >
+> = {
   local: { keys: ["type", "path"], read: localBackend },
-  s3: { keys: ["type", "bucket", "key", "region", "encrypt", "kmsKeyId", "useLockfile", "dynamodbTable", "profile"], read: s3Backend },
+  s3: {
+    keys: ["type", "bucket", "key", "region", "encrypt", "kmsKeyId", "useLockfile", "dynamodbTable", "profile"],
+    read: s3Backend,
+  },
   cloud: { keys: ["type", "organization", "workspace", "workspaceTags", "hostname"], read: cloudBackend },
 };
 
@@ -149,8 +238,10 @@ export const backendField: Field<BackendConfig> = {
   read: (raw, at, { problems }) => {
     const fallback: BackendConfig = { type: "local" };
     if (raw === undefined) return fallback;
-    if (!isJsonObject(raw)) return problems.add(at, `must be an object, got ${describe(raw)}`, "write { ... }") ?? fallback;
-    if (raw.type === undefined) return problems.add("backend.type", "is required", 'write "local", "s3" or "cloud"') ?? fallback;
+    if (!isJsonObject(raw))
+      return problems.add(at, `must be an object, got ${describe(raw)}`, "write { ... }") ?? fallback;
+    if (raw.type === undefined)
+      return problems.add("backend.type", "is required", 'write "local", "s3" or "cloud"') ?? fallback;
     const type = readOneOf(raw.type, "backend.type", BACKEND_TYPES, problems);
     if (!type) return fallback;
     checkKeys(raw, at, READERS[type].keys, problems);

@@ -64,11 +64,20 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
 const join = (at: string, key: string) => (at ? `${at}.${key}` : key);
 
 /** Reports keys that are not fields here, with the nearest known one. */
-export function checkKeys(object: Record<string, unknown>, at: string, allowed: readonly string[], problems: Problems): void {
+export function checkKeys(
+  object: Record<string, unknown>,
+  at: string,
+  allowed: readonly string[],
+  problems: Problems,
+): void {
   for (const key of Object.keys(object)) {
     if (allowed.includes(key)) continue;
     const hint = nearest(key, allowed);
-    problems.add(join(at, key), "unknown field", hint ? `did you mean "${hint}"?` : `known fields here: ${allowed.join(", ")}`);
+    problems.add(
+      join(at, key),
+      "unknown field",
+      hint ? `did you mean "${hint}"?` : `known fields here: ${allowed.join(", ")}`,
+    );
   }
 }
 
@@ -88,9 +97,16 @@ export function nameRule(pattern: RegExp, max: number, rule: string) {
 }
 
 /** A raw string, or undefined after reporting why it is not one. */
-export function readString(raw: unknown, at: string, problems: Problems, check?: (text: string) => string | undefined, fix = "see the README's configuration table"): string | undefined {
+export function readString(
+  raw: unknown,
+  at: string,
+  problems: Problems,
+  check?: (text: string) => string | undefined,
+  fix = "see the README's configuration table",
+): string | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== "string") return problems.add(at, `must be a string, got ${describe(raw)}`, 'write it in "quotes"');
+  if (typeof raw !== "string")
+    return problems.add(at, `must be a string, got ${describe(raw)}`, 'write it in "quotes"');
   const template = templateProblem(raw);
   if (template) return problems.add(at, template, 'remove "${" and "%{"');
   const problem = check?.(raw);
@@ -99,14 +115,20 @@ export function readString(raw: unknown, at: string, problems: Problems, check?:
 }
 
 /** A raw list of strings, each checked (and unique); undefined after reporting any problem. */
-export function readStringList(raw: unknown, at: string, problems: Problems, checkItem: (item: string, itemAt: string) => void): readonly string[] | undefined {
+export function readStringList(
+  raw: unknown,
+  at: string,
+  problems: Problems,
+  checkItem: (item: string, itemAt: string) => void,
+): readonly string[] | undefined {
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw)) return problems.add(at, `must be a list, got ${describe(raw)}`, 'write ["..."]');
   const before = problems.lines.length;
   const seen = new Set<string>();
   raw.forEach((item, i) => {
     const itemAt = `${at}[${i}]`;
-    if (typeof item !== "string") return problems.add(itemAt, `must be a string, got ${describe(item)}`, 'write it in "quotes"');
+    if (typeof item !== "string")
+      return problems.add(itemAt, `must be a string, got ${describe(item)}`, 'write it in "quotes"');
     if (seen.has(item)) return problems.add(itemAt, `"${item}" is listed twice`, "list it once");
     seen.add(item);
     const template = templateProblem(item);
@@ -117,12 +139,21 @@ export function readStringList(raw: unknown, at: string, problems: Problems, che
 }
 
 /** The raw value of one of `allowed`, with the nearest suggested otherwise. */
-export function readOneOf<T extends string>(raw: unknown, at: string, allowed: readonly T[], problems: Problems): T | undefined {
+export function readOneOf<T extends string>(
+  raw: unknown,
+  at: string,
+  allowed: readonly T[],
+  problems: Problems,
+): T | undefined {
   const text = readString(raw, at, problems);
   if (text === undefined) return undefined;
   if ((allowed as readonly string[]).includes(text)) return text as T;
   const hint = nearest(text, allowed);
-  return problems.add(at, `"${text}" is not one of ${allowed.join(", ")}`, hint ? `did you mean "${hint}"?` : `use one of ${allowed.join(", ")}`);
+  return problems.add(
+    at,
+    `"${text}" is not one of ${allowed.join(", ")}`,
+    hint ? `did you mean "${hint}"?` : `use one of ${allowed.join(", ")}`,
+  );
 }
 
 interface Documented<T> {
@@ -134,7 +165,12 @@ interface Documented<T> {
 
 /** A string field. */
 export function stringField<T extends string | undefined>(
-  spec: Documented<T> & { readonly type?: string; readonly check?: (text: string, context: ReadContext) => string | undefined; readonly fix?: string; readonly normalize?: (text: string) => string },
+  spec: Documented<T> & {
+    readonly type?: string;
+    readonly check?: (text: string, context: ReadContext) => string | undefined;
+    readonly fix?: string;
+    readonly normalize?: (text: string) => string;
+  },
 ): Field<T | string> {
   return {
     type: spec.type ?? "string",
@@ -171,7 +207,15 @@ export function booleanField(spec: Documented<boolean>): Field<boolean> {
   };
 }
 
-export function integerField(spec: Documented<number> & { readonly type: string; readonly min: number; readonly max: number; readonly unit: string; readonly example: number }): Field<number> {
+export function integerField(
+  spec: Documented<number> & {
+    readonly type: string;
+    readonly min: number;
+    readonly max: number;
+    readonly unit: string;
+    readonly example: number;
+  },
+): Field<number> {
   return {
     type: spec.type,
     doc: spec.doc,
@@ -179,7 +223,11 @@ export function integerField(spec: Documented<number> & { readonly type: string;
     read: (raw, at, context) => {
       if (raw === undefined) return spec.default(context);
       if (typeof raw === "number" && Number.isInteger(raw) && raw >= spec.min && raw <= spec.max) return raw;
-      context.problems.add(at, `must be a whole number of ${spec.unit} from ${spec.min} to ${spec.max}, got ${describe(raw)}`, `write e.g. ${spec.example}`);
+      context.problems.add(
+        at,
+        `must be a whole number of ${spec.unit} from ${spec.min} to ${spec.max}, got ${describe(raw)}`,
+        `write e.g. ${spec.example}`,
+      );
       return spec.default(context);
     },
   };
@@ -187,7 +235,11 @@ export function integerField(spec: Documented<number> & { readonly type: string;
 
 /** A list of strings, each checked by `checkItem` (which reports through the context). */
 export function stringListField(
-  spec: Documented<readonly string[]> & { readonly type: string; readonly checkItem: (item: string, at: string, context: ReadContext) => void; readonly check?: (list: readonly string[], at: string, context: ReadContext) => boolean },
+  spec: Documented<readonly string[]> & {
+    readonly type: string;
+    readonly checkItem: (item: string, at: string, context: ReadContext) => void;
+    readonly check?: (list: readonly string[], at: string, context: ReadContext) => boolean;
+  },
 ): Field<readonly string[]> {
   return {
     type: spec.type,
@@ -202,7 +254,12 @@ export function stringListField(
 }
 
 /** Reads every field of a table from a raw object (absent fields take their defaults). */
-export function readTable<F extends FieldTable>(fields: F, raw: Record<string, unknown>, at: string, context: ReadContext): ValuesOf<F> {
+export function readTable<F extends FieldTable>(
+  fields: F,
+  raw: Record<string, unknown>,
+  at: string,
+  context: ReadContext,
+): ValuesOf<F> {
   const values: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(fields)) values[key] = field.read(raw[key], join(at, key), context);
   return values as ValuesOf<F>;

@@ -2,8 +2,26 @@ import { WORLD_CIDRS } from "../aws/cidr";
 import { INSTANCE_TYPES, instanceFamily, isArm64InstanceType, NOT_ON_AL2023 } from "../aws/instance-types";
 import { nearest } from "../text/nearest";
 import { backendField, regionProblem } from "./backend";
-import { booleanField, describe, Field, integerField, isJsonObject, nameRule, objectField, oneOfField, stringField, stringListField, templateProblem } from "./field";
-import { DEFAULT_ADMIN_USER, DEFAULT_INSTANCE_TYPE, DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAME, DEFAULT_ROOT_VOLUME_SIZE } from "../defaults";
+import {
+  booleanField,
+  describe,
+  Field,
+  integerField,
+  isJsonObject,
+  nameRule,
+  objectField,
+  oneOfField,
+  stringField,
+  stringListField,
+  templateProblem,
+} from "./field";
+import {
+  DEFAULT_ADMIN_USER,
+  DEFAULT_INSTANCE_TYPE,
+  DEFAULT_KEYCLOAK_VERSION,
+  DEFAULT_NAME,
+  DEFAULT_ROOT_VOLUME_SIZE,
+} from "../defaults";
 import { PROFILES } from "./profiles";
 import { realmField } from "./realm";
 import { checkCidr, HOSTNAME_FIX, hostnameProblem, ssmParameterProblem } from "./rules";
@@ -24,7 +42,14 @@ const cidrList = (doc: string, defaultText: string, fallback: (article: boolean)
     defaultText,
     default: ({ profile }) => fallback(profile === "article"),
     checkItem: (cidr, at, { problems }) => checkCidr(cidr, at, problems),
-    check: (list, at, { problems }) => list.length <= 50 || (problems.add(at, `has ${list.length} entries`, "a security group rule set allows at most 50; use fewer, wider ranges") ?? false),
+    check: (list, at, { problems }) =>
+      list.length <= 50 ||
+      (problems.add(
+        at,
+        `has ${list.length} entries`,
+        "a security group rule set allows at most 50; use fewer, wider ranges",
+      ) ??
+        false),
   });
 
 const tagsField: Field<Readonly<Record<string, string>>> = {
@@ -36,15 +61,25 @@ const tagsField: Field<Readonly<Record<string, string>>> = {
     if (!isJsonObject(raw)) return problems.add(at, `must be an object, got ${describe(raw)}`, "write { ... }") ?? {};
     const before = problems.lines.length;
     const entries = Object.entries(raw);
-    if (entries.length > MAX_USER_TAGS) problems.add(at, `has ${entries.length} tags`, `EC2 allows 50 per resource and the stack sets a few; keep at most ${MAX_USER_TAGS}`);
+    if (entries.length > MAX_USER_TAGS)
+      problems.add(
+        at,
+        `has ${entries.length} tags`,
+        `EC2 allows 50 per resource and the stack sets a few; keep at most ${MAX_USER_TAGS}`,
+      );
     for (const [key, value] of entries) {
       const field = `${at}.${key}`;
-      if (key.length === 0 || key.length > 128) problems.add(field, `key is ${key.length} characters long`, "tag keys have 1 to 128 characters");
-      else if (/^aws:/i.test(key)) problems.add(field, 'keys starting with "aws:" are reserved by AWS', "choose another key");
-      else if (key === "Name") problems.add(field, "the Name tag is set from instanceName and securityGroupName", "set instanceName instead");
+      if (key.length === 0 || key.length > 128)
+        problems.add(field, `key is ${key.length} characters long`, "tag keys have 1 to 128 characters");
+      else if (/^aws:/i.test(key))
+        problems.add(field, 'keys starting with "aws:" are reserved by AWS', "choose another key");
+      else if (key === "Name")
+        problems.add(field, "the Name tag is set from instanceName and securityGroupName", "set instanceName instead");
       if (templateProblem(key)) problems.add(field, templateProblem(key)!, 'remove "${" and "%{"');
-      if (typeof value !== "string") problems.add(field, `must be a string, got ${describe(value)}`, 'write it in "quotes"');
-      else if (value.length > 256) problems.add(field, `value is ${value.length} characters long`, "tag values have at most 256 characters");
+      if (typeof value !== "string")
+        problems.add(field, `must be a string, got ${describe(value)}`, 'write it in "quotes"');
+      else if (value.length > 256)
+        problems.add(field, `value is ${value.length} characters long`, "tag values have at most 256 characters");
       else if (templateProblem(value)) problems.add(field, templateProblem(value)!, 'remove "${" and "%{"');
     }
     return problems.lines.length === before ? (raw as Record<string, string>) : {};
@@ -52,12 +87,20 @@ const tagsField: Field<Readonly<Record<string, string>>> = {
 };
 
 export const COMMON_FIELDS = {
-  profile: oneOfField(PROFILES, { doc: "Which deployment to synthesize.", defaultText: '`"production"`', default: () => "production" }),
+  profile: oneOfField(PROFILES, {
+    doc: "Which deployment to synthesize.",
+    defaultText: '`"production"`',
+    default: () => "production",
+  }),
   name: stringField({
     doc: "Name of the deployment: the stack id (`cdktf.out/stacks/<name>`, state file `terraform.<name>.tfstate`), the default prefix of resource names. Lower-case letters, digits, dashes; at most 32.",
     defaultText: `\`"${DEFAULT_NAME}"\``,
     default: () => DEFAULT_NAME,
-    check: nameRule(/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 32, "must be lower-case letters, digits and dashes, starting with a letter"),
+    check: nameRule(
+      /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/,
+      32,
+      "must be lower-case letters, digits and dashes, starting with a letter",
+    ),
     fix: 'write e.g. "keycloak-prod"',
   }),
   region: stringField({
@@ -77,8 +120,10 @@ export const COMMON_FIELDS = {
         return `"${type}" is not an EC2 instance type${hint ? ` (did you mean "${hint}"?)` : ""}`;
       }
       if (type.startsWith("mac")) return `"${type}" runs only on a dedicated Mac host`;
-      if (profile === "article" && isArm64InstanceType(type)) return `"${type}" is arm64 but the guide's Amazon Linux 2 AMI is x86_64`;
-      if (profile !== "article" && NOT_ON_AL2023.includes(instanceFamily(type))) return `Amazon Linux 2023 does not run on the ${instanceFamily(type)} family`;
+      if (profile === "article" && isArm64InstanceType(type))
+        return `"${type}" is arm64 but the guide's Amazon Linux 2 AMI is x86_64`;
+      if (profile !== "article" && NOT_ON_AL2023.includes(instanceFamily(type)))
+        return `Amazon Linux 2023 does not run on the ${instanceFamily(type)} family`;
       return undefined;
     },
     fix: 'use a type such as "t3.small"',
@@ -90,14 +135,28 @@ export const COMMON_FIELDS = {
     check: nameRule(/^[\x20-\x7e]+$/, 255, "must be printable ASCII"),
     fix: "give the name of an existing EC2 key pair",
   }),
-  sshCidrs: cidrList("IPv4/IPv6 ranges allowed on port 22. Empty: no SSH rule at all.", '`["0.0.0.0/0", "::/0"]` (article), `[]`', (article) => (article ? WORLD_CIDRS : [])),
-  httpsCidrs: cidrList("Ranges allowed on Keycloak's HTTPS port 8443 (and, in the article profile, 8080).", '`["0.0.0.0/0", "::/0"]`', () => WORLD_CIDRS),
+  sshCidrs: cidrList(
+    "IPv4/IPv6 ranges allowed on port 22. Empty: no SSH rule at all.",
+    '`["0.0.0.0/0", "::/0"]` (article), `[]`',
+    (article) => (article ? WORLD_CIDRS : []),
+  ),
+  httpsCidrs: cidrList(
+    "Ranges allowed on Keycloak's HTTPS port 8443 (and, in the article profile, 8080).",
+    '`["0.0.0.0/0", "::/0"]`',
+    () => WORLD_CIDRS,
+  ),
   securityGroupName: stringField({
     doc: "Name of the security group (not starting with `sg-`, at most 255 characters).",
     defaultText: '`"<name>-sg"`',
     default: ({ name }) => `${name}-sg`,
     check: (n) =>
-      /^sg-/i.test(n) ? `"${n}" starts with "sg-", which AWS reserves for group ids` : nameRule(/^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]+$/, 255, "has characters AWS does not allow in a security group name")(n),
+      /^sg-/i.test(n)
+        ? `"${n}" starts with "sg-", which AWS reserves for group ids`
+        : nameRule(
+            /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]+$/,
+            255,
+            "has characters AWS does not allow in a security group name",
+          )(n),
     fix: 'use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg"',
   }),
   instanceName: stringField({
@@ -152,7 +211,9 @@ const tlsCertificateField: Field<TlsCertificateConfig | undefined> = {
       if (isJsonObject(raw) && raw[key] === undefined) context.problems.add(`${at}.${key}`, "is required", TLS_FIX);
     }
     const { certificateParameter, privateKeyParameter } = given;
-    return context.problems.lines.length === before && certificateParameter && privateKeyParameter ? { certificateParameter, privateKeyParameter } : undefined;
+    return context.problems.lines.length === before && certificateParameter && privateKeyParameter
+      ? { certificateParameter, privateKeyParameter }
+      : undefined;
   },
 };
 

@@ -34,7 +34,9 @@ function toValue(node: JsonNode, text: string, file: string, where: string, prob
         const key = keyNode.value as string;
         const field = where ? `${where}.${key}` : key;
         if (Object.prototype.hasOwnProperty.call(object, key)) {
-          problems.push(configProblem(field, `given twice (again at ${file}:${lineAndColumn(text, keyNode.offset)})`, "keep one"));
+          problems.push(
+            configProblem(field, `given twice (again at ${file}:${lineAndColumn(text, keyNode.offset)})`, "keep one"),
+          );
         }
         object[key] = valueNode ? toValue(valueNode, text, file, field, problems) : undefined;
       }
@@ -54,14 +56,23 @@ export function readConfigFile(file: string, namedBy: string): unknown {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const what = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : `cannot be read (${code})`;
-    throw new UserError(configProblem(namedBy, `${file}: ${what}`, "check the path, or leave it out to use the defaults"));
+    const what =
+      code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : `cannot be read (${code})`;
+    throw new UserError(
+      configProblem(namedBy, `${file}: ${what}`, "check the path, or leave it out to use the defaults"),
+    );
   }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length || !tree) {
     throw new UserError(
-      errors.map((e) => configProblem(`${file}:${lineAndColumn(text, e.offset)}`, `invalid JSON: ${printParseErrorCode(e.error)}`, "fix the JSON syntax")),
+      errors.map((e) =>
+        configProblem(
+          `${file}:${lineAndColumn(text, e.offset)}`,
+          `invalid JSON: ${printParseErrorCode(e.error)}`,
+          "fix the JSON syntax",
+        ),
+      ),
     );
   }
   const problems: string[] = [];
@@ -107,6 +118,9 @@ export function loadConfig({ flags, env, cwd }: ConfigSources): LoadedConfig {
     file = path.join(cwd, DEFAULT_CONFIG_FILE);
     raw = readConfigFile(file, DEFAULT_CONFIG_FILE);
   }
-  const validated = validateConfig(raw, { profile: override(flags, env, "profile"), region: override(flags, env, "region") });
+  const validated = validateConfig(raw, {
+    profile: override(flags, env, "profile"),
+    region: override(flags, env, "region"),
+  });
   return { ...validated, file };
 }

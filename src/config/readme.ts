@@ -15,7 +15,11 @@ function rows(fields: FieldTable, prefix: string): string[] {
 
 /** The README's configuration table, one row per field, from the field declarations. */
 export function configTable(): string {
-  return ["| field | type | default | meaning |", "| --- | --- | --- | --- |", ...rows({ ...COMMON_FIELDS, ...SERVER_FIELDS }, "")].join("\n");
+  return [
+    "| field | type | default | meaning |",
+    "| --- | --- | --- | --- |",
+    ...rows({ ...COMMON_FIELDS, ...SERVER_FIELDS }, ""),
+  ].join("\n");
 }
 
 /** The README with its configuration table replaced by the generated one. */

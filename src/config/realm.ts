@@ -19,11 +19,18 @@ function checkRedirectUri(uri: string, at: string, problems: Problems): void {
     return;
   }
   if (uri.includes("*") && !(uri.endsWith("/*") && uri.indexOf("*") === uri.length - 1)) {
-    problems.add(at, `"${uri}" has a wildcard that is not a final "/*"`, "Keycloak only matches a trailing /*; list exact URIs");
+    problems.add(
+      at,
+      `"${uri}" has a wildcard that is not a final "/*"`,
+      "Keycloak only matches a trailing /*; list exact URIs",
+    );
   } else if (url.hash) {
     problems.add(at, `"${uri}" has a fragment`, "OAuth redirect URIs may not contain #");
   } else if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-    problems.warn(at, `"${uri}" is plain http on a non-loopback host: codes and tokens cross the network in clear (use https)`);
+    problems.warn(
+      at,
+      `"${uri}" is plain http on a non-loopback host: codes and tokens cross the network in clear (use https)`,
+    );
   }
 }
 
@@ -36,7 +43,11 @@ function checkWebOrigin(origin: string, at: string, problems: Problems): void {
     url = undefined;
   }
   if (!url || url.origin !== origin || !/^https?:$/.test(url.protocol)) {
-    problems.add(at, `"${origin}" is not an origin`, 'write scheme, host and port only, e.g. "https://app.example.com", or "+" for the redirect URIs\' origins');
+    problems.add(
+      at,
+      `"${origin}" is not an origin`,
+      'write scheme, host and port only, e.g. "https://app.example.com", or "+" for the redirect URIs\' origins',
+    );
   }
 }
 
@@ -55,7 +66,9 @@ const redirectUris = (fallback: readonly string[], doc: string) =>
     defaultText: `\`${JSON.stringify(fallback).replace(/,/g, ", ")}\``,
     default: () => fallback,
     checkItem: (uri, at, { problems }) => checkRedirectUri(uri, at, problems),
-    check: (list, at, { problems }) => list.length > 0 || (problems.add(at, "is empty: the client could never log anyone in", "list at least one URI") ?? false),
+    check: (list, at, { problems }) =>
+      list.length > 0 ||
+      (problems.add(at, "is empty: the client could never log anyone in", "list at least one URI") ?? false),
   });
 
 export const REALM_FIELDS = {
@@ -63,13 +76,19 @@ export const REALM_FIELDS = {
     doc: "Application realm imported at first start (not `master`).",
     defaultText: `\`"${DEFAULT_REALM.name}"\``,
     default: () => DEFAULT_REALM.name,
-    check: (n) => (n === "master" ? '"master" is Keycloak\'s administration realm' : nameRule(/^[A-Za-z0-9_-]+$/, 255, "may only contain letters, digits, _ and -")(n)),
+    check: (n) =>
+      n === "master"
+        ? '"master" is Keycloak\'s administration realm'
+        : nameRule(/^[A-Za-z0-9_-]+$/, 255, "may only contain letters, digits, _ and -")(n),
     fix: 'choose another name, e.g. "app"',
   }),
   spa: objectField(
     {
       clientId: clientId(DEFAULT_REALM.spa.clientId, "Public SPA client (Authorization Code + PKCE S256)."),
-      redirectUris: redirectUris(DEFAULT_REALM.spa.redirectUris, "Its allowed redirect URIs (a trailing `/*` is the only wildcard)."),
+      redirectUris: redirectUris(
+        DEFAULT_REALM.spa.redirectUris,
+        "Its allowed redirect URIs (a trailing `/*` is the only wildcard).",
+      ),
       webOrigins: stringListField({
         type: "list of origins",
         doc: 'Its allowed CORS origins (`"+"`: the redirect URIs\' origins).',
@@ -87,7 +106,10 @@ export const REALM_FIELDS = {
     },
     { doc: "Confidential Backend-for-Frontend client." },
   ),
-  service: objectField({ clientId: clientId(DEFAULT_REALM.service.clientId, "Service client for API-to-API calls (Client Credentials).") }, { doc: "Service client." }),
+  service: objectField(
+    { clientId: clientId(DEFAULT_REALM.service.clientId, "Service client for API-to-API calls (Client Credentials).") },
+    { doc: "Service client." },
+  ),
 };
 
 export const realmField = objectField(REALM_FIELDS, {
@@ -95,7 +117,11 @@ export const realmField = objectField(REALM_FIELDS, {
   check: (realm, at, { problems }) => {
     const ids = { spa: realm.spa.clientId, bff: realm.bff.clientId, service: realm.service.clientId };
     if (new Set(Object.values(ids)).size !== 3) {
-      problems.add(at, `client ids must differ, got spa "${ids.spa}", bff "${ids.bff}", service "${ids.service}"`, "give each client its own clientId");
+      problems.add(
+        at,
+        `client ids must differ, got spa "${ids.spa}", bff "${ids.bff}", service "${ids.service}"`,
+        "give each client its own clientId",
+      );
     }
   },
 });

@@ -6,7 +6,11 @@ export function hostnameProblem(host: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return `"${host}" is a URL`;
   if (host.length > 253) return "is longer than 253 characters";
   const labels = host.split(".");
-  if (labels.length < 2 || !labels.every((l) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) {
+  if (
+    labels.length < 2 ||
+    !labels.every((l) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i.test(l)) ||
+    /^\d+$/.test(labels[labels.length - 1]!)
+  ) {
     return `"${host}" is not a DNS name`;
   }
   return undefined;
@@ -19,7 +23,12 @@ export function checkCidr(cidr: string, at: string, problems: Problems): void {
   if (isNetworkCidr(cidr)) return;
   const network = networkAddressOf(cidr);
   if (network) problems.add(at, `"${cidr}" has host bits set`, `write the network address "${network}"`);
-  else problems.add(at, `"${cidr}" is not an IPv4 or IPv6 CIDR`, 'write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6');
+  else
+    problems.add(
+      at,
+      `"${cidr}" is not an IPv4 or IPv6 CIDR`,
+      'write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6',
+    );
 }
 
 /** An SSM Parameter Store name: not reserved, a path starting with "/" if it has slashes. */

@@ -26,11 +26,22 @@ export interface ValidatedConfig {
 /** Rules across fields of a deployment that runs Keycloak. */
 function checkServer(config: ServerConfig, problems: Problems): void {
   if (isSmallInstanceType(config.instanceType)) {
-    problems.warn("instanceType", `${config.instanceType} has less than 2 GiB of memory: the boot adds a swap file and caps Keycloak's heap; expect slow starts (t3.small is the default)`);
+    problems.warn(
+      "instanceType",
+      `${config.instanceType} has less than 2 GiB of memory: the boot adds a swap file and caps Keycloak's heap; expect slow starts (t3.small is the default)`,
+    );
   }
-  if (config.httpsCidrs.length === 0) problems.add("httpsCidrs", "is empty: nobody could reach Keycloak", 'list who may connect, e.g. ["0.0.0.0/0", "::/0"]');
+  if (config.httpsCidrs.length === 0)
+    problems.add(
+      "httpsCidrs",
+      "is empty: nobody could reach Keycloak",
+      'list who may connect, e.g. ["0.0.0.0/0", "::/0"]',
+    );
   if (config.sshCidrs.length > 0 && config.keyName === undefined) {
-    problems.warn("sshCidrs", "opens port 22 but keyName is not set: nobody can log in over SSH (use Session Manager or set keyName)");
+    problems.warn(
+      "sshCidrs",
+      "opens port 22 but keyName is not set: nobody can log in over SSH (use Session Manager or set keyName)",
+    );
   }
 }
 
@@ -40,17 +51,32 @@ function checkServer(config: ServerConfig, problems: Problems): void {
  */
 export function validateConfig(raw: unknown, overrides: Overrides = {}): ValidatedConfig {
   const problems = new Problems();
-  const file = isJsonObject(raw) ? raw : (problems.add("(file)", `the config must be a JSON object, got ${describe(raw)}`, 'write { "profile": "production", ... }'), {});
+  const file = isJsonObject(raw)
+    ? raw
+    : (problems.add(
+        "(file)",
+        `the config must be a JSON object, got ${describe(raw)}`,
+        'write { "profile": "production", ... }',
+      ),
+      {});
   checkKeys(file, "", [...Object.keys(COMMON_FIELDS), ...Object.keys(SERVER_FIELDS)], problems);
 
   // The profile and the name come first: defaults and rules of the other fields depend on them.
   const first: ReadContext = { problems, profile: "production", name: DEFAULT_NAME };
-  const profile = COMMON_FIELDS.profile.read(overrides.profile?.value ?? file.profile, overrides.profile?.origin ?? "profile", first);
+  const profile = COMMON_FIELDS.profile.read(
+    overrides.profile?.value ?? file.profile,
+    overrides.profile?.origin ?? "profile",
+    first,
+  );
   const context: ReadContext = { problems, profile, name: COMMON_FIELDS.name.read(file.name, "name", first) };
   const { name } = context;
   const common = {
     name,
-    region: COMMON_FIELDS.region.read(overrides.region?.value ?? file.region, overrides.region?.origin ?? "region", context),
+    region: COMMON_FIELDS.region.read(
+      overrides.region?.value ?? file.region,
+      overrides.region?.origin ?? "region",
+      context,
+    ),
     instanceType: COMMON_FIELDS.instanceType.read(file.instanceType, "instanceType", context),
     keyName: COMMON_FIELDS.keyName.read(file.keyName, "keyName", context),
     sshCidrs: COMMON_FIELDS.sshCidrs.read(file.sshCidrs, "sshCidrs", context),
@@ -64,7 +90,10 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}): Validat
   let config: KeycloakEc2Config;
   if (profile === "article") {
     for (const key of Object.keys(SERVER_FIELDS).filter((k) => file[k] !== undefined)) {
-      problems.warn(key, "the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production or dev)");
+      problems.warn(
+        key,
+        "the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production or dev)",
+      );
     }
     config = { profile, ...common };
   } else {

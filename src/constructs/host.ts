@@ -79,7 +79,13 @@ export class Host extends Construct implements IParameterReader {
     const roleReady: ITerraformDependable[] = [];
     if (props.instanceRole) {
       const assumeRole = new DataAwsIamPolicyDocument(this, "assume_role_policy", {
-        statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }],
+        statement: [
+          {
+            effect: "Allow",
+            actions: ["sts:AssumeRole"],
+            principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }],
+          },
+        ],
       });
       this.role = new IamRole(this, "role", {
         namePrefix: "keycloak-ec2-",
@@ -88,9 +94,15 @@ export class Host extends Construct implements IParameterReader {
       });
       const partition = new DataAwsPartition(this, "partition").partition;
       roleReady.push(
-        new IamRolePolicyAttachment(this, "session_manager", { role: this.role.name, policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` }),
+        new IamRolePolicyAttachment(this, "session_manager", {
+          role: this.role.name,
+          policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+        }),
       );
-      instanceProfile = new IamInstanceProfile(this, "instance_profile", { namePrefix: "keycloak-ec2-", role: this.role.name });
+      instanceProfile = new IamInstanceProfile(this, "instance_profile", {
+        namePrefix: "keycloak-ec2-",
+        role: this.role.name,
+      });
     }
 
     const ignoreChanges = [
@@ -106,8 +118,14 @@ export class Host extends Construct implements IParameterReader {
       userData: props.userData,
       userDataBase64: props.userDataBase64,
       iamInstanceProfile: instanceProfile?.name,
-      metadataOptions: props.requireImdsv2 === false ? undefined : { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-      rootBlockDevice: size === undefined ? undefined : { volumeType: "gp3", volumeSize: size, encrypted: true, deleteOnTermination: true },
+      metadataOptions:
+        props.requireImdsv2 === false
+          ? undefined
+          : { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+      rootBlockDevice:
+        size === undefined
+          ? undefined
+          : { volumeType: "gp3", volumeSize: size, encrypted: true, deleteOnTermination: true },
       monitoring: props.detailedMonitoring || undefined,
       lifecycle: ignoreChanges.length ? { ignoreChanges } : undefined,
       tags: { Name: props.name },
@@ -120,7 +138,12 @@ export class Host extends Construct implements IParameterReader {
   }
 
   grantParameterRead(parameterArns: readonly string[]): void {
-    if (!this.role) throw propError("Host", "instanceRole", "must be set for grantParameterRead: only an instance role can read parameters");
+    if (!this.role)
+      throw propError(
+        "Host",
+        "instanceRole",
+        "must be set for grantParameterRead: only an instance role can read parameters",
+      );
     if (this.readableParameterArns.length === 0) this.addReadParametersPolicy(this.role);
     this.readableParameterArns.push(...parameterArns);
   }
@@ -130,11 +153,25 @@ export class Host extends Construct implements IParameterReader {
     const arns = Lazy.listValue({ produce: () => this.readableParameterArns });
     const document = new DataAwsIamPolicyDocument(this, "read_parameters_policy", {
       statement: [
-        { sid: "ReadOwnParameters", effect: "Allow", actions: ["ssm:GetParameter", "ssm:GetParameters"], resources: arns },
-        { sid: "DenyOtherParameters", effect: "Deny", actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], notResources: arns },
+        {
+          sid: "ReadOwnParameters",
+          effect: "Allow",
+          actions: ["ssm:GetParameter", "ssm:GetParameters"],
+          resources: arns,
+        },
+        {
+          sid: "DenyOtherParameters",
+          effect: "Deny",
+          actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+          notResources: arns,
+        },
       ],
     });
-    const policy = new IamRolePolicy(this, "read_parameters", { role: role.name, name: "read-own-parameters", policy: document.json });
+    const policy = new IamRolePolicy(this, "read_parameters", {
+      role: role.name,
+      name: "read-own-parameters",
+      policy: document.json,
+    });
     this.instance.dependsOn = [...(this.instance.dependsOn ?? []), dependable(policy)];
   }
 }

@@ -25,11 +25,20 @@ export class KeycloakBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: KeycloakBootstrapProps) {
     super(scope, id);
     if (isKnown(props.keycloakVersion) && !/^26\.\d+\.\d+$/.test(props.keycloakVersion)) {
-      throw propError("KeycloakBootstrap", "keycloakVersion", `must be an exact Keycloak 26.x release such as "26.7.4", got "${props.keycloakVersion}"`);
+      throw propError(
+        "KeycloakBootstrap",
+        "keycloakVersion",
+        `must be an exact Keycloak 26.x release such as "26.7.4", got "${props.keycloakVersion}"`,
+      );
     }
-    if (props.realm.name === "master") throw propError("KeycloakBootstrap", "realm.name", 'must not be "master", Keycloak\'s administration realm');
+    if (props.realm.name === "master")
+      throw propError("KeycloakBootstrap", "realm.name", 'must not be "master", Keycloak\'s administration realm');
     const settings = settingsFile(bootSettings(props));
-    this.cloudConfig = new TerraformLocal(this, "cloud_config", cloudConfig(settings, staticBootFiles(props.mode, props.realm), escapeTemplate));
+    this.cloudConfig = new TerraformLocal(
+      this,
+      "cloud_config",
+      cloudConfig(settings, staticBootFiles(props.mode, props.realm), escapeTemplate),
+    );
     this.userDataBase64 = Fn.base64gzip(this.cloudConfig.asString);
   }
 }

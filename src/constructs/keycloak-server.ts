@@ -12,7 +12,14 @@ import { WORLD_CIDRS } from "../aws/cidr";
 import { RealmSettings } from "../boot/realm";
 import { parameterPrefix, SECRET_NAMES, secretsOf } from "../boot/secrets";
 import { HTTPS_PORT, KeycloakMode } from "../boot/unit";
-import { DEFAULT_ADMIN_USER, DEFAULT_INSTANCE_TYPE, DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAME, DEFAULT_REALM, DEFAULT_ROOT_VOLUME_SIZE } from "../defaults";
+import {
+  DEFAULT_ADMIN_USER,
+  DEFAULT_INSTANCE_TYPE,
+  DEFAULT_KEYCLOAK_VERSION,
+  DEFAULT_NAME,
+  DEFAULT_REALM,
+  DEFAULT_ROOT_VOLUME_SIZE,
+} from "../defaults";
 import { Host } from "./host";
 import { KeycloakBootstrap } from "./keycloak-bootstrap";
 import { Network } from "./network";
@@ -96,7 +103,11 @@ export class KeycloakServer extends Construct {
     const mode = props.mode ?? "production";
     const name = props.deploymentName ?? DEFAULT_NAME;
     if (isKnown(name) && !/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
-      throw propError("KeycloakServer", "deploymentName", `must be 1-32 lower-case letters, digits and dashes, starting with a letter, got "${name}"`);
+      throw propError(
+        "KeycloakServer",
+        "deploymentName",
+        `must be 1-32 lower-case letters, digits and dashes, starting with a letter, got "${name}"`,
+      );
     }
     const realm = props.realm ?? DEFAULT_REALM;
     const instanceType = props.instanceType ?? DEFAULT_INSTANCE_TYPE;
@@ -117,7 +128,8 @@ export class KeycloakServer extends Construct {
       ],
     });
     this.securityGroup = this.network.securityGroup;
-    this.elasticIp = props.elasticIp === false ? undefined : new Eip(this, "address", { domain: "vpc", tags: { Name: instanceName } });
+    this.elasticIp =
+      props.elasticIp === false ? undefined : new Eip(this, "address", { domain: "vpc", tags: { Name: instanceName } });
     this.secrets = new Secrets(this, "secrets", { parameterPrefix: parameterPrefix(name), names: secretsOf(mode) });
     this.adminPasswordParameter = this.secrets.parameter(SECRET_NAMES.adminPassword);
     this.bootstrap = new KeycloakBootstrap(this, "bootstrap", {
@@ -166,7 +178,11 @@ export class KeycloakServer extends Construct {
    * they do not exist, and the private key never enters the Terraform state in clear.
    */
   private grantCertificateRead(tls: NonNullable<KeycloakServerProps["tlsCertificate"]>): void {
-    const lookup = (id: string, parameterName: string) => new DataAwsSsmParameter(this, id, { name: parameterName, withDecryption: false }).arn;
-    this.host.grantParameterRead([lookup("tls_certificate", tls.certificateParameter), lookup("tls_private_key", tls.privateKeyParameter)]);
+    const lookup = (id: string, parameterName: string) =>
+      new DataAwsSsmParameter(this, id, { name: parameterName, withDecryption: false }).arn;
+    this.host.grantParameterRead([
+      lookup("tls_certificate", tls.certificateParameter),
+      lookup("tls_private_key", tls.privateKeyParameter),
+    ]);
   }
 }

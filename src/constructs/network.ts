@@ -55,7 +55,11 @@ export interface NetworkProps {
   readonly manageDefaultVpc?: boolean;
 }
 
-const DEFAULT_EGRESS: EgressPolicy = { kind: "tcp", ports: [443], description: "HTTPS out: packages, container images, SSM and AWS APIs" };
+const DEFAULT_EGRESS: EgressPolicy = {
+  kind: "tcp",
+  ports: [443],
+  description: "HTTPS out: packages, container images, SSM and AWS APIs",
+};
 
 /** The default VPC and the instance's security group. */
 export class Network extends Construct {
@@ -75,7 +79,8 @@ export class Network extends Construct {
         throw propError("Network", `ingress[${i}].port`, `must be a TCP port (1-65535), got ${rule.port}`);
       }
       for (const cidr of knownElements(rule.cidrs)) {
-        if (!isNetworkCidr(cidr)) throw propError("Network", `ingress[${i}].cidrs`, `has "${cidr}", which is not an IPv4 or IPv6 network CIDR`);
+        if (!isNetworkCidr(cidr))
+          throw propError("Network", `ingress[${i}].cidrs`, `has "${cidr}", which is not an IPv4 or IPv6 network CIDR`);
       }
     });
 
@@ -87,7 +92,8 @@ export class Network extends Construct {
     }
 
     const inline = props.ruleStyle === "inline";
-    const ofFamily = (cidrs: readonly string[], family: "ipv4" | "ipv6") => cidrs.filter((c) => cidrFamily(c) === family);
+    const ofFamily = (cidrs: readonly string[], family: "ipv4" | "ipv6") =>
+      cidrs.filter((c) => cidrFamily(c) === family);
     this.securityGroup = new SecurityGroup(this, "security_group", {
       name: props.securityGroupName,
       description: props.description ?? "Keycloak on EC2, managed by keycloak-ec2",
@@ -103,7 +109,10 @@ export class Network extends Construct {
           }))
         : undefined,
       egress: inline
-        ? (egress.kind === "all" ? [{ port: 0, protocol: "-1" }] : egress.ports.map((port) => ({ port, protocol: "tcp" }))).map(({ port, protocol }) => ({
+        ? (egress.kind === "all"
+            ? [{ port: 0, protocol: "-1" }]
+            : egress.ports.map((port) => ({ port, protocol: "tcp" }))
+          ).map(({ port, protocol }) => ({
             fromPort: port,
             toPort: port,
             protocol,
@@ -132,8 +141,10 @@ export class Network extends Construct {
         ...familyAttributes(cidrs.value),
       });
     }
-    const egressPorts = egress.kind === "all" ? [{ id: "egress_all", port: undefined, description: "All outbound traffic" }] :
-      egress.ports.map((port) => ({ id: `egress_${port}`, port, description: egress.description }));
+    const egressPorts =
+      egress.kind === "all"
+        ? [{ id: "egress_all", port: undefined, description: "All outbound traffic" }]
+        : egress.ports.map((port) => ({ id: `egress_${port}`, port, description: egress.description }));
     this.egressRules = egressPorts.map(({ id: ruleId, port, description }) => {
       const cidrs = TerraformIterator.fromList([...WORLD_CIDRS]);
       return new VpcSecurityGroupEgressRule(this, ruleId, {
@@ -152,5 +163,8 @@ export class Network extends Construct {
 /** `cidr_ipv4` or `cidr_ipv6` of a `for_each` rule, whichever the CIDR's family is (the other null). */
 function familyAttributes(cidr: string): { cidrIpv4: string; cidrIpv6: string } {
   const isIpv6 = Fn.strcontains(cidr, ":");
-  return { cidrIpv4: Fn.conditional(isIpv6, Token.nullValue(), cidr), cidrIpv6: Fn.conditional(isIpv6, cidr, Token.nullValue()) };
+  return {
+    cidrIpv4: Fn.conditional(isIpv6, Token.nullValue(), cidr),
+    cidrIpv6: Fn.conditional(isIpv6, cidr, Token.nullValue()),
+  };
 }

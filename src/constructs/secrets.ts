@@ -26,10 +26,18 @@ export class Secrets extends Construct {
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
     const length = props.length ?? 32;
-    if (isKnown(props.parameterPrefix) && (!/^\/[A-Za-z0-9_.\-/]+$/.test(props.parameterPrefix) || props.parameterPrefix.endsWith("/"))) {
-      throw propError("Secrets", "parameterPrefix", `must be an SSM path like /app/keycloak, got "${props.parameterPrefix}"`);
+    if (
+      isKnown(props.parameterPrefix) &&
+      (!/^\/[A-Za-z0-9_.\-/]+$/.test(props.parameterPrefix) || props.parameterPrefix.endsWith("/"))
+    ) {
+      throw propError(
+        "Secrets",
+        "parameterPrefix",
+        `must be an SSM path like /app/keycloak, got "${props.parameterPrefix}"`,
+      );
     }
-    if (isKnown(length) && !(Number.isInteger(length) && length >= 16)) throw propError("Secrets", "length", `must be at least 16, got ${length}`);
+    if (isKnown(length) && !(Number.isInteger(length) && length >= 16))
+      throw propError("Secrets", "length", `must be at least 16, got ${length}`);
     const duplicate = props.names.find((name, i) => props.names.indexOf(name) !== i);
     if (duplicate) throw propError("Secrets", "names", `has "${duplicate}" twice`);
 
@@ -50,7 +58,12 @@ export class Secrets extends Construct {
   /** The parameter of one secret. */
   parameter(name: string): SsmParameter {
     const parameter = this.parameters[name];
-    if (!parameter) throw propError("Secrets", "names", `has no secret "${name}" (it has ${Object.keys(this.parameters).join(", ")})`);
+    if (!parameter)
+      throw propError(
+        "Secrets",
+        "names",
+        `has no secret "${name}" (it has ${Object.keys(this.parameters).join(", ")})`,
+      );
     return parameter;
   }
 

@@ -34,7 +34,11 @@ export interface CdktfRunOptions {
  * The cdktf command line and environment for a wrapper command. The app cdktf runs (`node dist/main.js`) cannot take
  * flags, so the config in force is handed over as KEYCLOAK_EC2_* variables: it synthesizes exactly what was checked.
  */
-export function cdktfRun(command: LifecycleCommand, loaded: LoadedConfig, { yes, outputsFile, env }: CdktfRunOptions): CdktfRun {
+export function cdktfRun(
+  command: LifecycleCommand,
+  loaded: LoadedConfig,
+  { yes, outputsFile, env }: CdktfRunOptions,
+): CdktfRun {
   const { config, file } = loaded;
   const args = [command, config.name];
   if (command === "deploy" || command === "output") args.push("--outputs-file", outputsFile);
@@ -57,9 +61,18 @@ export function isCi(env: NodeJS.ProcessEnv): boolean {
  * Why a run that needs approval cannot ask for it, or undefined: without a terminal (CI, a pipe) cdktf would wait
  * for an answer forever.
  */
-export function approvalProblem(command: LifecycleCommand, yes: boolean, env: NodeJS.ProcessEnv, stdinIsTty: boolean): string | undefined {
+export function approvalProblem(
+  command: LifecycleCommand,
+  yes: boolean,
+  env: NodeJS.ProcessEnv,
+  stdinIsTty: boolean,
+): string | undefined {
   if (!needsApproval(command) || yes || (stdinIsTty && !isCi(env))) return undefined;
   const why = isCi(env) ? `CI=${env.CI} is set` : "standard input is not a terminal";
-  return problemLine(command, "--yes", `not given, and ${why}, so nobody can approve the plan and cdktf would wait forever`,
-    `${command === "deploy" ? "review the plan with npm run diff, then" : "when you are sure,"} run npm run ${command} -- --yes`);
+  return problemLine(
+    command,
+    "--yes",
+    `not given, and ${why}, so nobody can approve the plan and cdktf would wait forever`,
+    `${command === "deploy" ? "review the plan with npm run diff, then" : "when you are sure,"} run npm run ${command} -- --yes`,
+  );
 }

@@ -19,19 +19,40 @@ export function readOutputs(file: string, name: string): Readonly<Record<string,
     parsed = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
     const what = (error as NodeJS.ErrnoException).code === "ENOENT" ? "not found" : "unreadable";
-    throw new UserError(problemLine("output", file, what, "run npm run deploy, or npm run output to fetch the outputs from the Terraform state"));
+    throw new UserError(
+      problemLine(
+        "output",
+        file,
+        what,
+        "run npm run deploy, or npm run output to fetch the outputs from the Terraform state",
+      ),
+    );
   }
   const outputs = (parsed as Record<string, unknown> | null)?.[name];
   if (typeof outputs !== "object" || outputs === null) {
-    throw new UserError(problemLine("output", file, `no outputs for stack "${name}"`, "run npm run output to fetch them from the Terraform state"));
+    throw new UserError(
+      problemLine(
+        "output",
+        file,
+        `no outputs for stack "${name}"`,
+        "run npm run output to fetch them from the Terraform state",
+      ),
+    );
   }
   return outputs as Record<string, unknown>;
 }
 
 /** The outputs worth reading first, in the order a person uses them; any others follow alphabetically. */
 const OUTPUT_ORDER = [
-  "instance_ip", "instance_dns", "keycloak_url", "admin_console_url", "realm_issuer_url", "admin_password_parameter", "admin_password_command",
-  "session_manager_command", "ssh_command",
+  "instance_ip",
+  "instance_dns",
+  "keycloak_url",
+  "admin_console_url",
+  "realm_issuer_url",
+  "admin_password_parameter",
+  "admin_password_command",
+  "session_manager_command",
+  "ssh_command",
 ];
 
 /** `name  value`, one line each, names aligned. (cdktf leaves sensitive outputs out of the file.) */
@@ -49,7 +70,14 @@ export function formatOutputs(outputs: Readonly<Record<string, unknown>>): strin
 export function keycloakUrlFrom(outputs: Readonly<Record<string, unknown>>, file: string): string {
   const url = outputs.keycloak_url;
   if (typeof url !== "string") {
-    throw new UserError(problemLine("output", "keycloak_url", `not in ${file}`, "run npm run output to refresh the file from the Terraform state, or pass --url"));
+    throw new UserError(
+      problemLine(
+        "output",
+        "keycloak_url",
+        `not in ${file}`,
+        "run npm run output to refresh the file from the Terraform state, or pass --url",
+      ),
+    );
   }
   return url;
 }

@@ -61,7 +61,8 @@ export function describeError(error: NodeJS.ErrnoException, timeoutMs: number): 
   if (code === "ECONNRESET") return "connection reset";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `DNS lookup failed (${code})`;
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/.test(code) || /ssl|tls/i.test(error.message)) return `TLS error (${code || error.message})`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/.test(code) || /ssl|tls/i.test(error.message))
+    return `TLS error (${code || error.message})`;
   return `error (${code || error.message})`;
 }
 
@@ -81,17 +82,27 @@ export function probe(keycloakUrl: string, { acceptSelfSigned, timeoutMs }: Prob
     };
     const fail = (error: NodeJS.ErrnoException) => finish({ ready: false, state: describeError(error, timeoutMs) });
     // A fresh connection each time (no agent): a poll must see the server as it is now.
-    const request = client.get(target, { agent: false, rejectUnauthorized: !acceptSelfSigned, headers: { accept: "application/json" } }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        body += chunk;
-        if (body.length > MAX_BODY_CHARS) request.destroy(Object.assign(new Error("answer larger than 1 MiB"), { code: "EFBIG" }));
-      });
-      response.on("error", fail);
-      response.on("end", () => finish(judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl)));
-    });
-    const timer = setTimeout(() => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), timeoutMs);
+    const request = client.get(
+      target,
+      { agent: false, rejectUnauthorized: !acceptSelfSigned, headers: { accept: "application/json" } },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          body += chunk;
+          if (body.length > MAX_BODY_CHARS)
+            request.destroy(Object.assign(new Error("answer larger than 1 MiB"), { code: "EFBIG" }));
+        });
+        response.on("error", fail);
+        response.on("end", () =>
+          finish(judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl)),
+        );
+      },
+    );
+    const timer = setTimeout(
+      () => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
+      timeoutMs,
+    );
     request.on("error", fail);
   });
 }
@@ -123,7 +134,10 @@ export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> 
   const start = Date.now();
   for (;;) {
     const remaining = timeoutMs - (Date.now() - start);
-    const last = await probe(keycloakUrl, { acceptSelfSigned, timeoutMs: Math.max(1, Math.min(requestTimeoutMs, remaining)) });
+    const last = await probe(keycloakUrl, {
+      acceptSelfSigned,
+      timeoutMs: Math.max(1, Math.min(requestTimeoutMs, remaining)),
+    });
     const elapsedMs = Date.now() - start;
     onProbe?.(elapsedMs, last);
     if (last.ready || elapsedMs + intervalMs >= timeoutMs) return { ready: last.ready, elapsedMs, last };
@@ -135,7 +149,12 @@ export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> 
  * Progress for a person: on a terminal (`terminalColumns` wide) one line rewritten in place, cut to fit since a
  * wrapped line cannot be rewritten; in a log one line per change of state, and one every `heartbeatMs`.
  */
-export function progressPrinter(write: (text: string) => void, terminalColumns: number | undefined, keycloakUrl: string, heartbeatMs = 30_000) {
+export function progressPrinter(
+  write: (text: string) => void,
+  terminalColumns: number | undefined,
+  keycloakUrl: string,
+  heartbeatMs = 30_000,
+) {
   let lastState: string | undefined;
   let lastPrintedMs = -Infinity;
   return {
@@ -164,9 +183,11 @@ export function waitTimeoutSeconds(timeoutFlag: string | undefined, env: NodeJS.
   if (text === undefined || text === "") return DEFAULT_WAIT_TIMEOUT_SECONDS;
   if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
   const problem = `"${text}" is not a whole number of seconds`;
-  throw new UserError(timeoutFlag !== undefined
-    ? problemLine("flag", "--timeout", problem, "write e.g. --timeout 900")
-    : configProblem(WAIT_TIMEOUT_ENV, problem, `write e.g. ${WAIT_TIMEOUT_ENV}=900`));
+  throw new UserError(
+    timeoutFlag !== undefined
+      ? problemLine("flag", "--timeout", problem, "write e.g. --timeout 900")
+      : configProblem(WAIT_TIMEOUT_ENV, problem, `write e.g. ${WAIT_TIMEOUT_ENV}=900`),
+  );
 }
 
 export interface WaitForKeycloakOptions {
@@ -179,7 +200,11 @@ export interface WaitForKeycloakOptions {
 }
 
 /** Waits with progress; out of time, a UserError with exit code 1 (the deployment exists, it is just not up). */
-export async function waitForKeycloak(config: KeycloakEc2Config, keycloakUrl: string, options: WaitForKeycloakOptions): Promise<void> {
+export async function waitForKeycloak(
+  config: KeycloakEc2Config,
+  keycloakUrl: string,
+  options: WaitForKeycloakOptions,
+): Promise<void> {
   const progress = progressPrinter(options.write, options.terminalColumns, keycloakUrl);
   const result = await waitUntilReady({
     keycloakUrl,
@@ -190,7 +215,14 @@ export async function waitForKeycloak(config: KeycloakEc2Config, keycloakUrl: st
   });
   progress.end();
   if (!result.ready) {
-    throw new UserError(problemLine("wait", keycloakUrl, `Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state}`,
-      "a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager"), 1);
+    throw new UserError(
+      problemLine(
+        "wait",
+        keycloakUrl,
+        `Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state}`,
+        "a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager",
+      ),
+      1,
+    );
   }
 }

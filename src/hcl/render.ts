@@ -9,14 +9,7 @@ import {
   stringMode,
   ValueShape,
 } from "./schema";
-import {
-  heredoc,
-  isWellFormed,
-  quoteTemplate,
-  soleInterpolation,
-  splitTemplate,
-  TemplatePart,
-} from "./template";
+import { heredoc, isWellFormed, quoteTemplate, soleInterpolation, splitTemplate, TemplatePart } from "./template";
 import { escapeTemplate } from "../text/template";
 
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;

@@ -1,5 +1,13 @@
 import { Construct, Node } from "constructs";
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TaggedCloudWorkspaces, TerraformElement, TerraformStack } from "cdktf";
+import {
+  CloudBackend,
+  LocalBackend,
+  NamedCloudWorkspace,
+  S3Backend,
+  TaggedCloudWorkspaces,
+  TerraformElement,
+  TerraformStack,
+} from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackendConfig } from "../config/schema";
 
@@ -43,13 +51,18 @@ export class DeploymentStack extends TerraformStack {
     this.addOverride("terraform.required_version", `>= ${props.requiredTerraformVersion}`);
     this.configureBackend(props.name, props.backend);
     const tags = props.tags ?? {};
-    new AwsProvider(this, "aws", { region: props.region, defaultTags: Object.keys(tags).length ? [{ tags }] : undefined });
+    new AwsProvider(this, "aws", {
+      region: props.region,
+      defaultTags: Object.keys(tags).length ? [{ tags }] : undefined,
+    });
   }
 
   private configureBackend(name: string, backend: BackendConfig): void {
     switch (backend.type) {
       case "local":
-        new LocalBackend(this, { path: `${PROJECT_DIR_FROM_STACK_DIR}/${backend.path ?? `terraform.${name}.tfstate`}` });
+        new LocalBackend(this, {
+          path: `${PROJECT_DIR_FROM_STACK_DIR}/${backend.path ?? `terraform.${name}.tfstate`}`,
+        });
         return;
       case "s3":
         new S3Backend(this, {
@@ -68,7 +81,9 @@ export class DeploymentStack extends TerraformStack {
         new CloudBackend(this, {
           organization: backend.organization,
           hostname: backend.hostname,
-          workspaces: backend.workspace ? new NamedCloudWorkspace(backend.workspace) : new TaggedCloudWorkspaces([...backend.workspaceTags!]),
+          workspaces: backend.workspace
+            ? new NamedCloudWorkspace(backend.workspace)
+            : new TaggedCloudWorkspaces([...backend.workspaceTags!]),
         });
         return;
     }

@@ -57,8 +57,14 @@ export class KeycloakStack extends DeploymentStack {
         type: "string",
         nullable: false,
         default: config.instanceType,
-        description: "EC2 instance type. Keep its architecture (x86_64, or arm64 for Graviton types): the Amazon Linux 2023 image follows it.",
-        validation: [{ condition: '${can(regex("^[a-z][a-z0-9-]*\\\\.[a-z0-9]+$", var.instance_type))}', errorMessage: "instance_type must be an EC2 instance type such as t3.small." }],
+        description:
+          "EC2 instance type. Keep its architecture (x86_64, or arm64 for Graviton types): the Amazon Linux 2023 image follows it.",
+        validation: [
+          {
+            condition: '${can(regex("^[a-z][a-z0-9-]*\\\\.[a-z0-9]+$", var.instance_type))}',
+            errorMessage: "instance_type must be an EC2 instance type such as t3.small.",
+          },
+        ],
       }),
       httpsCidrs: new TerraformVariable(this, "https_cidrs", {
         type: "list(string)",
@@ -66,8 +72,14 @@ export class KeycloakStack extends DeploymentStack {
         default: config.httpsCidrs,
         description: "IPv4 and IPv6 CIDRs allowed on Keycloak's HTTPS port.",
         validation: [
-          { condition: "${length(var.https_cidrs) > 0}", errorMessage: "https_cidrs must not be empty: nobody could reach Keycloak." },
-          { condition: "${alltrue([for cidr in var.https_cidrs : can(cidrhost(cidr, 0))])}", errorMessage: "Each of https_cidrs must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24." },
+          {
+            condition: "${length(var.https_cidrs) > 0}",
+            errorMessage: "https_cidrs must not be empty: nobody could reach Keycloak.",
+          },
+          {
+            condition: "${alltrue([for cidr in var.https_cidrs : can(cidrhost(cidr, 0))])}",
+            errorMessage: "Each of https_cidrs must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24.",
+          },
         ],
       }),
       rootVolumeSize: new TerraformVariable(this, "root_volume_size", {
@@ -76,7 +88,11 @@ export class KeycloakStack extends DeploymentStack {
         default: config.rootVolumeSize,
         description: "Size of the encrypted gp3 root volume, in GiB.",
         validation: [
-          { condition: "${var.root_volume_size >= 8 && var.root_volume_size <= 16384 && floor(var.root_volume_size) == var.root_volume_size}", errorMessage: "root_volume_size must be a whole number of GiB from 8 to 16384." },
+          {
+            condition:
+              "${var.root_volume_size >= 8 && var.root_volume_size <= 16384 && floor(var.root_volume_size) == var.root_volume_size}",
+            errorMessage: "root_volume_size must be a whole number of GiB from 8 to 16384.",
+          },
         ],
       }),
       keycloakVersion: new TerraformVariable(this, "keycloak_version", {
@@ -84,7 +100,12 @@ export class KeycloakStack extends DeploymentStack {
         nullable: false,
         default: config.keycloak.version,
         description: "Exact tag of quay.io/keycloak/keycloak, a 26.x release.",
-        validation: [{ condition: '${can(regex("^26\\\\.[0-9]+\\\\.[0-9]+$", var.keycloak_version))}', errorMessage: "keycloak_version must be an exact Keycloak 26.x release such as 26.7.4." }],
+        validation: [
+          {
+            condition: '${can(regex("^26\\\\.[0-9]+\\\\.[0-9]+$", var.keycloak_version))}',
+            errorMessage: "keycloak_version must be an exact Keycloak 26.x release such as 26.7.4.",
+          },
+        ],
       }),
     };
   }
@@ -97,17 +118,32 @@ export class KeycloakStack extends DeploymentStack {
       instance_ip: { value: server.publicIp, description: "Public IP address" },
       instance_dns: { value: server.publicDns, description: "Public DNS" },
       keycloak_url: { value: server.url, description: "Keycloak's base URL (HTTPS)" },
-      admin_console_url: { value: server.adminConsoleUrl, description: `Admin console; log in as "${config.keycloak.adminUser}"` },
-      realm_issuer_url: { value: server.realmIssuerUrl, description: "OpenID Connect issuer of the application realm (discovery at /.well-known/openid-configuration)" },
-      admin_password_parameter: { value: adminPasswordParameter, description: "SSM SecureString parameter holding the admin password" },
+      admin_console_url: {
+        value: server.adminConsoleUrl,
+        description: `Admin console; log in as "${config.keycloak.adminUser}"`,
+      },
+      realm_issuer_url: {
+        value: server.realmIssuerUrl,
+        description: "OpenID Connect issuer of the application realm (discovery at /.well-known/openid-configuration)",
+      },
+      admin_password_parameter: {
+        value: adminPasswordParameter,
+        description: "SSM SecureString parameter holding the admin password",
+      },
       admin_password_command: {
         value: `aws ssm get-parameter --region ${server.region} --name ${adminPasswordParameter} --with-decryption --query Parameter.Value --output text`,
         description: "Prints the admin password (needs ssm:GetParameter on it)",
       },
-      session_manager_command: { value: `aws ssm start-session --region ${server.region} --target ${server.instance.id}`, description: "Opens a shell on the instance through Session Manager (no SSH needed)" },
+      session_manager_command: {
+        value: `aws ssm start-session --region ${server.region} --target ${server.instance.id}`,
+        description: "Opens a shell on the instance through Session Manager (no SSH needed)",
+      },
     };
     if (config.keyName && config.sshCidrs.length) {
-      outputs.ssh_command = { value: `ssh -i ${config.keyName}.pem ec2-user@${server.publicDns}`, description: "SSH login (from the sshCidrs only)" };
+      outputs.ssh_command = {
+        value: `ssh -i ${config.keyName}.pem ec2-user@${server.publicDns}`,
+        description: "SSH login (from the sshCidrs only)",
+      };
     }
     for (const [id, output] of Object.entries(outputs)) new TerraformOutput(this, id, output);
   }

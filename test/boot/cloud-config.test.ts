@@ -35,17 +35,29 @@ function cloudInitSchema(text: string): string {
 
 /** The document as a YAML parser reads it (PyYAML, the parser cloud-init itself uses). */
 function parseYaml(text: string): { write_files: Array<Record<string, string>>; runcmd: string[][] } {
-  const json = execFileSync("/usr/bin/python3", ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: text, encoding: "utf8" });
+  const json = execFileSync(
+    "/usr/bin/python3",
+    ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"],
+    { input: text, encoding: "utf8" },
+  );
   return JSON.parse(json);
 }
 
 const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ["production (defaults)", {}],
   ["dev", { profile: "dev" }],
-  ["production with a hostname, own certificate, small instance and custom realm", {
-    instanceType: "t3.micro", keycloak: { hostname: "sso.example.com", adminUser: "ops@example.com", tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "/sso/key" },
-      realm: { name: "acme", spa: { redirectUris: ["https://app.example.com/*"], webOrigins: ["+"] } } },
-  }],
+  [
+    "production with a hostname, own certificate, small instance and custom realm",
+    {
+      instanceType: "t3.micro",
+      keycloak: {
+        hostname: "sso.example.com",
+        adminUser: "ops@example.com",
+        tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "/sso/key" },
+        realm: { name: "acme", spa: { redirectUris: ["https://app.example.com/*"], webOrigins: ["+"] } },
+      },
+    },
+  ],
 ];
 
 describe.each(VARIANTS)("cloud-config: %s", (_name, raw) => {
@@ -84,18 +96,33 @@ describe("settings file", () => {
     const { settings } = rendered({ region: "eu-west-3", keycloak: { hostname: "sso.example.com" } });
     const file = path.join(dir, "boot.env");
     fs.writeFileSync(file, settings);
-    const seen = execFileSync("bash", ["-c", `set -a; . "${file}"; printf '%s|' "$PROFILE" "$AWS_REGION" "$KEYCLOAK_HOSTNAME" "$PUBLIC_DNS" "$PUBLIC_IP" "$PARAMETER_PREFIX" "$TLS_CERTIFICATE_PARAMETER"`], { encoding: "utf8" });
-    expect(seen).toBe("production|eu-west-3|sso.example.com|ec2-203-0-113-7.compute-1.amazonaws.com|203.0.113.7|/keycloak-ec2/keycloak||");
+    const seen = execFileSync(
+      "bash",
+      [
+        "-c",
+        `set -a; . "${file}"; printf '%s|' "$PROFILE" "$AWS_REGION" "$KEYCLOAK_HOSTNAME" "$PUBLIC_DNS" "$PUBLIC_IP" "$PARAMETER_PREFIX" "$TLS_CERTIFICATE_PARAMETER"`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(seen).toBe(
+      "production|eu-west-3|sso.example.com|ec2-203-0-113-7.compute-1.amazonaws.com|203.0.113.7|/keycloak-ec2/keycloak||",
+    );
   });
 
   it("refuses a value that could break out of its quotes", () => {
-    expect(() => settingsFile({ ...bootSettings(bootInputOf(serverConfig({}), {})), PUBLIC_DNS: "x' ; rm -rf / ; '" })).toThrow(/PUBLIC_DNS cannot hold quotes/);
+    expect(() =>
+      settingsFile({ ...bootSettings(bootInputOf(serverConfig({}), {})), PUBLIC_DNS: "x' ; rm -rf / ; '" }),
+    ).toThrow(/PUBLIC_DNS cannot hold quotes/);
   });
 });
 
 describe("cloudConfig guards", () => {
   it("refuses a file that a YAML literal block could not carry exactly", () => {
-    expect(() => cloudConfig("A=1\n", [{ path: "/x", permissions: "0644", content: "no final newline" }])).toThrow(/exactly one newline/);
-    expect(() => cloudConfig("A=1\n", [{ path: "/x", permissions: "0644", content: "bell\u0007\n" }])).toThrow(/printable/);
+    expect(() => cloudConfig("A=1\n", [{ path: "/x", permissions: "0644", content: "no final newline" }])).toThrow(
+      /exactly one newline/,
+    );
+    expect(() => cloudConfig("A=1\n", [{ path: "/x", permissions: "0644", content: "bell\u0007\n" }])).toThrow(
+      /printable/,
+    );
   });
 });

@@ -8,7 +8,9 @@ import { BootHarness } from "./harness";
  * (its functions pg_hba_rules, pg_settings and keycloak_database_sql), on a scratch cluster run as the postgres
  * user on a free port. Needs Debian's postgresql package (.ci/run installs it) and root, to act as postgres.
  */
-const BIN = fs.existsSync("/usr/lib/postgresql") ? path.join("/usr/lib/postgresql", fs.readdirSync("/usr/lib/postgresql").sort().pop()!, "bin") : "";
+const BIN = fs.existsSync("/usr/lib/postgresql")
+  ? path.join("/usr/lib/postgresql", fs.readdirSync("/usr/lib/postgresql").sort().pop()!, "bin")
+  : "";
 const PORT = String(20000 + (process.pid % 20000));
 
 describe("boot: PostgreSQL set-up on a real server", () => {
@@ -24,29 +26,51 @@ describe("boot: PostgreSQL set-up on a real server", () => {
     return stdout;
   };
   const applySql = (secret: string) => {
-    const result = asPostgres("psql", ["-h", socket, "-p", PORT, "-q", "-v", "ON_ERROR_STOP=1"], scriptText(`keycloak_database_sql ${secret}`));
+    const result = asPostgres(
+      "psql",
+      ["-h", socket, "-p", PORT, "-q", "-v", "ON_ERROR_STOP=1"],
+      scriptText(`keycloak_database_sql ${secret}`),
+    );
     if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
   };
   /** Connects over TCP as keycloak, as Keycloak's JDBC driver does; returns psql's result. */
   const connect = (host: string, database: string, secret: string) =>
     spawnSync("psql", ["-h", host, "-p", PORT, "-U", "keycloak", "-d", database, "-tAc", "SELECT current_user"], {
-      encoding: "utf8", env: { PATH: process.env.PATH!, PGPASSWORD: secret, PGCONNECT_TIMEOUT: "5" },
+      encoding: "utf8",
+      env: { PATH: process.env.PATH!, PGPASSWORD: secret, PGCONNECT_TIMEOUT: "5" },
     });
 
   beforeAll(() => {
-    if (!BIN || process.getuid?.() !== 0) throw new Error("needs Debian's postgresql package and root (apt-get install postgresql; run as CI does)");
+    if (!BIN || process.getuid?.() !== 0)
+      throw new Error("needs Debian's postgresql package and root (apt-get install postgresql; run as CI does)");
     fs.chmodSync(boot.root, 0o755);
     fs.mkdirSync(data);
     fs.mkdirSync(socket);
     execFileSync("chown", ["postgres:postgres", data, socket]);
-    const init = asPostgres(path.join(BIN, "initdb"), ["-D", data, "-U", "postgres", "--auth-local=peer", "--auth-host=reject"]);
+    const init = asPostgres(path.join(BIN, "initdb"), [
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "--auth-local=peer",
+      "--auth-host=reject",
+    ]);
     if (init.status !== 0) throw new Error(init.stderr);
     // The boot's own files, as setup_postgresql installs them.
     fs.writeFileSync(path.join(data, "pg_hba.conf"), scriptText("pg_hba_rules"));
     fs.writeFileSync(path.join(data, "keycloak-ec2.conf"), scriptText("pg_settings"));
     fs.appendFileSync(path.join(data, "postgresql.conf"), "include_if_exists = 'keycloak-ec2.conf'\n");
     execFileSync("chown", ["-R", "postgres:postgres", data]);
-    const start = asPostgres(path.join(BIN, "pg_ctl"), ["-D", data, "-w", "-l", path.join(data, "log"), "-o", `-p ${PORT} -k ${socket}`, "start"]);
+    const start = asPostgres(path.join(BIN, "pg_ctl"), [
+      "-D",
+      data,
+      "-w",
+      "-l",
+      path.join(data, "log"),
+      "-o",
+      `-p ${PORT} -k ${socket}`,
+      "start",
+    ]);
     if (start.status !== 0) throw new Error(`${start.stderr}\n${fs.readFileSync(path.join(data, "log"), "utf8")}`);
   }, 60_000);
 
@@ -58,12 +82,26 @@ describe("boot: PostgreSQL set-up on a real server", () => {
   it("creates the keycloak role and database, and runs again without error", () => {
     applySql("FirstSecret0123456789abcdef");
     applySql("FirstSecret0123456789abcdef");
-    const owner = asPostgres("psql", ["-h", socket, "-p", PORT, "-tAc", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'keycloak'"]);
+    const owner = asPostgres("psql", [
+      "-h",
+      socket,
+      "-p",
+      PORT,
+      "-tAc",
+      "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'keycloak'",
+    ]);
     expect(owner.stdout.trim()).toBe("keycloak");
   });
 
   it("stores the password as a SCRAM-SHA-256 verifier", () => {
-    const stored = asPostgres("psql", ["-h", socket, "-p", PORT, "-tAc", "SELECT rolpassword FROM pg_authid WHERE rolname = 'keycloak'"]);
+    const stored = asPostgres("psql", [
+      "-h",
+      socket,
+      "-p",
+      PORT,
+      "-tAc",
+      "SELECT rolpassword FROM pg_authid WHERE rolname = 'keycloak'",
+    ]);
     expect(stored.stdout.trim()).toMatch(/^SCRAM-SHA-256\$4096:/);
   });
 
@@ -74,8 +112,12 @@ describe("boot: PostgreSQL set-up on a real server", () => {
   });
 
   it("refuses a wrong password, and keycloak on any other database", () => {
-    expect(connect("127.0.0.1", "keycloak", "WrongSecret0123456789abcdef").stderr).toMatch(/password authentication failed for user "keycloak"/);
-    expect(connect("127.0.0.1", "postgres", "FirstSecret0123456789abcdef").stderr).toMatch(/no pg_hba\.conf entry .* user "keycloak", database "postgres"/);
+    expect(connect("127.0.0.1", "keycloak", "WrongSecret0123456789abcdef").stderr).toMatch(
+      /password authentication failed for user "keycloak"/,
+    );
+    expect(connect("127.0.0.1", "postgres", "FirstSecret0123456789abcdef").stderr).toMatch(
+      /no pg_hba\.conf entry .* user "keycloak", database "postgres"/,
+    );
   });
 
   it("listens on localhost only", () => {

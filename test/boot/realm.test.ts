@@ -2,11 +2,26 @@ import { realmRepresentation } from "../../src/boot/realm";
 import { serverConfig } from "../server-config";
 
 describe("realm as code", () => {
-  const realm = realmRepresentation(serverConfig({ keycloak: { realm: { name: "acme", spa: { redirectUris: ["https://app.example.com/*"], webOrigins: ["https://app.example.com"] } } } }).keycloak.realm);
+  const realm = realmRepresentation(
+    serverConfig({
+      keycloak: {
+        realm: {
+          name: "acme",
+          spa: { redirectUris: ["https://app.example.com/*"], webOrigins: ["https://app.example.com"] },
+        },
+      },
+    }).keycloak.realm,
+  );
   const client = (id: string) => realm.clients!.find((c) => c.clientId === id)!;
 
   it("requires TLS for all but private addresses and refuses self-registration", () => {
-    expect(realm).toMatchObject({ realm: "acme", enabled: true, sslRequired: "external", registrationAllowed: false, bruteForceProtected: true });
+    expect(realm).toMatchObject({
+      realm: "acme",
+      enabled: true,
+      sslRequired: "external",
+      registrationAllowed: false,
+      bruteForceProtected: true,
+    });
   });
 
   it("has exactly the three clients of the OAuth guidance", () => {
@@ -14,25 +29,40 @@ describe("realm as code", () => {
   });
 
   it("turns the Implicit and Resource Owner Password grants off on every client", () => {
-    for (const c of realm.clients!) expect(c).toMatchObject({ implicitFlowEnabled: false, directAccessGrantsEnabled: false });
+    for (const c of realm.clients!)
+      expect(c).toMatchObject({ implicitFlowEnabled: false, directAccessGrantsEnabled: false });
   });
 
   it("makes the SPA a public client with Authorization Code and PKCE S256, and its configured URIs", () => {
     expect(client("spa")).toMatchObject({
-      publicClient: true, standardFlowEnabled: true, serviceAccountsEnabled: false,
-      redirectUris: ["https://app.example.com/*"], webOrigins: ["https://app.example.com"],
+      publicClient: true,
+      standardFlowEnabled: true,
+      serviceAccountsEnabled: false,
+      redirectUris: ["https://app.example.com/*"],
+      webOrigins: ["https://app.example.com"],
       attributes: expect.objectContaining({ "pkce.code.challenge.method": "S256" }),
     });
     expect(client("spa").secret).toBeUndefined();
   });
 
   it("makes the BFF confidential, its secret an environment placeholder", () => {
-    expect(client("bff")).toMatchObject({ publicClient: false, standardFlowEnabled: true, serviceAccountsEnabled: false, secret: "${BFF_CLIENT_SECRET}" });
+    expect(client("bff")).toMatchObject({
+      publicClient: false,
+      standardFlowEnabled: true,
+      serviceAccountsEnabled: false,
+      secret: "${BFF_CLIENT_SECRET}",
+    });
     expect(client("bff").attributes).toMatchObject({ "pkce.code.challenge.method": "S256" });
   });
 
   it("gives the service client Client Credentials only", () => {
-    expect(client("service")).toMatchObject({ publicClient: false, standardFlowEnabled: false, serviceAccountsEnabled: true, secret: "${SERVICE_CLIENT_SECRET}", redirectUris: [] });
+    expect(client("service")).toMatchObject({
+      publicClient: false,
+      standardFlowEnabled: false,
+      serviceAccountsEnabled: true,
+      secret: "${SERVICE_CLIENT_SECRET}",
+      redirectUris: [],
+    });
   });
 
   it("holds no secret literal: every secret is a placeholder", () => {

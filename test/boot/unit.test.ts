@@ -15,10 +15,19 @@ describe("Keycloak systemd unit", () => {
     const run = execStart(production);
     expect(run).toContain("${KEYCLOAK_IMAGE} start --hostname=${KEYCLOAK_URL}");
     for (const option of [
-      "--https-port=8443", "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt", "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
-      "--http-enabled=false", "--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak",
-      "--health-enabled=true", "--metrics-enabled=true", "--http-management-host=127.0.0.1", "--import-realm",
-    ]) expect(run.split(" ")).toContain(option);
+      "--https-port=8443",
+      "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
+      "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
+      "--http-enabled=false",
+      "--db=postgres",
+      "--db-url=jdbc:postgresql://localhost:5432/keycloak",
+      "--db-username=keycloak",
+      "--health-enabled=true",
+      "--metrics-enabled=true",
+      "--http-management-host=127.0.0.1",
+      "--import-realm",
+    ])
+      expect(run.split(" ")).toContain(option);
     expect(run).not.toMatch(/start-dev|--proxy|--db-password|KEYCLOAK_ADMIN/);
   });
 
@@ -47,9 +56,16 @@ describe("Keycloak systemd unit", () => {
     // PostgreSQL, and /bin/true for the docker binary, which this machine lacks. Any warning fails the test.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-unit-"));
     try {
-      for (const stub of ["docker.service", "postgresql.service"]) fs.writeFileSync(path.join(dir, stub), "[Unit]\nDescription=stub\n[Service]\nExecStart=/bin/true\n");
-      fs.writeFileSync(path.join(dir, "keycloak.service"), keycloakUnit(profile).replace(/\/usr\/bin\/docker/g, "/bin/true"));
-      const result = spawnSync("systemd-analyze", ["verify", path.join(dir, "keycloak.service")], { encoding: "utf8", env: { PATH: process.env.PATH!, SYSTEMD_UNIT_PATH: `${dir}:` } });
+      for (const stub of ["docker.service", "postgresql.service"])
+        fs.writeFileSync(path.join(dir, stub), "[Unit]\nDescription=stub\n[Service]\nExecStart=/bin/true\n");
+      fs.writeFileSync(
+        path.join(dir, "keycloak.service"),
+        keycloakUnit(profile).replace(/\/usr\/bin\/docker/g, "/bin/true"),
+      );
+      const result = spawnSync("systemd-analyze", ["verify", path.join(dir, "keycloak.service")], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH!, SYSTEMD_UNIT_PATH: `${dir}:` },
+      });
       if (result.error) throw new Error("systemd-analyze not found: apt-get install systemd");
       expect(result.stderr + result.stdout).toBe("");
       expect(result.status).toBe(0);

@@ -5,11 +5,18 @@ const SPEC = { profile: "value", config: "value", check: "switch" } as const;
 
 describe("parseFlags", () => {
   it("reads --name value, --name=value and switches", () => {
-    expect(parseFlags(["--profile", "dev", "--config=a=b.json", "--check"], SPEC)).toEqual({ profile: "dev", config: "a=b.json", check: true });
+    expect(parseFlags(["--profile", "dev", "--config=a=b.json", "--check"], SPEC)).toEqual({
+      profile: "dev",
+      config: "a=b.json",
+      check: true,
+    });
   });
 
   it.each([
-    [["--profil", "dev"], "flag error: --profil: unknown flag (did you mean --profile? flags are --profile, --config, --check)"],
+    [
+      ["--profil", "dev"],
+      "flag error: --profil: unknown flag (did you mean --profile? flags are --profile, --config, --check)",
+    ],
     [["--profile"], "flag error: --profile: needs a value (write --profile VALUE)"],
     [["--profile", "--check"], "flag error: --profile: needs a value (write --profile VALUE)"],
     [["--profile="], "flag error: --profile: needs a value (write --profile VALUE)"],

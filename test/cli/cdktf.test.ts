@@ -16,12 +16,23 @@ describe("npx cdktf synth", () => {
 
   it("synthesizes with the config file and profile named by the environment", () => {
     fs.writeFileSync(path.join(scratch, "c.json"), '{ "name": "via-cdktf", "region": "eu-west-3" }');
-    const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules/cdktf-cli/bundle/bin/cdktf"), "synth", "--output", path.join(scratch, "out")], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH!, HOME: scratch, CHECKPOINT_DISABLE: "1", CI: "1", KEYCLOAK_EC2_CONFIG: path.join(scratch, "c.json"), KEYCLOAK_EC2_PROFILE: "article" },
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "node_modules/cdktf-cli/bundle/bin/cdktf"), "synth", "--output", path.join(scratch, "out")],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: {
+          PATH: process.env.PATH!,
+          HOME: scratch,
+          CHECKPOINT_DISABLE: "1",
+          CI: "1",
+          KEYCLOAK_EC2_CONFIG: path.join(scratch, "c.json"),
+          KEYCLOAK_EC2_PROFILE: "article",
+        },
+        timeout: 60_000,
+      },
+    );
     expect(result.stdout).toContain("Generated Terraform code for the stacks: via-cdktf");
     const tf = JSON.parse(fs.readFileSync(path.join(scratch, "out/stacks/via-cdktf/cdk.tf.json"), "utf8"));
     expect(Object.keys(tf.resource.aws_instance)).toEqual(["ec2"]);

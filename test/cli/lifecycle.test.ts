@@ -38,7 +38,9 @@ interface FakeCdktfOptions {
 }
 
 /** cdktf as a fake, with the scratch directory as the project: records each run instead of running anything. */
-function fakeCdktf({ outputs = OUTPUTS, code = 0, printout = "" }: FakeCdktfOptions = {}): Cdktf & { readonly runs: RecordedRun[] } {
+function fakeCdktf({ outputs = OUTPUTS, code = 0, printout = "" }: FakeCdktfOptions = {}): Cdktf & {
+  readonly runs: RecordedRun[];
+} {
   const runs: RecordedRun[] = [];
   return {
     projectRoot: dir,
@@ -53,7 +55,12 @@ function fakeCdktf({ outputs = OUTPUTS, code = 0, printout = "" }: FakeCdktfOpti
 }
 
 /** A machine on which the doctor's checks pass: a fake terraform on PATH and AWS keys in the environment. */
-const readyMachine = (): NodeJS.ProcessEnv => ({ HOME: dir, PATH: fakeTerraformBin(dir), AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "s" });
+const readyMachine = (): NodeJS.ProcessEnv => ({
+  HOME: dir,
+  PATH: fakeTerraformBin(dir),
+  AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "s",
+});
 
 interface LifecycleOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -61,18 +68,28 @@ interface LifecycleOptions {
   readonly stdinIsTty?: boolean;
 }
 
-async function lifecycle(argv: string[], { env = readyMachine(), cdktf = fakeCdktf(), stdinIsTty = false }: LifecycleOptions = {}) {
-  const result = await runInProcess((a, e, c, io) => lifecycleCommand(a, e, c, io, cdktf), argv, { cwd: dir, env, stdinIsTty });
+async function lifecycle(
+  argv: string[],
+  { env = readyMachine(), cdktf = fakeCdktf(), stdinIsTty = false }: LifecycleOptions = {},
+) {
+  const result = await runInProcess((a, e, c, io) => lifecycleCommand(a, e, c, io, cdktf), argv, {
+    cwd: dir,
+    env,
+    stdinIsTty,
+  });
   return { ...result, runs: cdktf.runs };
 }
 
-const summary = (terraformMinimum: string, ssh: string) => [
-  `terraform: 1.9.8 at ${dir}/bin/terraform (this stack needs >= ${terraformMinimum})`,
-  "AWS credentials: environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-  "region: us-east-1",
-  "backend: local state file terraform.keycloak-ec2.tfstate in the project directory",
-  ssh,
-].map((line) => `${line}\n`).join("");
+const summary = (terraformMinimum: string, ssh: string) =>
+  [
+    `terraform: 1.9.8 at ${dir}/bin/terraform (this stack needs >= ${terraformMinimum})`,
+    "AWS credentials: environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    "region: us-east-1",
+    "backend: local state file terraform.keycloak-ec2.tfstate in the project directory",
+    ssh,
+  ]
+    .map((line) => `${line}\n`)
+    .join("");
 
 const printedOutputs = () =>
   `\nOutputs of keycloak-ec2 (kept in ${outputsFile()}):\n  instance_ip   203.0.113.7\n  instance_dns  ec2-203-0-113-7.compute-1.amazonaws.com\n`;
@@ -82,22 +99,38 @@ describe("npm run deploy", () => {
     const { code, stdout, stderr, runs } = await lifecycle(["deploy", "--yes", "--config", "article.json"]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toBe(summary("1.2.8", 'SSH: key pair "ops" (must exist in us-east-1) from 0.0.0.0/0, ::/0') + printedOutputs());
-    expect(runs).toEqual([{
-      args: ["deploy", "keycloak-ec2", "--outputs-file", outputsFile(), "--auto-approve"],
-      env: expect.objectContaining({
-        KEYCLOAK_EC2_CONFIG: path.join(dir, "article.json"), KEYCLOAK_EC2_PROFILE: "article", KEYCLOAK_EC2_REGION: "us-east-1", CHECKPOINT_DISABLE: "1",
-        AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-      }),
-      captureStdout: false,
-    }]);
+    expect(stdout).toBe(
+      summary("1.2.8", 'SSH: key pair "ops" (must exist in us-east-1) from 0.0.0.0/0, ::/0') + printedOutputs(),
+    );
+    expect(runs).toEqual([
+      {
+        args: ["deploy", "keycloak-ec2", "--outputs-file", outputsFile(), "--auto-approve"],
+        env: expect.objectContaining({
+          KEYCLOAK_EC2_CONFIG: path.join(dir, "article.json"),
+          KEYCLOAK_EC2_PROFILE: "article",
+          KEYCLOAK_EC2_REGION: "us-east-1",
+          CHECKPOINT_DISABLE: "1",
+          AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+        }),
+        captureStdout: false,
+      },
+    ]);
   });
 
   it("waits until Keycloak answers (dev, production), then says how to log in", async () => {
     const url = await serve(ready);
     const command = "aws ssm get-parameter --name /keycloak-ec2/keycloak/admin-password --with-decryption";
-    const cdktf = fakeCdktf({ outputs: { keycloak_url: url, admin_console_url: `${url}/admin/master/console/`, admin_password_command: command } });
-    const { code, stdout } = await lifecycle(["deploy", "--yes", "--profile", "dev"], { cdktf, env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "5" } });
+    const cdktf = fakeCdktf({
+      outputs: {
+        keycloak_url: url,
+        admin_console_url: `${url}/admin/master/console/`,
+        admin_password_command: command,
+      },
+    });
+    const { code, stdout } = await lifecycle(["deploy", "--yes", "--profile", "dev"], {
+      cdktf,
+      env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "5" },
+    });
     expect(code).toBe(0);
     expect(stdout.split("\n").slice(-3)).toEqual([
       expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
@@ -107,21 +140,35 @@ describe("npm run deploy", () => {
   });
 
   it("asks for approval on a terminal, and refuses without --yes when nobody can give it", async () => {
-    expect((await lifecycle(["deploy", "--config", "article.json"], { stdinIsTty: true })).runs.map((r) => r.args))
-      .toEqual([["deploy", "keycloak-ec2", "--outputs-file", outputsFile()]]);
+    expect(
+      (await lifecycle(["deploy", "--config", "article.json"], { stdinIsTty: true })).runs.map((r) => r.args),
+    ).toEqual([["deploy", "keycloak-ec2", "--outputs-file", outputsFile()]]);
     expect(await lifecycle(["deploy", "--config", "article.json"])).toEqual({
-      code: 2, stdout: "", runs: [],
-      stderr: "deploy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever " +
+      code: 2,
+      stdout: "",
+      runs: [],
+      stderr:
+        "deploy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever " +
         "(review the plan with npm run diff, then run npm run deploy -- --yes)\n",
     });
     const inCi = await lifecycle(["destroy"], { env: { ...readyMachine(), CI: "true" }, stdinIsTty: true });
-    expect(inCi.stderr).toMatch(/^destroy error: --yes: not given, and CI=true is set, .* \(when you are sure, run npm run destroy -- --yes\)\n$/);
+    expect(inCi.stderr).toMatch(
+      /^destroy error: --yes: not given, and CI=true is set, .* \(when you are sure, run npm run destroy -- --yes\)\n$/,
+    );
     expect(inCi.runs).toEqual([]);
   });
 
   it("rejects a bad KEYCLOAK_EC2_WAIT_TIMEOUT before deploying", async () => {
-    expect(await lifecycle(["deploy", "--yes", "--profile", "dev"], { env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" } })).toEqual({
-      code: 2, stdout: "", runs: [], stderr: 'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds (write e.g. KEYCLOAK_EC2_WAIT_TIMEOUT=900)\n',
+    expect(
+      await lifecycle(["deploy", "--yes", "--profile", "dev"], {
+        env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" },
+      }),
+    ).toEqual({
+      code: 2,
+      stdout: "",
+      runs: [],
+      stderr:
+        'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds (write e.g. KEYCLOAK_EC2_WAIT_TIMEOUT=900)\n',
     });
   });
 });
@@ -133,7 +180,10 @@ describe("npm run diff, destroy, output", () => {
     expect(stdout).toBe(summary("1.5.0", "SSH: closed (log in with Session Manager)"));
     expect(runs.map((r) => r.args)).toEqual([["diff", "keycloak-ec2"]]);
     expect(await lifecycle(["diff", "--yes"], { cdktf: fakeCdktf() })).toEqual({
-      code: 2, stdout: "", runs: [], stderr: "flag error: --yes: unknown flag (flags are --profile, --region, --config)\n",
+      code: 2,
+      stdout: "",
+      runs: [],
+      stderr: "flag error: --yes: unknown flag (flags are --profile, --region, --config)\n",
     });
   });
 
@@ -147,23 +197,42 @@ describe("npm run diff, destroy, output", () => {
 
   it("output needs only terraform, and prints the outputs in place of cdktf's printout", async () => {
     const cdktf = fakeCdktf({ printout: "cdktf's own table\n" });
-    const { code, stdout, stderr, runs } = await lifecycle(["output"], { env: { HOME: dir, PATH: fakeTerraformBin(dir) }, cdktf });
+    const { code, stdout, stderr, runs } = await lifecycle(["output"], {
+      env: { HOME: dir, PATH: fakeTerraformBin(dir) },
+      cdktf,
+    });
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toBe(printedOutputs());
-    expect(runs).toEqual([{ args: ["output", "keycloak-ec2", "--outputs-file", outputsFile()], env: expect.any(Object), captureStdout: true }]);
+    expect(runs).toEqual([
+      {
+        args: ["output", "keycloak-ec2", "--outputs-file", outputsFile()],
+        env: expect.any(Object),
+        captureStdout: true,
+      },
+    ]);
   });
 
   it("reports a failed cdktf run with its exit code, after what it printed", async () => {
     const cdktf = fakeCdktf({ code: 1, printout: "Error: no state\n" });
     expect(await lifecycle(["output"], { cdktf })).toEqual({
-      code: 1, stdout: "Error: no state\n", runs: cdktf.runs, stderr: "output error: cdktf output keycloak-ec2: failed with exit code 1 (see its messages above)\n",
+      code: 1,
+      stdout: "Error: no state\n",
+      runs: cdktf.runs,
+      stderr: "output error: cdktf output keycloak-ec2: failed with exit code 1 (see its messages above)\n",
     });
   });
 
   it("rejects unknown commands", async () => {
-    expect(await lifecycle(["apply"])).toEqual({ code: 2, stdout: "", runs: [], stderr: "flag error: apply: not a command (use one of deploy, diff, destroy, output)\n" });
-    expect((await lifecycle([])).stderr).toBe("flag error: (none): not a command (use one of deploy, diff, destroy, output)\n");
+    expect(await lifecycle(["apply"])).toEqual({
+      code: 2,
+      stdout: "",
+      runs: [],
+      stderr: "flag error: apply: not a command (use one of deploy, diff, destroy, output)\n",
+    });
+    expect((await lifecycle([])).stderr).toBe(
+      "flag error: (none): not a command (use one of deploy, diff, destroy, output)\n",
+    );
   });
 
   it("accepts --yes only where cdktf asks for approval", () => {
@@ -179,15 +248,20 @@ describe("on a machine without terraform or credentials", () => {
   // An EC2 machine has credentials from its role as far as the checks can tell.
   const preflightProblems = [
     expect.stringMatching(/^doctor error: terraform: "terraform" not found on PATH \(/),
-    ...(runsOnEc2(systemInputs(process.env).readFile) ? [] : [expect.stringMatching(/^doctor error: AWS credentials: none found/)]),
+    ...(runsOnEc2(systemInputs(process.env).readFile)
+      ? []
+      : [expect.stringMatching(/^doctor error: AWS credentials: none found/)]),
   ];
   const lines = (text: string) => text.trimEnd().split("\n");
 
-  it.each([["deploy", "--yes"], ["destroy", "--yes"], ["diff"]])("%s stops at the preflight, exit 2, running nothing", async (...argv) => {
-    const { code, stdout, stderr, runs } = await lifecycle(argv, { env: bare() });
-    expect(lines(stderr)).toEqual(preflightProblems);
-    expect([code, stdout, runs]).toEqual([2, "", []]);
-  });
+  it.each([["deploy", "--yes"], ["destroy", "--yes"], ["diff"]])(
+    "%s stops at the preflight, exit 2, running nothing",
+    async (...argv) => {
+      const { code, stdout, stderr, runs } = await lifecycle(argv, { env: bare() });
+      expect(lines(stderr)).toEqual(preflightProblems);
+      expect([code, stdout, runs]).toEqual([2, "", []]);
+    },
+  );
 
   it("output stops at the terraform check alone", async () => {
     expect(lines((await lifecycle(["output"], { env: bare() })).stderr)).toEqual([preflightProblems[0]]);
@@ -195,7 +269,10 @@ describe("on a machine without terraform or credentials", () => {
 
   it("adds the refusal to the preflight's problems when deploy cannot ask for approval", async () => {
     const { stderr } = await lifecycle(["deploy"], { env: { ...bare(), CI: "true" } });
-    expect(lines(stderr)).toEqual([...preflightProblems, expect.stringMatching(/^deploy error: --yes: not given, and CI=true is set, so nobody can approve/)]);
+    expect(lines(stderr)).toEqual([
+      ...preflightProblems,
+      expect.stringMatching(/^deploy error: --yes: not given, and CI=true is set, so nobody can approve/),
+    ]);
   });
 });
 

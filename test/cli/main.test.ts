@@ -17,20 +17,28 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[]) {
-  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH! } });
+  const result = spawnSync(process.execPath, [MAIN, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH! },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe("node dist/main.js", () => {
   it("synthesizes into cdktf.out/stacks/<name>/cdk.tf.json", () => {
     expect(run(["--profile", "article"])).toEqual({ code: 0, stdout: "", stderr: "" });
-    const tf = JSON.parse(fs.readFileSync(path.join(dir, "cdktf.out", "stacks", "keycloak-ec2", "cdk.tf.json"), "utf8"));
+    const tf = JSON.parse(
+      fs.readFileSync(path.join(dir, "cdktf.out", "stacks", "keycloak-ec2", "cdk.tf.json"), "utf8"),
+    );
     expect(Object.keys(tf.resource.aws_instance)).toEqual(["ec2"]);
   });
 
   it("exits 2 with the problem on stderr, no stack trace", () => {
     expect(run(["--profle", "dev"])).toEqual({
-      code: 2, stdout: "", stderr: "flag error: --profle: unknown flag (did you mean --profile? flags are --profile, --region, --config)\n",
+      code: 2,
+      stdout: "",
+      stderr: "flag error: --profle: unknown flag (did you mean --profile? flags are --profile, --region, --config)\n",
     });
   });
 });

@@ -16,7 +16,11 @@ export interface RunOptions extends Pick<CommandIO, "stdinIsTty" | "terminalColu
 }
 
 /** Runs a command in-process, as runMain runs it in a process of its own, recording what it prints. */
-export async function runInProcess(command: Command, argv: readonly string[], { cwd, env = {}, ...terminal }: RunOptions): Promise<CommandRun> {
+export async function runInProcess(
+  command: Command,
+  argv: readonly string[],
+  { cwd, env = {}, ...terminal }: RunOptions,
+): Promise<CommandRun> {
   let stdout = "";
   let stderr = "";
   const io: CommandIO = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), ...terminal };
@@ -28,6 +32,8 @@ export async function runInProcess(command: Command, argv: readonly string[], { 
 export function fakeTerraformBin(dir: string, version = "1.9.8"): string {
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin, { recursive: true });
-  fs.writeFileSync(path.join(bin, "terraform"), `#!/bin/sh\necho '{"terraform_version": "${version}"}'\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, "terraform"), `#!/bin/sh\necho '{"terraform_version": "${version}"}'\n`, {
+    mode: 0o755,
+  });
   return bin;
 }

@@ -57,7 +57,9 @@ describe("the synth command", () => {
 
   it("rejects an unknown flag", async () => {
     expect(await synth(["--profle", "dev"])).toEqual({
-      code: 2, stdout: "", stderr: "flag error: --profle: unknown flag (did you mean --profile? flags are --profile, --region, --config)\n",
+      code: 2,
+      stdout: "",
+      stderr: "flag error: --profle: unknown flag (did you mean --profile? flags are --profile, --region, --config)\n",
     });
   });
 

@@ -15,13 +15,16 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const wait = (argv: string[], env: NodeJS.ProcessEnv = {}) => runInProcess((a, e, c, io) => waitCommand(a, e, c, io, root), argv, { cwd: root, env });
+const wait = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+  runInProcess((a, e, c, io) => waitCommand(a, e, c, io, root), argv, { cwd: root, env });
 
 describe("npm run wait", () => {
   it("refuses the article profile, which never starts Keycloak", async () => {
     expect(await wait(["--profile", "article"])).toEqual({
-      code: 2, stdout: "",
-      stderr: 'wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev and production profiles run Keycloak)\n',
+      code: 2,
+      stdout: "",
+      stderr:
+        'wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev and production profiles run Keycloak)\n',
     });
   });
 
@@ -34,19 +37,28 @@ describe("npm run wait", () => {
 
   it("takes keycloak_url from the outputs file that deploy wrote", async () => {
     const url = await serve(ready);
-    fs.writeFileSync(path.join(root, "keycloak-ec2.outputs.json"), JSON.stringify({ "keycloak-ec2": { keycloak_url: url } }));
-    expect((await wait(["--profile", "dev"])).stdout).toMatch(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`));
+    fs.writeFileSync(
+      path.join(root, "keycloak-ec2.outputs.json"),
+      JSON.stringify({ "keycloak-ec2": { keycloak_url: url } }),
+    );
+    expect((await wait(["--profile", "dev"])).stdout).toMatch(
+      new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`),
+    );
   });
 
   it("says what to run when there is no outputs file", async () => {
     const file = path.join(root, "keycloak-ec2.outputs.json");
     expect(await wait(["--profile", "dev"])).toEqual({
-      code: 2, stdout: "", stderr: `output error: ${file}: not found (run npm run deploy, or npm run output to fetch the outputs from the Terraform state)\n`,
+      code: 2,
+      stdout: "",
+      stderr: `output error: ${file}: not found (run npm run deploy, or npm run output to fetch the outputs from the Terraform state)\n`,
     });
   });
 
   it("checks --timeout and --url", async () => {
-    expect((await wait(["--profile", "dev", "--timeout", "10m"])).stderr).toBe('flag error: --timeout: "10m" is not a whole number of seconds (write e.g. --timeout 900)\n');
+    expect((await wait(["--profile", "dev", "--timeout", "10m"])).stderr).toBe(
+      'flag error: --timeout: "10m" is not a whole number of seconds (write e.g. --timeout 900)\n',
+    );
     expect(urlFlag("https://sso.example.com:8443/")).toBe("https://sso.example.com:8443");
     expect((await wait(["--profile", "dev", "--url", "sso.example.com"])).stderr).toBe(
       'flag error: --url: "sso.example.com" is not Keycloak\'s base URL (write e.g. --url https://sso.example.com:8443)\n',

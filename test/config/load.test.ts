@@ -31,15 +31,22 @@ describe("loadConfig: where the config comes from", () => {
     write("keycloak.config.json", '{ "profile": "dev" }');
     write("env.json", '{ "profile": "article" }');
     write("flag.json", '{ "profile": "production", "name": "from-flag" }');
-    expect(loadConfig({ flags: {}, env: { KEYCLOAK_EC2_CONFIG: "env.json" }, cwd: dir }).config.profile).toBe("article");
-    expect(loadConfig({ flags: { config: "flag.json" }, env: { KEYCLOAK_EC2_CONFIG: "env.json" }, cwd: dir }).config.name).toBe("from-flag");
+    expect(loadConfig({ flags: {}, env: { KEYCLOAK_EC2_CONFIG: "env.json" }, cwd: dir }).config.profile).toBe(
+      "article",
+    );
+    expect(
+      loadConfig({ flags: { config: "flag.json" }, env: { KEYCLOAK_EC2_CONFIG: "env.json" }, cwd: dir }).config.name,
+    ).toBe("from-flag");
   });
 
   it("lets --profile/--region override the file, and the environment variables override it when no flag is given", () => {
     write("keycloak.config.json", '{ "profile": "dev", "region": "eu-west-1" }');
     const env = { KEYCLOAK_EC2_PROFILE: "article", KEYCLOAK_EC2_REGION: "us-east-1" };
     expect(loadConfig({ flags: {}, env, cwd: dir }).config).toMatchObject({ profile: "article", region: "us-east-1" });
-    expect(loadConfig({ flags: { profile: "production", region: "eu-west-3" }, env, cwd: dir }).config).toMatchObject({ profile: "production", region: "eu-west-3" });
+    expect(loadConfig({ flags: { profile: "production", region: "eu-west-3" }, env, cwd: dir }).config).toMatchObject({
+      profile: "production",
+      region: "eu-west-3",
+    });
   });
 });
 
@@ -51,12 +58,16 @@ describe("loadConfig: file problems", () => {
   });
 
   it("names a missing file given by KEYCLOAK_EC2_CONFIG", () => {
-    expect(problemsOf(() => loadConfig({ flags: {}, env: { KEYCLOAK_EC2_CONFIG: "gone.json" }, cwd: dir }))[0]).toMatch(/^config error: KEYCLOAK_EC2_CONFIG: .*gone\.json: file not found/);
+    expect(problemsOf(() => loadConfig({ flags: {}, env: { KEYCLOAK_EC2_CONFIG: "gone.json" }, cwd: dir }))[0]).toMatch(
+      /^config error: KEYCLOAK_EC2_CONFIG: .*gone\.json: file not found/,
+    );
   });
 
   it("says when the config path is a directory", () => {
     fs.mkdirSync(path.join(dir, "conf"));
-    expect(problemsOf(() => loadConfig({ flags: { config: "conf" }, env: {}, cwd: dir }))[0]).toMatch(/^config error: --config: .*conf: is a directory/);
+    expect(problemsOf(() => loadConfig({ flags: { config: "conf" }, env: {}, cwd: dir }))[0]).toMatch(
+      /^config error: --config: .*conf: is a directory/,
+    );
   });
 
   it.each([
@@ -82,6 +93,8 @@ describe("loadConfig: file problems", () => {
 
   it("passes the file's values through validation", () => {
     const file = write("c.json", '{ "profile": "article", "region": "eu-west-99" }');
-    expect(problemsOf(() => loadConfig({ flags: { config: file }, env: {}, cwd: dir }))[0]).toMatch(/^config error: region: "eu-west-99" is not an AWS region/);
+    expect(problemsOf(() => loadConfig({ flags: { config: file }, env: {}, cwd: dir }))[0]).toMatch(
+      /^config error: region: "eu-west-99" is not an AWS region/,
+    );
   });
 });

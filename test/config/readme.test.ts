@@ -14,7 +14,10 @@ describe("README configuration table", () => {
     // GIVEN a config with every optional field set
     const { config } = validateConfig({
       keyName: "k",
-      keycloak: { hostname: "sso.example.com", tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" } },
+      keycloak: {
+        hostname: "sso.example.com",
+        tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" },
+      },
     });
     const leaves = (value: unknown, prefix = ""): string[] =>
       typeof value !== "object" || value === null || Array.isArray(value) || prefix === "tags"
@@ -27,6 +30,8 @@ describe("README configuration table", () => {
   });
 
   it("refuses a README without the markers", () => {
-    expect(() => withConfigTable(readme.replace(TABLE_START, "").replace(TABLE_END, ""))).toThrow(/no <!-- config-table/);
+    expect(() => withConfigTable(readme.replace(TABLE_START, "").replace(TABLE_END, ""))).toThrow(
+      /no <!-- config-table/,
+    );
   });
 });

@@ -5,76 +5,344 @@ import { problemsOf } from "../problems";
 describe("validateConfig: each rule names the field, what is wrong and the fix", () => {
   // [what, config, the one expected problem line]
   const cases: Array<[string, unknown, string]> = [
-    ["config not an object", [], "config error: (file): the config must be a JSON object, got a list (write { \"profile\": \"production\", ... })"],
-    ["unknown key with a near miss", { regoin: "eu-west-3" }, 'config error: regoin: unknown field (did you mean "region"?)'],
-    ["unknown key far from any", { colour: "blue" }, "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, followLatestAmi, keycloak)"],
-    ["unknown nested key", { keycloak: { versoin: "26.7.4" } }, 'config error: keycloak.versoin: unknown field (did you mean "version"?)'],
-    ["profile not a profile", { profile: "prod" }, 'config error: profile: "prod" is not one of article, dev, production (did you mean "production"?)'],
+    [
+      "config not an object",
+      [],
+      'config error: (file): the config must be a JSON object, got a list (write { "profile": "production", ... })',
+    ],
+    [
+      "unknown key with a near miss",
+      { regoin: "eu-west-3" },
+      'config error: regoin: unknown field (did you mean "region"?)',
+    ],
+    [
+      "unknown key far from any",
+      { colour: "blue" },
+      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, followLatestAmi, keycloak)",
+    ],
+    [
+      "unknown nested key",
+      { keycloak: { versoin: "26.7.4" } },
+      'config error: keycloak.versoin: unknown field (did you mean "version"?)',
+    ],
+    [
+      "profile not a profile",
+      { profile: "prod" },
+      'config error: profile: "prod" is not one of article, dev, production (did you mean "production"?)',
+    ],
     ["profile wrong type", { profile: 3 }, 'config error: profile: must be a string, got 3 (write it in "quotes")'],
-    ["name with capitals", { name: "Keycloak" }, 'config error: name: "Keycloak" must be lower-case letters, digits and dashes, starting with a letter (write e.g. "keycloak-prod")'],
-    ["name too long", { name: "k".repeat(33) }, 'config error: name: is 33 characters long, more than 32 (write e.g. "keycloak-prod")'],
-    ["region unknown", { region: "eu-west-9" }, 'config error: region: "eu-west-9" is not an AWS region (did you mean "eu-west-1"?) (use a region code such as "eu-west-3")'],
-    ["region written as a name", { region: "Paris" }, 'config error: region: "Paris" is not an AWS region (use a region code such as "eu-west-3")'],
-    ["instance type unknown", { instanceType: "t3.smal" }, 'config error: instanceType: "t3.smal" is not an EC2 instance type (did you mean "t3.small"?) (use a type such as "t3.small")'],
-    ["instance type of a Mac host", { instanceType: "mac2.metal" }, 'config error: instanceType: "mac2.metal" runs only on a dedicated Mac host (use a type such as "t3.small")'],
-    ["arm64 type for the guide's x86_64 image", { profile: "article", instanceType: "t4g.micro" }, 'config error: instanceType: "t4g.micro" is arm64 but the guide\'s Amazon Linux 2 AMI is x86_64 (use a type such as "t3.small")'],
-    ["instance type Amazon Linux 2023 cannot run", { instanceType: "a1.medium" }, 'config error: instanceType: Amazon Linux 2023 does not run on the a1 family (use a type such as "t3.small")'],
-    ["Terraform template in a name", { instanceName: "kc-${x}" }, 'config error: instanceName: "kc-${x}" holds "${" or "%{", which Terraform reads as a template (remove "${" and "%{")'],
-    ["Terraform directive in a security group name", { securityGroupName: "kc-%{x}" }, 'config error: securityGroupName: "kc-%{x}" holds "${" or "%{", which Terraform reads as a template (remove "${" and "%{")'],
-    ["Terraform template in a tag", { tags: { team: "${var.x}" } }, 'config error: tags.team: "${var.x}" holds "${" or "%{", which Terraform reads as a template (remove "${" and "%{")'],
+    [
+      "name with capitals",
+      { name: "Keycloak" },
+      'config error: name: "Keycloak" must be lower-case letters, digits and dashes, starting with a letter (write e.g. "keycloak-prod")',
+    ],
+    [
+      "name too long",
+      { name: "k".repeat(33) },
+      'config error: name: is 33 characters long, more than 32 (write e.g. "keycloak-prod")',
+    ],
+    [
+      "region unknown",
+      { region: "eu-west-9" },
+      'config error: region: "eu-west-9" is not an AWS region (did you mean "eu-west-1"?) (use a region code such as "eu-west-3")',
+    ],
+    [
+      "region written as a name",
+      { region: "Paris" },
+      'config error: region: "Paris" is not an AWS region (use a region code such as "eu-west-3")',
+    ],
+    [
+      "instance type unknown",
+      { instanceType: "t3.smal" },
+      'config error: instanceType: "t3.smal" is not an EC2 instance type (did you mean "t3.small"?) (use a type such as "t3.small")',
+    ],
+    [
+      "instance type of a Mac host",
+      { instanceType: "mac2.metal" },
+      'config error: instanceType: "mac2.metal" runs only on a dedicated Mac host (use a type such as "t3.small")',
+    ],
+    [
+      "arm64 type for the guide's x86_64 image",
+      { profile: "article", instanceType: "t4g.micro" },
+      'config error: instanceType: "t4g.micro" is arm64 but the guide\'s Amazon Linux 2 AMI is x86_64 (use a type such as "t3.small")',
+    ],
+    [
+      "instance type Amazon Linux 2023 cannot run",
+      { instanceType: "a1.medium" },
+      'config error: instanceType: Amazon Linux 2023 does not run on the a1 family (use a type such as "t3.small")',
+    ],
+    [
+      "Terraform template in a name",
+      { instanceName: "kc-${x}" },
+      'config error: instanceName: "kc-${x}" holds "${" or "%{", which Terraform reads as a template (remove "${" and "%{")',
+    ],
+    [
+      "Terraform directive in a security group name",
+      { securityGroupName: "kc-%{x}" },
+      'config error: securityGroupName: "kc-%{x}" holds "${" or "%{", which Terraform reads as a template (remove "${" and "%{")',
+    ],
+    [
+      "Terraform template in a tag",
+      { tags: { team: "${var.x}" } },
+      'config error: tags.team: "${var.x}" holds "${" or "%{", which Terraform reads as a template (remove "${" and "%{")',
+    ],
     ["key name empty", { keyName: "" }, "config error: keyName: is empty (give the name of an existing EC2 key pair)"],
-    ["key name not ASCII", { keyName: "clé" }, 'config error: keyName: "clé" must be printable ASCII (give the name of an existing EC2 key pair)'],
-    ["ssh CIDRs not a list", { sshCidrs: "10.0.0.0/8" }, 'config error: sshCidrs: must be a list, got "10.0.0.0/8" (write ["..."])'],
-    ["IPv4 prefix out of range", { sshCidrs: ["10.0.0.0/33"] }, 'config error: sshCidrs[0]: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)'],
-    ["IPv6 prefix out of range", { sshCidrs: ["2001:db8::/129"] }, 'config error: sshCidrs[0]: "2001:db8::/129" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)'],
-    ["address without prefix", { sshCidrs: ["203.0.113.7"] }, 'config error: sshCidrs[0]: "203.0.113.7" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)'],
-    ["IPv4 host bits set", { sshCidrs: ["10.1.2.3/8"] }, 'config error: sshCidrs[0]: "10.1.2.3/8" has host bits set (write the network address "10.0.0.0/8")'],
-    ["IPv6 host bits set", { httpsCidrs: ["2001:db8::1/64"] }, 'config error: httpsCidrs[0]: "2001:db8::1/64" has host bits set (write the network address "2001:db8::/64")'],
-    ["CIDR listed twice", { sshCidrs: ["10.0.0.0/8", "10.0.0.0/8"] }, 'config error: sshCidrs[1]: "10.0.0.0/8" is listed twice (list it once)'],
-    ["CIDR not a string", { httpsCidrs: [42] }, 'config error: httpsCidrs[0]: must be a string, got 42 (write it in "quotes")'],
-    ["no one may reach Keycloak", { httpsCidrs: [] }, 'config error: httpsCidrs: is empty: nobody could reach Keycloak (list who may connect, e.g. ["0.0.0.0/0", "::/0"])'],
-    ["security group name sg-", { securityGroupName: "sg-keycloak" }, 'config error: securityGroupName: "sg-keycloak" starts with "sg-", which AWS reserves for group ids (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")'],
-    ["security group name with a forbidden character", { securityGroupName: "<my-group>" }, 'config error: securityGroupName: "<my-group>" has characters AWS does not allow in a security group name (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")'],
-    ["security group name too long", { securityGroupName: "s".repeat(256) }, 'config error: securityGroupName: is 256 characters long, more than 255 (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")'],
-    ["instance name too long", { instanceName: "i".repeat(257) }, "config error: instanceName: is 257 characters long, more than 256 (a Name tag has 1 to 256 characters)"],
+    [
+      "key name not ASCII",
+      { keyName: "clé" },
+      'config error: keyName: "clé" must be printable ASCII (give the name of an existing EC2 key pair)',
+    ],
+    [
+      "ssh CIDRs not a list",
+      { sshCidrs: "10.0.0.0/8" },
+      'config error: sshCidrs: must be a list, got "10.0.0.0/8" (write ["..."])',
+    ],
+    [
+      "IPv4 prefix out of range",
+      { sshCidrs: ["10.0.0.0/33"] },
+      'config error: sshCidrs[0]: "10.0.0.0/33" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)',
+    ],
+    [
+      "IPv6 prefix out of range",
+      { sshCidrs: ["2001:db8::/129"] },
+      'config error: sshCidrs[0]: "2001:db8::/129" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)',
+    ],
+    [
+      "address without prefix",
+      { sshCidrs: ["203.0.113.7"] },
+      'config error: sshCidrs[0]: "203.0.113.7" is not an IPv4 or IPv6 CIDR (write e.g. "203.0.113.7/32" or "2001:db8::/48"; the prefix is 0-32 for IPv4, 0-128 for IPv6)',
+    ],
+    [
+      "IPv4 host bits set",
+      { sshCidrs: ["10.1.2.3/8"] },
+      'config error: sshCidrs[0]: "10.1.2.3/8" has host bits set (write the network address "10.0.0.0/8")',
+    ],
+    [
+      "IPv6 host bits set",
+      { httpsCidrs: ["2001:db8::1/64"] },
+      'config error: httpsCidrs[0]: "2001:db8::1/64" has host bits set (write the network address "2001:db8::/64")',
+    ],
+    [
+      "CIDR listed twice",
+      { sshCidrs: ["10.0.0.0/8", "10.0.0.0/8"] },
+      'config error: sshCidrs[1]: "10.0.0.0/8" is listed twice (list it once)',
+    ],
+    [
+      "CIDR not a string",
+      { httpsCidrs: [42] },
+      'config error: httpsCidrs[0]: must be a string, got 42 (write it in "quotes")',
+    ],
+    [
+      "no one may reach Keycloak",
+      { httpsCidrs: [] },
+      'config error: httpsCidrs: is empty: nobody could reach Keycloak (list who may connect, e.g. ["0.0.0.0/0", "::/0"])',
+    ],
+    [
+      "security group name sg-",
+      { securityGroupName: "sg-keycloak" },
+      'config error: securityGroupName: "sg-keycloak" starts with "sg-", which AWS reserves for group ids (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
+    ],
+    [
+      "security group name with a forbidden character",
+      { securityGroupName: "<my-group>" },
+      'config error: securityGroupName: "<my-group>" has characters AWS does not allow in a security group name (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
+    ],
+    [
+      "security group name too long",
+      { securityGroupName: "s".repeat(256) },
+      'config error: securityGroupName: is 256 characters long, more than 255 (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
+    ],
+    [
+      "instance name too long",
+      { instanceName: "i".repeat(257) },
+      "config error: instanceName: is 257 characters long, more than 256 (a Name tag has 1 to 256 characters)",
+    ],
     ["tags not an object", { tags: ["a"] }, "config error: tags: must be an object, got a list (write { ... })"],
-    ["tag key too long", { tags: { ["k".repeat(129)]: "v" } }, `config error: tags.${"k".repeat(129)}: key is 129 characters long (tag keys have 1 to 128 characters)`],
-    ["tag key reserved by AWS", { tags: { "aws:owner": "me" } }, 'config error: tags.aws:owner: keys starting with "aws:" are reserved by AWS (choose another key)'],
-    ["Name tag set by hand", { tags: { Name: "x" } }, "config error: tags.Name: the Name tag is set from instanceName and securityGroupName (set instanceName instead)"],
-    ["tag value too long", { tags: { team: "v".repeat(257) } }, "config error: tags.team: value is 257 characters long (tag values have at most 256 characters)"],
-    ["tag value not a string", { tags: { cost: 12 } }, 'config error: tags.cost: must be a string, got 12 (write it in "quotes")'],
-    ["too many tags", { tags: Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, "v"])) }, "config error: tags: has 46 tags (EC2 allows 50 per resource and the stack sets a few; keep at most 45)"],
-    ["root volume too small", { rootVolumeSize: 4 }, "config error: rootVolumeSize: must be a whole number of GiB from 8 to 16384, got 4 (write e.g. 20)"],
-    ["root volume not whole", { rootVolumeSize: 20.5 }, "config error: rootVolumeSize: must be a whole number of GiB from 8 to 16384, got 20.5 (write e.g. 20)"],
-    ["boolean as a string", { elasticIp: "yes" }, 'config error: elasticIp: must be true or false, got "yes" (write true or false without quotes)'],
-    ["keycloak not exact", { keycloak: { version: "latest" } }, 'config error: keycloak.version: "latest" is not an exact Keycloak 26.x release (write an exact tag such as "26.7.4"; "latest" and other majors are not supported)'],
-    ["keycloak other major", { keycloak: { version: "25.0.6" } }, 'config error: keycloak.version: "25.0.6" is not an exact Keycloak 26.x release (write an exact tag such as "26.7.4"; "latest" and other majors are not supported)'],
-    ["hostname as a URL", { keycloak: { hostname: "https://sso.example.com" } }, 'config error: keycloak.hostname: "https://sso.example.com" is a URL (give the host name only, e.g. "sso.example.com" (no scheme, port or path))'],
-    ["hostname not a DNS name", { keycloak: { hostname: "sso_example" } }, 'config error: keycloak.hostname: "sso_example" is not a DNS name (give the host name only, e.g. "sso.example.com" (no scheme, port or path))'],
-    ["hostname an IP address", { keycloak: { hostname: "203.0.113.7" } }, 'config error: keycloak.hostname: "203.0.113.7" is not a DNS name (give the host name only, e.g. "sso.example.com" (no scheme, port or path))'],
-    ["admin user with capitals", { keycloak: { adminUser: "Admin" } }, 'config error: keycloak.adminUser: "Admin" may only contain lower-case letters, digits and . _ @ - (write e.g. "admin")'],
-    ["realm named master", { keycloak: { realm: { name: "master" } } }, 'config error: keycloak.realm.name: "master" is Keycloak\'s administration realm (choose another name, e.g. "app")'],
-    ["client ids clash", { keycloak: { realm: { bff: { clientId: "spa" } } } }, 'config error: keycloak.realm: client ids must differ, got spa "spa", bff "spa", service "service" (give each client its own clientId)'],
-    ["redirect URI relative", { keycloak: { realm: { spa: { redirectUris: ["/callback"] } } } }, 'config error: keycloak.realm.spa.redirectUris[0]: "/callback" is not an absolute URI (write e.g. "https://app.example.com/callback")'],
-    ["redirect URI open wildcard", { keycloak: { realm: { bff: { redirectUris: ["https://*.example.com/cb"] } } } }, 'config error: keycloak.realm.bff.redirectUris[0]: "https://*.example.com/cb" has a wildcard that is not a final "/*" (Keycloak only matches a trailing /*; list exact URIs)'],
-    ["redirect URI with fragment", { keycloak: { realm: { spa: { redirectUris: ["https://app.example.com/#cb"] } } } }, 'config error: keycloak.realm.spa.redirectUris[0]: "https://app.example.com/#cb" has a fragment (OAuth redirect URIs may not contain #)'],
-    ["no redirect URI", { keycloak: { realm: { spa: { redirectUris: [] } } } }, "config error: keycloak.realm.spa.redirectUris: is empty: the client could never log anyone in (list at least one URI)"],
-    ["web origin with a path", { keycloak: { realm: { spa: { webOrigins: ["https://app.example.com/app"] } } } }, 'config error: keycloak.realm.spa.webOrigins[0]: "https://app.example.com/app" is not an origin (write scheme, host and port only, e.g. "https://app.example.com", or "+" for the redirect URIs\' origins)'],
-    ["certificate half given", { keycloak: { tlsCertificate: { certificateParameter: "/kc/cert" } } }, 'config error: keycloak.tlsCertificate.privateKeyParameter: is required (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")'],
-    ["certificate parameter a path without its leading slash", { keycloak: { tlsCertificate: { certificateParameter: "sso/cert", privateKeyParameter: "/sso/key" } } }, 'config error: keycloak.tlsCertificate.certificateParameter: "sso/cert" is a path that does not start with "/" (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")'],
-    ["certificate parameter reserved", { keycloak: { tlsCertificate: { certificateParameter: "/aws/cert", privateKeyParameter: "/kc/key" } } }, 'config error: keycloak.tlsCertificate.certificateParameter: names starting with "aws" or "ssm" are reserved (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")'],
-    ["backend without type", { backend: { bucket: "b" } }, 'config error: backend.type: is required (write "local", "s3" or "cloud")'],
-    ["backend type unknown", { backend: { type: "s4" } }, 'config error: backend.type: "s4" is not one of local, s3, cloud (did you mean "s3"?)'],
-    ["local backend absolute path", { backend: { type: "local", path: "/var/state.tfstate" } }, 'config error: backend.path: is an absolute path (give a path relative to the project directory, e.g. "state/keycloak.tfstate")'],
-    ["local backend escaping the project", { backend: { type: "local", path: "../state.tfstate" } }, 'config error: backend.path: leaves the project directory with ".." (give a path relative to the project directory, e.g. "state/keycloak.tfstate")'],
-    ["s3 backend field of cloud", { backend: { type: "s3", bucket: "my-state", key: "k", region: "eu-west-3", organization: "o" } }, 'config error: backend.organization: unknown field (known fields here: type, bucket, key, region, encrypt, kmsKeyId, useLockfile, dynamodbTable, profile)'],
-    ["s3 bucket name invalid", { backend: { type: "s3", bucket: "My_Bucket", key: "k", region: "eu-west-3" } }, 'config error: backend.bucket: "My_Bucket" is not a valid S3 bucket name (bucket names have 3-63 lower-case letters, digits, dots and dashes, and start and end with a letter or digit)'],
-    ["s3 state unencrypted", { backend: { type: "s3", bucket: "my-state", key: "k", region: "eu-west-3", encrypt: false } }, "config error: backend.encrypt: is false, but the state holds the generated secrets (leave encrypt out or set it to true)"],
-    ["s3 region invalid", { backend: { type: "s3", bucket: "my-state", key: "k", region: "europe" } }, 'config error: backend.region: "europe" is not an AWS region (use the bucket\'s region, e.g. "eu-west-3")'],
-    ["s3 key absolute", { backend: { type: "s3", bucket: "my-state", key: "/k", region: "eu-west-3" } }, 'config error: backend.key: starts with / (write e.g. "keycloak-ec2/terraform.tfstate")'],
-    ["cloud backend without organization", { backend: { type: "cloud", workspace: "w" } }, 'config error: backend.organization: is required (add "organization": "my-org")'],
-    ["cloud backend with both workspace forms", { backend: { type: "cloud", organization: "o", workspace: "w", workspaceTags: ["t"] } }, 'config error: backend.workspace: give exactly one of workspace and workspaceTags ("workspace": "keycloak-prod" selects one workspace; "workspaceTags" selects by tag)'],
-    ["cloud backend hostname a URL", { backend: { type: "cloud", organization: "o", workspace: "w", hostname: "https://tfe.example.com" } }, 'config error: backend.hostname: "https://tfe.example.com" is a URL (give the host name only, e.g. "sso.example.com" (no scheme, port or path))'],
+    [
+      "tag key too long",
+      { tags: { ["k".repeat(129)]: "v" } },
+      `config error: tags.${"k".repeat(129)}: key is 129 characters long (tag keys have 1 to 128 characters)`,
+    ],
+    [
+      "tag key reserved by AWS",
+      { tags: { "aws:owner": "me" } },
+      'config error: tags.aws:owner: keys starting with "aws:" are reserved by AWS (choose another key)',
+    ],
+    [
+      "Name tag set by hand",
+      { tags: { Name: "x" } },
+      "config error: tags.Name: the Name tag is set from instanceName and securityGroupName (set instanceName instead)",
+    ],
+    [
+      "tag value too long",
+      { tags: { team: "v".repeat(257) } },
+      "config error: tags.team: value is 257 characters long (tag values have at most 256 characters)",
+    ],
+    [
+      "tag value not a string",
+      { tags: { cost: 12 } },
+      'config error: tags.cost: must be a string, got 12 (write it in "quotes")',
+    ],
+    [
+      "too many tags",
+      { tags: Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, "v"])) },
+      "config error: tags: has 46 tags (EC2 allows 50 per resource and the stack sets a few; keep at most 45)",
+    ],
+    [
+      "root volume too small",
+      { rootVolumeSize: 4 },
+      "config error: rootVolumeSize: must be a whole number of GiB from 8 to 16384, got 4 (write e.g. 20)",
+    ],
+    [
+      "root volume not whole",
+      { rootVolumeSize: 20.5 },
+      "config error: rootVolumeSize: must be a whole number of GiB from 8 to 16384, got 20.5 (write e.g. 20)",
+    ],
+    [
+      "boolean as a string",
+      { elasticIp: "yes" },
+      'config error: elasticIp: must be true or false, got "yes" (write true or false without quotes)',
+    ],
+    [
+      "keycloak not exact",
+      { keycloak: { version: "latest" } },
+      'config error: keycloak.version: "latest" is not an exact Keycloak 26.x release (write an exact tag such as "26.7.4"; "latest" and other majors are not supported)',
+    ],
+    [
+      "keycloak other major",
+      { keycloak: { version: "25.0.6" } },
+      'config error: keycloak.version: "25.0.6" is not an exact Keycloak 26.x release (write an exact tag such as "26.7.4"; "latest" and other majors are not supported)',
+    ],
+    [
+      "hostname as a URL",
+      { keycloak: { hostname: "https://sso.example.com" } },
+      'config error: keycloak.hostname: "https://sso.example.com" is a URL (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+    ],
+    [
+      "hostname not a DNS name",
+      { keycloak: { hostname: "sso_example" } },
+      'config error: keycloak.hostname: "sso_example" is not a DNS name (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+    ],
+    [
+      "hostname an IP address",
+      { keycloak: { hostname: "203.0.113.7" } },
+      'config error: keycloak.hostname: "203.0.113.7" is not a DNS name (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+    ],
+    [
+      "admin user with capitals",
+      { keycloak: { adminUser: "Admin" } },
+      'config error: keycloak.adminUser: "Admin" may only contain lower-case letters, digits and . _ @ - (write e.g. "admin")',
+    ],
+    [
+      "realm named master",
+      { keycloak: { realm: { name: "master" } } },
+      'config error: keycloak.realm.name: "master" is Keycloak\'s administration realm (choose another name, e.g. "app")',
+    ],
+    [
+      "client ids clash",
+      { keycloak: { realm: { bff: { clientId: "spa" } } } },
+      'config error: keycloak.realm: client ids must differ, got spa "spa", bff "spa", service "service" (give each client its own clientId)',
+    ],
+    [
+      "redirect URI relative",
+      { keycloak: { realm: { spa: { redirectUris: ["/callback"] } } } },
+      'config error: keycloak.realm.spa.redirectUris[0]: "/callback" is not an absolute URI (write e.g. "https://app.example.com/callback")',
+    ],
+    [
+      "redirect URI open wildcard",
+      { keycloak: { realm: { bff: { redirectUris: ["https://*.example.com/cb"] } } } },
+      'config error: keycloak.realm.bff.redirectUris[0]: "https://*.example.com/cb" has a wildcard that is not a final "/*" (Keycloak only matches a trailing /*; list exact URIs)',
+    ],
+    [
+      "redirect URI with fragment",
+      { keycloak: { realm: { spa: { redirectUris: ["https://app.example.com/#cb"] } } } },
+      'config error: keycloak.realm.spa.redirectUris[0]: "https://app.example.com/#cb" has a fragment (OAuth redirect URIs may not contain #)',
+    ],
+    [
+      "no redirect URI",
+      { keycloak: { realm: { spa: { redirectUris: [] } } } },
+      "config error: keycloak.realm.spa.redirectUris: is empty: the client could never log anyone in (list at least one URI)",
+    ],
+    [
+      "web origin with a path",
+      { keycloak: { realm: { spa: { webOrigins: ["https://app.example.com/app"] } } } },
+      'config error: keycloak.realm.spa.webOrigins[0]: "https://app.example.com/app" is not an origin (write scheme, host and port only, e.g. "https://app.example.com", or "+" for the redirect URIs\' origins)',
+    ],
+    [
+      "certificate half given",
+      { keycloak: { tlsCertificate: { certificateParameter: "/kc/cert" } } },
+      'config error: keycloak.tlsCertificate.privateKeyParameter: is required (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")',
+    ],
+    [
+      "certificate parameter a path without its leading slash",
+      { keycloak: { tlsCertificate: { certificateParameter: "sso/cert", privateKeyParameter: "/sso/key" } } },
+      'config error: keycloak.tlsCertificate.certificateParameter: "sso/cert" is a path that does not start with "/" (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")',
+    ],
+    [
+      "certificate parameter reserved",
+      { keycloak: { tlsCertificate: { certificateParameter: "/aws/cert", privateKeyParameter: "/kc/key" } } },
+      'config error: keycloak.tlsCertificate.certificateParameter: names starting with "aws" or "ssm" are reserved (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")',
+    ],
+    [
+      "backend without type",
+      { backend: { bucket: "b" } },
+      'config error: backend.type: is required (write "local", "s3" or "cloud")',
+    ],
+    [
+      "backend type unknown",
+      { backend: { type: "s4" } },
+      'config error: backend.type: "s4" is not one of local, s3, cloud (did you mean "s3"?)',
+    ],
+    [
+      "local backend absolute path",
+      { backend: { type: "local", path: "/var/state.tfstate" } },
+      'config error: backend.path: is an absolute path (give a path relative to the project directory, e.g. "state/keycloak.tfstate")',
+    ],
+    [
+      "local backend escaping the project",
+      { backend: { type: "local", path: "../state.tfstate" } },
+      'config error: backend.path: leaves the project directory with ".." (give a path relative to the project directory, e.g. "state/keycloak.tfstate")',
+    ],
+    [
+      "s3 backend field of cloud",
+      { backend: { type: "s3", bucket: "my-state", key: "k", region: "eu-west-3", organization: "o" } },
+      "config error: backend.organization: unknown field (known fields here: type, bucket, key, region, encrypt, kmsKeyId, useLockfile, dynamodbTable, profile)",
+    ],
+    [
+      "s3 bucket name invalid",
+      { backend: { type: "s3", bucket: "My_Bucket", key: "k", region: "eu-west-3" } },
+      'config error: backend.bucket: "My_Bucket" is not a valid S3 bucket name (bucket names have 3-63 lower-case letters, digits, dots and dashes, and start and end with a letter or digit)',
+    ],
+    [
+      "s3 state unencrypted",
+      { backend: { type: "s3", bucket: "my-state", key: "k", region: "eu-west-3", encrypt: false } },
+      "config error: backend.encrypt: is false, but the state holds the generated secrets (leave encrypt out or set it to true)",
+    ],
+    [
+      "s3 region invalid",
+      { backend: { type: "s3", bucket: "my-state", key: "k", region: "europe" } },
+      'config error: backend.region: "europe" is not an AWS region (use the bucket\'s region, e.g. "eu-west-3")',
+    ],
+    [
+      "s3 key absolute",
+      { backend: { type: "s3", bucket: "my-state", key: "/k", region: "eu-west-3" } },
+      'config error: backend.key: starts with / (write e.g. "keycloak-ec2/terraform.tfstate")',
+    ],
+    [
+      "cloud backend without organization",
+      { backend: { type: "cloud", workspace: "w" } },
+      'config error: backend.organization: is required (add "organization": "my-org")',
+    ],
+    [
+      "cloud backend with both workspace forms",
+      { backend: { type: "cloud", organization: "o", workspace: "w", workspaceTags: ["t"] } },
+      'config error: backend.workspace: give exactly one of workspace and workspaceTags ("workspace": "keycloak-prod" selects one workspace; "workspaceTags" selects by tag)',
+    ],
+    [
+      "cloud backend hostname a URL",
+      { backend: { type: "cloud", organization: "o", workspace: "w", hostname: "https://tfe.example.com" } },
+      'config error: backend.hostname: "https://tfe.example.com" is a URL (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+    ],
   ];
 
   it.each(cases)("%s", (_what, raw, expected) => {
@@ -82,29 +350,52 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
   });
 
   it("reports every problem at once", () => {
-    const problems = problemsOf(() => validateConfig({ region: "mars-1", instanceType: "huge", sshCidrs: ["x"], backend: { type: "s3" } }));
-    expect(problems.map((line) => line.split(":")[1].trim())).toEqual(["region", "instanceType", "sshCidrs[0]", "backend.bucket", "backend.key", "backend.region"]);
+    const problems = problemsOf(() =>
+      validateConfig({ region: "mars-1", instanceType: "huge", sshCidrs: ["x"], backend: { type: "s3" } }),
+    );
+    expect(problems.map((line) => line.split(":")[1].trim())).toEqual([
+      "region",
+      "instanceType",
+      "sshCidrs[0]",
+      "backend.bucket",
+      "backend.key",
+      "backend.region",
+    ]);
   });
 
   it("names the flag or variable that gave a bad override", () => {
     expect(problemsOf(() => validateConfig({}, { profile: { value: "staging", origin: "--profile" } }))).toEqual([
       'config error: --profile: "staging" is not one of article, dev, production (use one of article, dev, production)',
     ]);
-    expect(problemsOf(() => validateConfig({}, { region: { value: "us-east-9", origin: "KEYCLOAK_EC2_REGION" } }))[0]).toMatch(/^config error: KEYCLOAK_EC2_REGION: "us-east-9" is not an AWS region/);
+    expect(
+      problemsOf(() => validateConfig({}, { region: { value: "us-east-9", origin: "KEYCLOAK_EC2_REGION" } }))[0],
+    ).toMatch(/^config error: KEYCLOAK_EC2_REGION: "us-east-9" is not an AWS region/);
   });
 });
 
 describe("validateConfig: defaults and overrides", () => {
   it("defaults to the production profile with no SSH and a t3.small", () => {
     const { config, warnings } = validateConfig({});
-    expect(config).toMatchObject({ profile: "production", name: "keycloak-ec2", instanceType: "t3.small", sshCidrs: [], httpsCidrs: ["0.0.0.0/0", "::/0"], backend: { type: "local" } });
+    expect(config).toMatchObject({
+      profile: "production",
+      name: "keycloak-ec2",
+      instanceType: "t3.small",
+      sshCidrs: [],
+      httpsCidrs: ["0.0.0.0/0", "::/0"],
+      backend: { type: "local" },
+    });
     expect(config.region).toBe("us-east-1");
     expect(warnings).toEqual([]);
   });
 
   it("gives the article profile the guide's t2.micro and world-open SSH", () => {
     const { config } = validateConfig({ profile: "article" });
-    expect(config).toMatchObject({ instanceType: "t2.micro", sshCidrs: ["0.0.0.0/0", "::/0"], securityGroupName: "keycloak-ec2-sg", instanceName: "keycloak-ec2" });
+    expect(config).toMatchObject({
+      instanceType: "t2.micro",
+      sshCidrs: ["0.0.0.0/0", "::/0"],
+      securityGroupName: "keycloak-ec2-sg",
+      instanceName: "keycloak-ec2",
+    });
   });
 
   it("derives resource names from the deployment name", () => {
@@ -113,35 +404,79 @@ describe("validateConfig: defaults and overrides", () => {
   });
 
   it("lets flags override the file", () => {
-    const { config } = validateConfig({ profile: "dev", region: "eu-west-1" }, { profile: { value: "article", origin: "--profile" }, region: { value: "eu-west-3", origin: "--region" } });
+    const { config } = validateConfig(
+      { profile: "dev", region: "eu-west-1" },
+      { profile: { value: "article", origin: "--profile" }, region: { value: "eu-west-3", origin: "--region" } },
+    );
     expect(config).toMatchObject({ profile: "article", region: "eu-west-3" });
   });
 
   it("warns, without failing, about an instance type under 2 GiB", () => {
     const { config, warnings } = validateConfig({ instanceType: "t3.micro" });
     expect(config.instanceType).toBe("t3.micro");
-    expect(warnings).toEqual([expect.stringMatching(/^config warning: instanceType: t3\.micro has less than 2 GiB of memory: the boot adds a swap file/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^config warning: instanceType: t3\.micro has less than 2 GiB of memory: the boot adds a swap file/,
+      ),
+    ]);
   });
 
   it("warns about plain-http redirect URIs off loopback but accepts localhost", () => {
-    const { warnings } = validateConfig({ keycloak: { realm: { bff: { redirectUris: ["http://app.example.com/cb", "http://localhost:3000/cb"] } } } });
-    expect(warnings).toEqual(['config warning: keycloak.realm.bff.redirectUris[0]: "http://app.example.com/cb" is plain http on a non-loopback host: codes and tokens cross the network in clear (use https)']);
+    const { warnings } = validateConfig({
+      keycloak: { realm: { bff: { redirectUris: ["http://app.example.com/cb", "http://localhost:3000/cb"] } } },
+    });
+    expect(warnings).toEqual([
+      'config warning: keycloak.realm.bff.redirectUris[0]: "http://app.example.com/cb" is plain http on a non-loopback host: codes and tokens cross the network in clear (use https)',
+    ]);
   });
 
   it("fills the s3 backend's locking and encryption defaults", () => {
-    expect(validateConfig({ backend: { type: "s3", bucket: "my-state", key: "kc/terraform.tfstate", region: "eu-west-3" } }).config.backend)
-      .toEqual({ type: "s3", bucket: "my-state", key: "kc/terraform.tfstate", region: "eu-west-3", encrypt: true, useLockfile: true });
-    expect(validateConfig({ backend: { type: "s3", bucket: "my-state", key: "k", region: "eu-west-3", dynamodbTable: "locks" } }).config.backend)
-      .toMatchObject({ useLockfile: false, dynamodbTable: "locks" });
+    expect(
+      validateConfig({ backend: { type: "s3", bucket: "my-state", key: "kc/terraform.tfstate", region: "eu-west-3" } })
+        .config.backend,
+    ).toEqual({
+      type: "s3",
+      bucket: "my-state",
+      key: "kc/terraform.tfstate",
+      region: "eu-west-3",
+      encrypt: true,
+      useLockfile: true,
+    });
+    expect(
+      validateConfig({
+        backend: { type: "s3", bucket: "my-state", key: "k", region: "eu-west-3", dynamodbTable: "locks" },
+      }).config.backend,
+    ).toMatchObject({ useLockfile: false, dynamodbTable: "locks" });
   });
 
   it("accepts every field at once when all are right", () => {
     const { config, warnings } = validateConfig({
-      profile: "production", name: "sso", region: "eu-west-3", instanceType: "t4g.medium", keyName: "ops", sshCidrs: ["203.0.113.0/24", "2001:db8::/48"],
-      httpsCidrs: ["0.0.0.0/0"], securityGroupName: "sso-sg", instanceName: "sso", tags: { team: "identity" }, rootVolumeSize: 30, elasticIp: false,
-      followLatestAmi: true, backend: { type: "cloud", organization: "acme", workspaceTags: ["sso"] },
-      keycloak: { version: "26.7.4", hostname: "SSO.example.com", adminUser: "root", tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "/sso/key" },
-        realm: { name: "acme", spa: { clientId: "web", redirectUris: ["https://app.example.com/*"], webOrigins: ["+"] }, bff: { clientId: "api-gw", redirectUris: ["https://app.example.com/auth/callback"] }, service: { clientId: "batch" } } },
+      profile: "production",
+      name: "sso",
+      region: "eu-west-3",
+      instanceType: "t4g.medium",
+      keyName: "ops",
+      sshCidrs: ["203.0.113.0/24", "2001:db8::/48"],
+      httpsCidrs: ["0.0.0.0/0"],
+      securityGroupName: "sso-sg",
+      instanceName: "sso",
+      tags: { team: "identity" },
+      rootVolumeSize: 30,
+      elasticIp: false,
+      followLatestAmi: true,
+      backend: { type: "cloud", organization: "acme", workspaceTags: ["sso"] },
+      keycloak: {
+        version: "26.7.4",
+        hostname: "SSO.example.com",
+        adminUser: "root",
+        tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "/sso/key" },
+        realm: {
+          name: "acme",
+          spa: { clientId: "web", redirectUris: ["https://app.example.com/*"], webOrigins: ["+"] },
+          bff: { clientId: "api-gw", redirectUris: ["https://app.example.com/auth/callback"] },
+          service: { clientId: "batch" },
+        },
+      },
     });
     expect(warnings).toEqual([]);
     if (config.profile === "article") throw new Error("expected a production config");
@@ -151,7 +486,14 @@ describe("validateConfig: defaults and overrides", () => {
 });
 
 describe("isArm64InstanceType", () => {
-  it.each([["t4g.small", true], ["c7gn.large", true], ["a1.medium", true], ["t3.small", false], ["g5.xlarge", false], ["m7i.large", false]])("%s -> %s", (type, arm) => {
+  it.each([
+    ["t4g.small", true],
+    ["c7gn.large", true],
+    ["a1.medium", true],
+    ["t3.small", false],
+    ["g5.xlarge", false],
+    ["m7i.large", false],
+  ])("%s -> %s", (type, arm) => {
     expect(isArm64InstanceType(type as string)).toBe(arm);
   });
 });

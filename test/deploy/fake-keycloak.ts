@@ -9,16 +9,20 @@ import * as path from "node:path";
 /** How a fake Keycloak answers: `base` is its own base URL, as keycloak_url would be. */
 export type Handler = (base: string, response: http.ServerResponse) => void;
 
-export const discovery = (issuer: unknown): Handler => (_, response) => {
-  response.writeHead(200, { "content-type": "application/json" });
-  response.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth` }));
-};
+export const discovery =
+  (issuer: unknown): Handler =>
+  (_, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth` }));
+  };
 /** The master realm's discovery document: Keycloak is up. */
 export const ready: Handler = (base, response) => discovery(`${base}/realms/master`)(base, response);
-export const status = (code: number): Handler => (_, response) => {
-  response.writeHead(code, { "content-type": "text/plain" });
-  response.end("not yet");
-};
+export const status =
+  (code: number): Handler =>
+  (_, response) => {
+    response.writeHead(code, { "content-type": "text/plain" });
+    response.end("not yet");
+  };
 
 /**
  * Real HTTPS servers on 127.0.0.1 with a self-signed certificate made by openssl, as the instance makes its own.
@@ -32,8 +36,27 @@ export function useFakeKeycloak() {
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-keycloak-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../../src/config/load";
-import { approvalProblem, cdktfRun, isCi, isLifecycleCommand, LifecycleCommand, needsApproval } from "../../src/deploy/lifecycle";
+import {
+  approvalProblem,
+  cdktfRun,
+  isCi,
+  isLifecycleCommand,
+  LifecycleCommand,
+  needsApproval,
+} from "../../src/deploy/lifecycle";
 
 let dir: string;
 beforeEach(() => {
@@ -28,7 +35,11 @@ describe("the cdktf command line and environment", () => {
   it("hands the config in force to the app as KEYCLOAK_EC2_* variables, the file by its absolute path", () => {
     fs.writeFileSync(path.join(dir, "sso.json"), '{ "name": "sso", "profile": "dev", "region": "eu-west-3" }');
     const loaded = loadConfig({ flags: { config: "sso.json", region: "eu-west-1" }, env: {}, cwd: dir });
-    const run = cdktfRun("deploy", loaded, { yes: false, outputsFile: OUTPUTS, env: { PATH: "/usr/bin", KEYCLOAK_EC2_PROFILE: "production" } });
+    const run = cdktfRun("deploy", loaded, {
+      yes: false,
+      outputsFile: OUTPUTS,
+      env: { PATH: "/usr/bin", KEYCLOAK_EC2_PROFILE: "production" },
+    });
     expect(run.args[1]).toBe("sso");
     expect(run.env).toEqual({
       PATH: "/usr/bin",
@@ -40,12 +51,24 @@ describe("the cdktf command line and environment", () => {
   });
 
   it("names no config file when the defaults are in force, and keeps a CHECKPOINT_DISABLE the user set", () => {
-    const run = cdktfRun("diff", defaults(), { yes: false, outputsFile: OUTPUTS, env: { KEYCLOAK_EC2_CONFIG: "", CHECKPOINT_DISABLE: "" } });
-    expect(run.env).toEqual({ KEYCLOAK_EC2_PROFILE: "production", KEYCLOAK_EC2_REGION: "us-east-1", CHECKPOINT_DISABLE: "" });
+    const run = cdktfRun("diff", defaults(), {
+      yes: false,
+      outputsFile: OUTPUTS,
+      env: { KEYCLOAK_EC2_CONFIG: "", CHECKPOINT_DISABLE: "" },
+    });
+    expect(run.env).toEqual({
+      KEYCLOAK_EC2_PROFILE: "production",
+      KEYCLOAK_EC2_REGION: "us-east-1",
+      CHECKPOINT_DISABLE: "",
+    });
   });
 
   it("knows its commands, and which of them cdktf asks approval for", () => {
-    expect([isLifecycleCommand("deploy"), isLifecycleCommand("apply"), isLifecycleCommand(undefined)]).toEqual([true, false, false]);
+    expect([isLifecycleCommand("deploy"), isLifecycleCommand("apply"), isLifecycleCommand(undefined)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
     expect((["deploy", "destroy", "diff", "output"] as const).map(needsApproval)).toEqual([true, true, false, false]);
   });
 });
@@ -57,15 +80,32 @@ describe("refusing to wait for an approval nobody can give", () => {
     ["diff", false, { CI: "true" }, false, undefined],
     ["output", false, {}, false, undefined],
     ["deploy", false, { CI: "false" }, true, undefined],
-    ["deploy", false, { CI: "true" }, true,
-      "deploy error: --yes: not given, and CI=true is set, so nobody can approve the plan and cdktf would wait forever (review the plan with npm run diff, then run npm run deploy -- --yes)"],
-    ["destroy", false, {}, false,
-      "destroy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever (when you are sure, run npm run destroy -- --yes)"],
+    [
+      "deploy",
+      false,
+      { CI: "true" },
+      true,
+      "deploy error: --yes: not given, and CI=true is set, so nobody can approve the plan and cdktf would wait forever (review the plan with npm run diff, then run npm run deploy -- --yes)",
+    ],
+    [
+      "destroy",
+      false,
+      {},
+      false,
+      "destroy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever (when you are sure, run npm run destroy -- --yes)",
+    ],
   ] as const)("%s, --yes %s, env %j, stdin a terminal %s", (command, yes, env, tty, expected) => {
     expect(approvalProblem(command, yes, env, tty)).toBe(expected);
   });
 
   it("knows CI when it sees it", () => {
-    expect([isCi({ CI: "true" }), isCi({ CI: "1" }), isCi({ CI: "woodpecker" }), isCi({ CI: "0" }), isCi({ CI: "False" }), isCi({})]).toEqual([true, true, true, false, false, false]);
+    expect([
+      isCi({ CI: "true" }),
+      isCi({ CI: "1" }),
+      isCi({ CI: "woodpecker" }),
+      isCi({ CI: "0" }),
+      isCi({ CI: "False" }),
+      isCi({}),
+    ]).toEqual([true, true, true, false, false, false]);
   });
 });

@@ -21,8 +21,13 @@ describe("outputs", () => {
   });
 
   it("reads the stack's outputs from cdktf's outputs file", () => {
-    const file = write('{ "keycloak-ec2": { "instance_ip": "203.0.113.7", "keycloak_url": "https://ec2.example:8443" } }');
-    expect(readOutputs(file, "keycloak-ec2")).toEqual({ instance_ip: "203.0.113.7", keycloak_url: "https://ec2.example:8443" });
+    const file = write(
+      '{ "keycloak-ec2": { "instance_ip": "203.0.113.7", "keycloak_url": "https://ec2.example:8443" } }',
+    );
+    expect(readOutputs(file, "keycloak-ec2")).toEqual({
+      instance_ip: "203.0.113.7",
+      keycloak_url: "https://ec2.example:8443",
+    });
     expect(keycloakUrlFrom(readOutputs(file, "keycloak-ec2"), file)).toBe("https://ec2.example:8443");
   });
 
@@ -41,10 +46,16 @@ describe("outputs", () => {
   });
 
   it("prints them in the order a person uses them, aligned", () => {
-    expect(formatOutputs({
-      zeta: ["a"], ssh_command: "ssh ec2-user@203.0.113.7", realm_issuer_url: "https://h:8443/realms/app", keycloak_url: "https://h:8443", instance_ip: "203.0.113.7",
-      admin_password_parameter: "/keycloak-ec2/keycloak/admin-password",
-    })).toEqual([
+    expect(
+      formatOutputs({
+        zeta: ["a"],
+        ssh_command: "ssh ec2-user@203.0.113.7",
+        realm_issuer_url: "https://h:8443/realms/app",
+        keycloak_url: "https://h:8443",
+        instance_ip: "203.0.113.7",
+        admin_password_parameter: "/keycloak-ec2/keycloak/admin-password",
+      }),
+    ).toEqual([
       "instance_ip               203.0.113.7",
       "keycloak_url              https://h:8443",
       "realm_issuer_url          https://h:8443/realms/app",

@@ -1,6 +1,13 @@
 import { validateConfig } from "../../src/config/validate";
 import {
-  discoveryUrl, judgeAnswer, probe, progressPrinter, usesSelfSignedCertificate, waitForKeycloak, waitTimeoutSeconds, waitUntilReady,
+  discoveryUrl,
+  judgeAnswer,
+  probe,
+  progressPrinter,
+  usesSelfSignedCertificate,
+  waitForKeycloak,
+  waitTimeoutSeconds,
+  waitUntilReady,
 } from "../../src/deploy/wait";
 import { UserError } from "../../src/errors";
 import { discovery, Handler, ready, status, useFakeKeycloak } from "./fake-keycloak";
@@ -9,10 +16,16 @@ jest.setTimeout(15_000);
 const { serve, closeServers } = useFakeKeycloak();
 
 const dev = validateConfig({ profile: "dev" }).config;
-const ownCertificate = validateConfig({ keycloak: { tlsCertificate: { certificateParameter: "/sso/tls/cert", privateKeyParameter: "/sso/tls/key" } } }).config;
+const ownCertificate = validateConfig({
+  keycloak: { tlsCertificate: { certificateParameter: "/sso/tls/cert", privateKeyParameter: "/sso/tls/key" } },
+}).config;
 
 /** Runs the wait as deploy and `npm run wait` do, collecting what a log would show. */
-async function waitAndLog(config: typeof dev, url: string, timeoutSeconds: number): Promise<{ lines: string[]; error?: UserError }> {
+async function waitAndLog(
+  config: typeof dev,
+  url: string,
+  timeoutSeconds: number,
+): Promise<{ lines: string[]; error?: UserError }> {
   let text = "";
   try {
     await waitForKeycloak(config, url, { timeoutSeconds, intervalMs: 150, write: (t) => (text += t) });
@@ -45,25 +58,42 @@ describe("waiting for Keycloak", () => {
     expect(error?.exitCode).toBe(1);
     expect(error?.problems).toEqual([
       `wait error: ${url}: Keycloak is not ready after 2 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
-      "if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)",
+        "if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)",
     ]);
   });
 
   it.each<[string, Handler, string]>([
     ["a server error", status(500), "HTTP 500"],
-    ["HTML instead of JSON", (_, r) => { r.writeHead(200, { "content-type": "text/html" }); r.end("<html>Welcome to nginx</html>"); }, "not JSON (text/html)"],
-    ["the wrong realm's issuer", (base, r) => discovery(`${base}/realms/app`)(base, r), "unexpected issuer https://127.0.0.1:PORT/realms/app"],
+    [
+      "HTML instead of JSON",
+      (_, r) => {
+        r.writeHead(200, { "content-type": "text/html" });
+        r.end("<html>Welcome to nginx</html>");
+      },
+      "not JSON (text/html)",
+    ],
+    [
+      "the wrong realm's issuer",
+      (base, r) => discovery(`${base}/realms/app`)(base, r),
+      "unexpected issuer https://127.0.0.1:PORT/realms/app",
+    ],
     ["JSON without an issuer", discovery(undefined), "JSON without an issuer"],
   ])("(c) reports %s as such, not ready", async (_, handler, state) => {
     const url = await serve(handler);
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: false, state: state.replace("PORT", new URL(url).port) });
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+      ready: false,
+      state: state.replace("PORT", new URL(url).port),
+    });
   });
 
   it("(d) refuses the self-signed certificate when the profile brings its own, and never becomes ready", async () => {
     const url = await serve(ready);
     expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
     expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: true, state: "ready" });
-    expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({ ready: false, state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)" });
+    expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({
+      ready: false,
+      state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)",
+    });
     const { error } = await waitAndLog(ownCertificate, url, 1);
     expect(error?.problems[0]).toMatch(/not ready after 1 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
   });
@@ -71,18 +101,30 @@ describe("waiting for Keycloak", () => {
   it("(e) reports a closed port as connection refused", async () => {
     const url = await serve(ready);
     await closeServers();
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: false, state: "connection refused" });
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+      ready: false,
+      state: "connection refused",
+    });
   });
 
   it("limits each request's time: a server that never answers", async () => {
     const url = await serve(() => undefined);
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 300 })).toEqual({ ready: false, state: "no answer within 1 s" });
+    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 300 })).toEqual({
+      ready: false,
+      state: "no answer within 1 s",
+    });
   });
 
   it("gives up early rather than sleep past the deadline", async () => {
     const url = await serve(status(503));
     const probes: string[] = [];
-    const result = await waitUntilReady({ keycloakUrl: url, acceptSelfSigned: true, timeoutMs: 1000, intervalMs: 5000, onProbe: (_, p) => probes.push(p.state) });
+    const result = await waitUntilReady({
+      keycloakUrl: url,
+      acceptSelfSigned: true,
+      timeoutMs: 1000,
+      intervalMs: 5000,
+      onProbe: (_, p) => probes.push(p.state),
+    });
     expect(result).toEqual({ ready: false, elapsedMs: expect.any(Number), last: { ready: false, state: "HTTP 503" } });
     expect(probes).toEqual(["HTTP 503"]);
   });
@@ -90,8 +132,17 @@ describe("waiting for Keycloak", () => {
 
 describe("the answer and the certificate", () => {
   it("accepts an issuer under another host name, saying so", () => {
-    expect(judgeAnswer(200, "application/json", '{ "issuer": "https://sso.example.com/realms/master" }', "https://203.0.113.7:8443/")).toEqual({
-      ready: true, state: "ready, but the issuer is https://sso.example.com/realms/master, not https://203.0.113.7:8443/realms/master",
+    expect(
+      judgeAnswer(
+        200,
+        "application/json",
+        '{ "issuer": "https://sso.example.com/realms/master" }',
+        "https://203.0.113.7:8443/",
+      ),
+    ).toEqual({
+      ready: true,
+      state:
+        "ready, but the issuer is https://sso.example.com/realms/master, not https://203.0.113.7:8443/realms/master",
     });
     expect(discoveryUrl("https://h:8443/")).toBe("https://h:8443/realms/master/.well-known/openid-configuration");
   });
@@ -100,7 +151,14 @@ describe("the answer and the certificate", () => {
     expect(usesSelfSignedCertificate(dev)).toBe(true);
     expect(usesSelfSignedCertificate(validateConfig({}).config)).toBe(true);
     expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
-    expect(usesSelfSignedCertificate(validateConfig({ profile: "dev", keycloak: { tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" } } }).config)).toBe(false);
+    expect(
+      usesSelfSignedCertificate(
+        validateConfig({
+          profile: "dev",
+          keycloak: { tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" } },
+        }).config,
+      ),
+    ).toBe(false);
     expect(usesSelfSignedCertificate(validateConfig({ profile: "article" }).config)).toBe(false);
   });
 });
@@ -115,7 +173,9 @@ describe("progress", () => {
     progress.onProbe(1000, refused);
     progress.onProbe(6000, done);
     progress.end();
-    expect(text).toBe("\r\x1b[2Kwaiting for Keycloak at https://h:8443: 1 s, connec\r\x1b[2Kwaiting for Keycloak at https://h:8443: 6 s, ready\n");
+    expect(text).toBe(
+      "\r\x1b[2Kwaiting for Keycloak at https://h:8443: 1 s, connec\r\x1b[2Kwaiting for Keycloak at https://h:8443: 6 s, ready\n",
+    );
   });
 
   it("in a log, prints a line per change of state and one every 30 s", () => {
@@ -124,7 +184,12 @@ describe("progress", () => {
     for (const seconds of [0, 5, 10, 29, 31, 35, 60, 61]) progress.onProbe(seconds * 1000, refused);
     progress.onProbe(65_000, done);
     progress.end();
-    expect(lines.map((l) => l.replace(/^waiting for Keycloak at https:\/\/h:8443: /, ""))).toEqual(["0 s, connection refused\n", "31 s, connection refused\n", "61 s, connection refused\n", "65 s, ready\n"]);
+    expect(lines.map((l) => l.replace(/^waiting for Keycloak at https:\/\/h:8443: /, ""))).toEqual([
+      "0 s, connection refused\n",
+      "31 s, connection refused\n",
+      "61 s, connection refused\n",
+      "65 s, ready\n",
+    ]);
   });
 });
 
@@ -133,7 +198,11 @@ describe("the timeout", () => {
     expect(waitTimeoutSeconds(undefined, {})).toBe(600);
     expect(waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(900);
     expect(waitTimeoutSeconds("30", { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(30);
-    expect(() => waitTimeoutSeconds("0", {})).toThrow('flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)');
-    expect(() => waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" })).toThrow('config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds');
+    expect(() => waitTimeoutSeconds("0", {})).toThrow(
+      'flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)',
+    );
+    expect(() => waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" })).toThrow(
+      'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds',
+    );
   });
 });

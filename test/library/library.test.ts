@@ -28,17 +28,34 @@ beforeAll(() => {
   const peers = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-random"];
   fs.writeFileSync(
     path.join(consumer, "package.json"),
-    JSON.stringify({ name: "identity", private: true, dependencies: { "keycloak-ec2": `file:${REPO}`, ...Object.fromEntries(peers.map((p) => [p, versions[p]])) } }),
+    JSON.stringify({
+      name: "identity",
+      private: true,
+      dependencies: { "keycloak-ec2": `file:${REPO}`, ...Object.fromEntries(peers.map((p) => [p, versions[p]])) },
+    }),
   );
   // What `npm install` makes of those dependencies, without the network: keycloak-ec2 linked (file:), its peers
   // deduplicated at the top level, so that both packages share one cdktf.
-  for (const [name, target] of [["keycloak-ec2", REPO], ...peers.map((p) => [p, path.join(REPO, "node_modules", p)])] as const) {
+  for (const [name, target] of [
+    ["keycloak-ec2", REPO],
+    ...peers.map((p) => [p, path.join(REPO, "node_modules", p)]),
+  ] as const) {
     fs.mkdirSync(path.dirname(path.join(consumer, "node_modules", name)), { recursive: true });
     fs.symlinkSync(target, path.join(consumer, "node_modules", name), "dir");
   }
   fs.writeFileSync(
     path.join(consumer, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, skipLibCheck: true, types: [], outDir: "out" }, files: ["main.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "commonjs",
+        strict: true,
+        skipLibCheck: true,
+        types: [],
+        outDir: "out",
+      },
+      files: ["main.ts"],
+    }),
   );
   fs.writeFileSync(path.join(consumer, "main.ts"), readmeExample());
 }, 30_000);
@@ -48,26 +65,43 @@ afterAll(() => fs.rmSync(consumer, { recursive: true, force: true }));
 describe("keycloak-ec2 as a library", () => {
   it("compiles the README's example with the consumer's own tsc and synthesizes it", () => {
     // GIVEN the consumer project WHEN its own tsc compiles the example
-    const tsc = spawnSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", consumer], { encoding: "utf8" });
+    const tsc = spawnSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", consumer], {
+      encoding: "utf8",
+    });
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
     // AND node runs it
-    const run = spawnSync(process.execPath, ["out/main.js"], { cwd: consumer, encoding: "utf8", env: { PATH: process.env.PATH! } });
+    const run = spawnSync(process.execPath, ["out/main.js"], {
+      cwd: consumer,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH! },
+    });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     // THEN the stack has the server, its rules driven by the consumer's variable, and the output it wired
     const stacks = fs.readdirSync(path.join(consumer, "cdktf.out", "stacks"));
     expect(stacks).toHaveLength(1);
-    const tf = JSON.parse(fs.readFileSync(path.join(consumer, "cdktf.out", "stacks", stacks[0]!, "cdk.tf.json"), "utf8"));
+    const tf = JSON.parse(
+      fs.readFileSync(path.join(consumer, "cdktf.out", "stacks", stacks[0]!, "cdk.tf.json"), "utf8"),
+    );
     expect(Object.keys(tf.resource.aws_instance)).toHaveLength(1);
     const rules = Object.values(tf.resource.aws_vpc_security_group_ingress_rule) as Array<{ for_each: string }>;
     expect(rules.map((rule) => rule.for_each)).toEqual(["${toset(var.allowed_cidrs)}"]);
-    expect(Object.values(tf.output).map((output) => (output as { value: string }).value)).toContainEqual(expect.stringMatching(/^https:\/\/.+\/realms\/app$/));
+    expect(Object.values(tf.output).map((output) => (output as { value: string }).value)).toContainEqual(
+      expect.stringMatching(/^https:\/\/.+\/realms\/app$/),
+    );
   }, 60_000);
 
   it("resolves only through its declared entry point", () => {
     const probe = (specifier: string) =>
-      spawnSync(process.execPath, ["-e", `try { require.resolve(${JSON.stringify(specifier)}); console.log("ok") } catch (e) { console.log(e.code) }`], { cwd: consumer, encoding: "utf8" }).stdout.trim();
+      spawnSync(
+        process.execPath,
+        [
+          "-e",
+          `try { require.resolve(${JSON.stringify(specifier)}); console.log("ok") } catch (e) { console.log(e.code) }`,
+        ],
+        { cwd: consumer, encoding: "utf8" },
+      ).stdout.trim();
     expect(probe("keycloak-ec2")).toBe("ok");
     expect(probe("keycloak-ec2/dist/src/cli/synth")).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
   });
@@ -76,7 +110,16 @@ describe("keycloak-ec2 as a library", () => {
     const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" });
     expect(pack.status).toBe(0);
     const files: string[] = JSON.parse(pack.stdout)[0].files.map((file: { path: string }) => file.path);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/boot/files/keycloak-boot.sh"]));
-    expect(files.filter((file) => file.startsWith("dist/src/cli/") || file.startsWith("src/") || file.startsWith("test/"))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "dist/src/index.js",
+        "dist/src/index.d.ts",
+        "dist/src/boot/files/keycloak-boot.sh",
+      ]),
+    );
+    expect(
+      files.filter((file) => file.startsWith("dist/src/cli/") || file.startsWith("src/") || file.startsWith("test/")),
+    ).toEqual([]);
   }, 60_000);
 });

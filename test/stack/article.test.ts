@@ -8,7 +8,9 @@ describe("article profile: the guide's Terraform, resource for resource", () => 
   const world = { cidr_blocks: ["0.0.0.0/0"], ipv6_cidr_blocks: ["::/0"] };
 
   it("has exactly the guide's three resources under the guide's names, and nothing else", () => {
-    const addresses = Object.entries(tf.resource).flatMap(([type, byName]) => Object.keys(byName as object).map((name) => `${type}.${name}`));
+    const addresses = Object.entries(tf.resource).flatMap(([type, byName]) =>
+      Object.keys(byName as object).map((name) => `${type}.${name}`),
+    );
     expect(addresses.sort()).toEqual(["aws_default_vpc.default", "aws_instance.ec2", "aws_security_group.sg"]);
     expect(tf.data).toBeUndefined();
     expect(tf.locals).toBeUndefined();
@@ -24,7 +26,13 @@ describe("article profile: the guide's Terraform, resource for resource", () => 
     expect(sg.description).toBe("Allow inbound traffic on port 8080 and 8443");
     expect(sg.vpc_id).toBe("${aws_default_vpc.default.id}");
     expect(sg.tags).toEqual({ Name: "${var.security_group_name}" });
-    const rule = (port: number, description: string) => ({ description, from_port: port, to_port: port, protocol: "tcp", ...world });
+    const rule = (port: number, description: string) => ({
+      description,
+      from_port: port,
+      to_port: port,
+      protocol: "tcp",
+      ...world,
+    });
     expect(sg.ingress).toEqual([
       expect.objectContaining(rule(22, "open ssh port")),
       expect.objectContaining(rule(8080, "open port 8080")),
@@ -33,9 +41,12 @@ describe("article profile: the guide's Terraform, resource for resource", () => 
     expect(sg.egress).toEqual([expect.objectContaining({ from_port: 0, to_port: 0, protocol: "-1", ...world })]);
     // Nothing else set on a rule: the other block attributes are null, i.e. unset, as in the guide's blocks.
     for (const block of [...sg.ingress, ...sg.egress]) {
-      expect(Object.entries(block).filter(([, v]) => v !== null).map(([k]) => k).sort()).toEqual(
-        expect.arrayContaining(["cidr_blocks", "from_port", "ipv6_cidr_blocks", "protocol", "to_port"]),
-      );
+      expect(
+        Object.entries(block)
+          .filter(([, v]) => v !== null)
+          .map(([k]) => k)
+          .sort(),
+      ).toEqual(expect.arrayContaining(["cidr_blocks", "from_port", "ipv6_cidr_blocks", "protocol", "to_port"]));
       expect(block.prefix_list_ids ?? null).toBeNull();
       expect(block.security_groups ?? null).toBeNull();
       expect(block.self ?? null).toBeNull();
@@ -45,7 +56,11 @@ describe("article profile: the guide's Terraform, resource for resource", () => 
 
   it("runs the guide's t2.micro with its AMI, key, group, tag and user data byte for byte", () => {
     const ec2 = tf.resource.aws_instance.ec2;
-    expect(Object.keys(ec2).filter((k) => k !== "//").sort()).toEqual(["ami", "instance_type", "key_name", "tags", "user_data", "vpc_security_group_ids"]);
+    expect(
+      Object.keys(ec2)
+        .filter((k) => k !== "//")
+        .sort(),
+    ).toEqual(["ami", "instance_type", "key_name", "tags", "user_data", "vpc_security_group_ids"]);
     expect(ec2.ami).toBe("ami-01cae1550c0adea9c");
     expect(ec2.instance_type).toBe("t2.micro");
     expect(ec2.key_name).toBe("${var.keyname}");
@@ -91,9 +106,17 @@ describe("article profile: the guide's Terraform, resource for resource", () => 
   });
 
   it("follows config overrides of the guide's values", () => {
-    const custom = synthesize({ profile: "article", instanceType: "t3.micro", sshCidrs: ["203.0.113.0/24"], tags: { team: "id" } }).tf;
+    const custom = synthesize({
+      profile: "article",
+      instanceType: "t3.micro",
+      sshCidrs: ["203.0.113.0/24"],
+      tags: { team: "id" },
+    }).tf;
     expect(custom.resource.aws_instance.ec2.instance_type).toBe("t3.micro");
-    expect(custom.resource.aws_security_group.sg.ingress[0]).toMatchObject({ cidr_blocks: ["203.0.113.0/24"], ipv6_cidr_blocks: [] });
+    expect(custom.resource.aws_security_group.sg.ingress[0]).toMatchObject({
+      cidr_blocks: ["203.0.113.0/24"],
+      ipv6_cidr_blocks: [],
+    });
     expect(custom.provider.aws[0].default_tags).toEqual([{ tags: { team: "id" } }]);
   });
 });

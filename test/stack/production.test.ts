@@ -6,7 +6,7 @@ import { Password } from "@cdktf/provider-random/lib/password";
 import { SECRET_NAMES } from "../../src/boot/secrets";
 import { synthesize } from "./synth";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 const resources = (tf: Json, type: string): Json[] => Object.values(tf.resource[type] ?? {});
 const ingress = (tf: Json) => tf.resource.aws_vpc_security_group_ingress_rule ?? {};
 
@@ -25,8 +25,18 @@ describe("production profile (the default)", () => {
   });
 
   it("declares the values ops may vary as described, validated variables defaulting to the config", () => {
-    const custom = synthesize({ instanceType: "t3.medium", httpsCidrs: ["203.0.113.0/24"], rootVolumeSize: 30, keycloak: { version: "26.7.3" } }).tf.variable;
-    expect(Object.keys(custom).sort()).toEqual(["https_cidrs", "instance_type", "keycloak_version", "root_volume_size"]);
+    const custom = synthesize({
+      instanceType: "t3.medium",
+      httpsCidrs: ["203.0.113.0/24"],
+      rootVolumeSize: 30,
+      keycloak: { version: "26.7.3" },
+    }).tf.variable;
+    expect(Object.keys(custom).sort()).toEqual([
+      "https_cidrs",
+      "instance_type",
+      "keycloak_version",
+      "root_volume_size",
+    ]);
     expect(custom.instance_type).toMatchObject({ type: "string", default: "t3.medium", nullable: false });
     expect(custom.https_cidrs).toMatchObject({ type: "list(string)", default: ["203.0.113.0/24"] });
     expect(custom.root_volume_size).toMatchObject({ type: "number", default: 30 });
@@ -40,7 +50,12 @@ describe("production profile (the default)", () => {
   it("requires IMDSv2 and encrypts a gp3 root volume of the variable's size", () => {
     expect(json).toHaveResourceWithProperties(Instance, {
       metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
-      root_block_device: { volume_type: "gp3", volume_size: "${var.root_volume_size}", encrypted: true, delete_on_termination: true },
+      root_block_device: {
+        volume_type: "gp3",
+        volume_size: "${var.root_volume_size}",
+        encrypted: true,
+        delete_on_termination: true,
+      },
     });
   });
 
@@ -60,20 +75,32 @@ describe("production profile (the default)", () => {
   });
 
   it("describes every security group rule", () => {
-    for (const rule of [...resources(tf, "aws_vpc_security_group_ingress_rule"), ...resources(tf, "aws_vpc_security_group_egress_rule")]) {
+    for (const rule of [
+      ...resources(tf, "aws_vpc_security_group_ingress_rule"),
+      ...resources(tf, "aws_vpc_security_group_egress_rule"),
+    ]) {
       expect(rule.description).toMatch(/\w/);
     }
   });
 
   it("lets only HTTPS out, and boots only once its egress and secrets exist", () => {
     const egress = resources(tf, "aws_vpc_security_group_egress_rule");
-    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.for_each])).toEqual([["tcp", 443, 443, '${toset(["0.0.0.0/0", "::/0"])}']]);
-    expect(instance.depends_on).toEqual(expect.arrayContaining(["aws_vpc_security_group_egress_rule.network_egress_443"]));
+    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.for_each])).toEqual([
+      ["tcp", 443, 443, '${toset(["0.0.0.0/0", "::/0"])}'],
+    ]);
+    expect(instance.depends_on).toEqual(
+      expect.arrayContaining(["aws_vpc_security_group_egress_rule.network_egress_443"]),
+    );
   });
 
   it("opens SSH only from sshCidrs, with the key pair", () => {
     const ssh = synthesize({ keyName: "ops", sshCidrs: ["203.0.113.0/24"] }).tf;
-    expect(ingress(ssh).network_ssh).toMatchObject({ for_each: '${toset(["203.0.113.0/24"])}', from_port: 22, to_port: 22, ip_protocol: "tcp" });
+    expect(ingress(ssh).network_ssh).toMatchObject({
+      for_each: '${toset(["203.0.113.0/24"])}',
+      from_port: 22,
+      to_port: 22,
+      ip_protocol: "tcp",
+    });
     expect(ssh.resource.aws_instance.host_instance.key_name).toBe("ops");
     expect(ssh.output.ssh_command.value).toBe("ssh -i ops.pem ec2-user@${aws_eip.address.public_dns}");
   });
@@ -92,22 +119,43 @@ describe("production profile (the default)", () => {
 
   it("keeps its address on an Elastic IP", () => {
     expect(json).toHaveResourceWithProperties(Eip, { domain: "vpc" });
-    expect(tf.resource.aws_eip_association.host_address).toMatchObject({ allocation_id: "${aws_eip.address.allocation_id}", instance_id: "${aws_instance.host_instance.id}" });
+    expect(tf.resource.aws_eip_association.host_address).toMatchObject({
+      allocation_id: "${aws_eip.address.allocation_id}",
+      instance_id: "${aws_instance.host_instance.id}",
+    });
     expect(synthesize({ elasticIp: false }).tf.resource.aws_eip).toBeUndefined();
   });
 
   it("uses Session Manager through an instance role, which may read only this deployment's parameters", () => {
-    expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: "arn:${data.aws_partition.host_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore" });
-    const own = Object.values(SECRET_NAMES).map((name) => `\${aws_ssm_parameter.secrets_${name.replace(/-/g, "_")}_parameter.arn}`);
+    expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      policy_arn: "arn:${data.aws_partition.host_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    });
+    const own = Object.values(SECRET_NAMES).map(
+      (name) => `\${aws_ssm_parameter.secrets_${name.replace(/-/g, "_")}_parameter.arn}`,
+    );
     // The managed policy allows ssm:GetParameter(s) on every parameter: the explicit Deny is what limits the role.
     expect(tf.data.aws_iam_policy_document.host_read_parameters_policy.statement).toEqual([
       { sid: "ReadOwnParameters", effect: "Allow", actions: ["ssm:GetParameter", "ssm:GetParameters"], resources: own },
-      { sid: "DenyOtherParameters", effect: "Deny", actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], not_resources: own },
+      {
+        sid: "DenyOtherParameters",
+        effect: "Deny",
+        actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+        not_resources: own,
+      },
     ]);
-    expect(tf.resource.aws_iam_role_policy.host_read_parameters.policy).toBe("${data.aws_iam_policy_document.host_read_parameters_policy.json}");
-    expect(tf.resource.aws_iam_role.host_role.assume_role_policy).toBe("${data.aws_iam_policy_document.host_assume_role_policy.json}");
+    expect(tf.resource.aws_iam_role_policy.host_read_parameters.policy).toBe(
+      "${data.aws_iam_policy_document.host_read_parameters_policy.json}",
+    );
+    expect(tf.resource.aws_iam_role.host_role.assume_role_policy).toBe(
+      "${data.aws_iam_policy_document.host_assume_role_policy.json}",
+    );
     expect(instance.iam_instance_profile).toBe("${aws_iam_instance_profile.host_instance_profile.name}");
-    expect(instance.depends_on).toEqual(expect.arrayContaining(["aws_iam_role_policy.host_read_parameters", "aws_iam_role_policy_attachment.host_session_manager"]));
+    expect(instance.depends_on).toEqual(
+      expect.arrayContaining([
+        "aws_iam_role_policy.host_read_parameters",
+        "aws_iam_role_policy_attachment.host_session_manager",
+      ]),
+    );
   });
 
   it("names and describes IAM resources within IAM's characters whatever the instance's Name tag", () => {
@@ -124,7 +172,9 @@ describe("production profile (the default)", () => {
   });
 
   it("lets the role read a user-supplied certificate's parameters, looked up without decrypting them", () => {
-    const own = synthesize({ keycloak: { tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "sso-key" } } }).tf;
+    const own = synthesize({
+      keycloak: { tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "sso-key" } },
+    }).tf;
     expect(own.data.aws_ssm_parameter.tls_certificate).toEqual({ name: "/sso/cert", with_decryption: false });
     expect(own.data.aws_ssm_parameter.tls_private_key).toEqual({ name: "sso-key", with_decryption: false });
     expect(own.data.aws_iam_policy_document.host_read_parameters_policy.statement[0].resources.slice(-2)).toEqual([
@@ -139,18 +189,30 @@ describe("production profile (the default)", () => {
     const parameters = resources(tf, "aws_ssm_parameter");
     expect(parameters.map((p) => [p.name, p.type, p.value]).sort()).toEqual([
       ["/keycloak-ec2/keycloak/admin-password", "SecureString", "${random_password.secrets_admin_password.result}"],
-      ["/keycloak-ec2/keycloak/bff-client-secret", "SecureString", "${random_password.secrets_bff_client_secret.result}"],
+      [
+        "/keycloak-ec2/keycloak/bff-client-secret",
+        "SecureString",
+        "${random_password.secrets_bff_client_secret.result}",
+      ],
       ["/keycloak-ec2/keycloak/db-password", "SecureString", "${random_password.secrets_db_password.result}"],
-      ["/keycloak-ec2/keycloak/service-client-secret", "SecureString", "${random_password.secrets_service_client_secret.result}"],
+      [
+        "/keycloak-ec2/keycloak/service-client-secret",
+        "SecureString",
+        "${random_password.secrets_service_client_secret.result}",
+      ],
     ]);
     expect(json).toHaveResourceWithProperties(SsmParameter, { type: "SecureString" });
-    expect(instance.depends_on).toEqual(expect.arrayContaining(Object.keys(tf.resource.aws_ssm_parameter).map((id) => `aws_ssm_parameter.${id}`)));
+    expect(instance.depends_on).toEqual(
+      expect.arrayContaining(Object.keys(tf.resource.aws_ssm_parameter).map((id) => `aws_ssm_parameter.${id}`)),
+    );
   });
 
   it("never lets a secret's value reach anything but its SSM parameter", () => {
     const references = [...json.matchAll(/"([a-z_]+)": "\$\{random_password\.[a-z_]+\.result\}"/g)].map((m) => m[1]);
     expect(references).toEqual(["value", "value", "value", "value"]);
-    expect(tf.locals.bootstrap_cloud_config).not.toMatch(/random_password|aws_ssm_parameter\.|KC_BOOTSTRAP_ADMIN_PASSWORD=[^"%$\n]/);
+    expect(tf.locals.bootstrap_cloud_config).not.toMatch(
+      /random_password|aws_ssm_parameter\.|KC_BOOTSTRAP_ADMIN_PASSWORD=[^"%$\n]/,
+    );
   });
 
   it("boots from gzip-compressed cloud-config that carries the region, the version variable and the Elastic IP", () => {
@@ -160,9 +222,12 @@ describe("production profile (the default)", () => {
     expect(cloudConfig).toMatch(/^#cloud-config\n/);
     expect(cloudConfig).toContain("AWS_REGION='${data.aws_region.region.region}'");
     expect(cloudConfig).toContain("KEYCLOAK_IMAGE='quay.io/keycloak/keycloak:${var.keycloak_version}'");
-    expect(cloudConfig).toContain("PUBLIC_DNS='${aws_eip.address.public_dns}'\n      PUBLIC_IP='${aws_eip.address.public_ip}'");
+    expect(cloudConfig).toContain(
+      "PUBLIC_DNS='${aws_eip.address.public_dns}'\n      PUBLIC_IP='${aws_eip.address.public_ip}'",
+    );
     // Every other ${ and %{ is escaped, so that Terraform passes the script's own variables through.
-    const references = /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version)\}/g;
+    const references =
+      /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version)\}/g;
     expect(cloudConfig.replace(references, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
   });
 
@@ -176,16 +241,23 @@ describe("production profile (the default)", () => {
       realm_issuer_url: { value: `${url}/realms/app` },
       admin_password_parameter: { value: "${aws_ssm_parameter.secrets_admin_password_parameter.name}" },
       admin_password_command: {
-        value: "aws ssm get-parameter --region ${data.aws_region.region.region} --name ${aws_ssm_parameter.secrets_admin_password_parameter.name} --with-decryption --query Parameter.Value --output text",
+        value:
+          "aws ssm get-parameter --region ${data.aws_region.region.region} --name ${aws_ssm_parameter.secrets_admin_password_parameter.name} --with-decryption --query Parameter.Value --output text",
       },
-      session_manager_command: { value: "aws ssm start-session --region ${data.aws_region.region.region} --target ${aws_instance.host_instance.id}" },
+      session_manager_command: {
+        value:
+          "aws ssm start-session --region ${data.aws_region.region.region} --target ${aws_instance.host_instance.id}",
+      },
     });
     expect(tf.output.ssh_command).toBeUndefined();
-    for (const output of Object.values(tf.output) as Array<{ description: string }>) expect(output.description).toMatch(/\w/);
+    for (const output of Object.values(tf.output) as Array<{ description: string }>)
+      expect(output.description).toMatch(/\w/);
   });
 
   it("uses the configured hostname in the URLs", () => {
-    expect(synthesize({ keycloak: { hostname: "sso.example.com" } }).tf.output.keycloak_url.value).toBe("https://sso.example.com:8443");
+    expect(synthesize({ keycloak: { hostname: "sso.example.com" } }).tf.output.keycloak_url.value).toBe(
+      "https://sso.example.com:8443",
+    );
   });
 
   it("follows the latest AMI when asked", () => {
@@ -196,7 +268,9 @@ describe("production profile (the default)", () => {
   });
 
   it("tags every resource through the provider's default tags, with the user's extra tags", () => {
-    expect(synthesize({ tags: { team: "identity" } }).tf.provider.aws[0].default_tags).toEqual([{ tags: { Application: "keycloak", Deployment: "keycloak-ec2", ManagedBy: "cdktf", team: "identity" } }]);
+    expect(synthesize({ tags: { team: "identity" } }).tf.provider.aws[0].default_tags).toEqual([
+      { tags: { Application: "keycloak", Deployment: "keycloak-ec2", ManagedBy: "cdktf", team: "identity" } },
+    ]);
   });
 
   it("looks the default VPC up without managing or tagging it", () => {
@@ -209,13 +283,18 @@ describe("dev profile", () => {
   const { tf } = synthesize({ profile: "dev" });
 
   it("has no database secret and says it is not for production", () => {
-    expect(Object.values(tf.resource.aws_ssm_parameter).map((p: any) => p.name)).not.toContain("/keycloak-ec2/keycloak/db-password"); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(Object.values(tf.resource.aws_ssm_parameter).map((p: any) => p.name)).not.toContain(
+      "/keycloak-ec2/keycloak/db-password",
+    );
     expect(tf.locals.bootstrap_cloud_config).toContain("start-dev");
     expect(tf.locals.bootstrap_cloud_config).toContain("dev mode, not for production");
     expect(tf.locals.bootstrap_cloud_config).toContain("PROFILE='dev'");
   });
 
   it("keeps the production host hardening", () => {
-    expect(tf.resource.aws_instance.host_instance).toMatchObject({ metadata_options: { http_tokens: "required" }, root_block_device: { encrypted: true } });
+    expect(tf.resource.aws_instance.host_instance).toMatchObject({
+      metadata_options: { http_tokens: "required" },
+      root_block_device: { encrypted: true },
+    });
   });
 });

@@ -60,7 +60,8 @@ export function readSharedFiles({ env, home, readFile }: PreflightInputs): Share
 
 /** A profile's settings: `[profile x]` (or `[default]`) in the config file, overlaid by `[x]` in the credentials file. */
 function profileSettings(files: SharedFiles, name: string): Readonly<Record<string, string>> | undefined {
-  const inConfig = files.config.get(`profile ${name}`) ?? (name === "default" ? files.config.get("default") : undefined);
+  const inConfig =
+    files.config.get(`profile ${name}`) ?? (name === "default" ? files.config.get("default") : undefined);
   const inCredentials = files.credentials.get(name);
   return inConfig || inCredentials ? { ...inConfig, ...inCredentials } : undefined;
 }
@@ -74,8 +75,10 @@ export type ProfileOutcome =
 
 /** How to give a profile credentials. */
 export function emptyProfileFix(name: string): string {
-  return `give it access keys with aws configure --profile ${name}, an IAM Identity Center session with aws configure sso --profile ${name}, ` +
-    "a credential_process, or role_arn with source_profile";
+  return (
+    `give it access keys with aws configure --profile ${name}, an IAM Identity Center session with aws configure sso --profile ${name}, ` +
+    "a credential_process, or role_arn with source_profile"
+  );
 }
 
 /** Follows a profile the way the SDKs do (role chains through source_profile), without calling AWS. */
@@ -88,34 +91,69 @@ export function resolveProfile(files: SharedFiles, name: string, chain: readonly
   if (settings.role_arn) {
     const source = settings.source_profile;
     if (source === name) {
-      return hasKeys ? { kind: "found", source: `${label}, role ${settings.role_arn} assumed with its own keys` }
-        : problem(`${label} is its own source_profile but has no keys`, "add aws_access_key_id and aws_secret_access_key, or name another source_profile");
+      return hasKeys
+        ? { kind: "found", source: `${label}, role ${settings.role_arn} assumed with its own keys` }
+        : problem(
+            `${label} is its own source_profile but has no keys`,
+            "add aws_access_key_id and aws_secret_access_key, or name another source_profile",
+          );
     }
     if (source !== undefined) {
-      if (chain.includes(source)) return problem(`source_profile loops: ${[...chain, name, source].join(" -> ")}`, "end the chain at a profile with credentials");
+      if (chain.includes(source))
+        return problem(
+          `source_profile loops: ${[...chain, name, source].join(" -> ")}`,
+          "end the chain at a profile with credentials",
+        );
       const inner = resolveProfile(files, source, [...chain, name]);
-      if (inner.kind === "absent") return problem(`${label} has source_profile "${source}", which does not exist`, "create that profile or fix the name");
-      if (inner.kind === "empty") return problem(`${label} has source_profile "${source}", which has no credentials`, emptyProfileFix(source));
+      if (inner.kind === "absent")
+        return problem(
+          `${label} has source_profile "${source}", which does not exist`,
+          "create that profile or fix the name",
+        );
+      if (inner.kind === "empty")
+        return problem(`${label} has source_profile "${source}", which has no credentials`, emptyProfileFix(source));
       if (inner.kind === "problem") return inner;
       return { kind: "found", source: `${label}, role ${settings.role_arn} assumed from ${inner.source}` };
     }
-    if (settings.credential_source) return { kind: "found", source: `${label}, role ${settings.role_arn} assumed with credential_source ${settings.credential_source}` };
-    if (settings.web_identity_token_file) return { kind: "found", source: `${label}, role ${settings.role_arn} assumed with a web identity token` };
-    return problem(`${label} has role_arn but neither source_profile nor credential_source`,
-      "add source_profile = <a profile with credentials>, or credential_source = Ec2InstanceMetadata, EcsContainer or Environment");
+    if (settings.credential_source)
+      return {
+        kind: "found",
+        source: `${label}, role ${settings.role_arn} assumed with credential_source ${settings.credential_source}`,
+      };
+    if (settings.web_identity_token_file)
+      return { kind: "found", source: `${label}, role ${settings.role_arn} assumed with a web identity token` };
+    return problem(
+      `${label} has role_arn but neither source_profile nor credential_source`,
+      "add source_profile = <a profile with credentials>, or credential_source = Ec2InstanceMetadata, EcsContainer or Environment",
+    );
   }
   if (settings.sso_session !== undefined) {
     if (!files.config.has(`sso-session ${settings.sso_session}`)) {
-      return problem(`${label} uses sso_session "${settings.sso_session}", but ${files.configFile} has no [sso-session ${settings.sso_session}]`, "run aws configure sso");
+      return problem(
+        `${label} uses sso_session "${settings.sso_session}", but ${files.configFile} has no [sso-session ${settings.sso_session}]`,
+        "run aws configure sso",
+      );
     }
-    return { kind: "found", source: `${label}, IAM Identity Center (if the session expired: aws sso login --profile ${name})` };
+    return {
+      kind: "found",
+      source: `${label}, IAM Identity Center (if the session expired: aws sso login --profile ${name})`,
+    };
   }
-  if (settings.sso_start_url) return { kind: "found", source: `${label}, IAM Identity Center (if the session expired: aws sso login --profile ${name})` };
+  if (settings.sso_start_url)
+    return {
+      kind: "found",
+      source: `${label}, IAM Identity Center (if the session expired: aws sso login --profile ${name})`,
+    };
   if (settings.credential_process) return { kind: "found", source: `${label}, credential_process` };
   if (hasKeys) return { kind: "found", source: `${label}, access keys` };
   if (settings.aws_access_key_id || settings.aws_secret_access_key) {
-    const [given, missing] = settings.aws_access_key_id ? ["aws_access_key_id", "aws_secret_access_key"] : ["aws_secret_access_key", "aws_access_key_id"];
-    return problem(`${label} has ${given} but no ${missing}`, `add ${missing}, e.g. with aws configure --profile ${name}`);
+    const [given, missing] = settings.aws_access_key_id
+      ? ["aws_access_key_id", "aws_secret_access_key"]
+      : ["aws_secret_access_key", "aws_access_key_id"];
+    return problem(
+      `${label} has ${given} but no ${missing}`,
+      `add ${missing}, e.g. with aws configure --profile ${name}`,
+    );
   }
   return { kind: "empty" };
 }

@@ -10,7 +10,9 @@ import { PreflightInputs } from "./inputs";
  * CLI config file, then `terraform login`'s credentials.tfrc.json.
  */
 export function terraformTokenSource(host: string, { env, home, readFile }: PreflightInputs): string | undefined {
-  const variables = [...new Set([host.replace(/\./g, "_"), host.replace(/-/g, "__").replace(/\./g, "_")])].map((h) => `TF_TOKEN_${h}`);
+  const variables = [...new Set([host.replace(/\./g, "_"), host.replace(/-/g, "__").replace(/\./g, "_")])].map(
+    (h) => `TF_TOKEN_${h}`,
+  );
   const variable = variables.find((v) => env[v]);
   if (variable) return variable;
   const cliConfig = env.TF_CLI_CONFIG_FILE || path.join(home, ".terraformrc");
@@ -30,7 +32,10 @@ export function terraformTokenSource(host: string, { env, home, readFile }: Pref
 
 /** S3: the AWS credentials checked above, or the shared-config profile `backend.profile` names. */
 function checkS3Backend(backend: S3BackendConfig, inputs: PreflightInputs): Finding {
-  const locks = [backend.useLockfile ? "the S3 lock file" : "", backend.dynamodbTable ? `DynamoDB table ${backend.dynamodbTable}` : ""].filter(Boolean);
+  const locks = [
+    backend.useLockfile ? "the S3 lock file" : "",
+    backend.dynamodbTable ? `DynamoDB table ${backend.dynamodbTable}` : "",
+  ].filter(Boolean);
   const summary = `backend: s3://${backend.bucket}/${backend.key} in ${backend.region}, locked by ${locks.join(" and ") || "nothing"}`;
   // Without a profile the backend uses the credentials checked above; a named one must resolve by itself.
   if (!backend.profile) return { ok: `${summary}, with the AWS credentials above` };
@@ -38,10 +43,17 @@ function checkS3Backend(backend: S3BackendConfig, inputs: PreflightInputs): Find
   const outcome = resolveProfile(files, backend.profile);
   switch (outcome.kind) {
     case "absent":
-      return doctorProblem("backend.profile", `"${backend.profile}" is not a profile in ${files.configFile} or ${files.credentialsFile}`,
-        `create it with aws configure --profile ${backend.profile}, or leave backend.profile out to use the default credentials`);
+      return doctorProblem(
+        "backend.profile",
+        `"${backend.profile}" is not a profile in ${files.configFile} or ${files.credentialsFile}`,
+        `create it with aws configure --profile ${backend.profile}, or leave backend.profile out to use the default credentials`,
+      );
     case "empty":
-      return doctorProblem("backend.profile", `profile "${backend.profile}" has no credentials`, emptyProfileFix(backend.profile));
+      return doctorProblem(
+        "backend.profile",
+        `profile "${backend.profile}" has no credentials`,
+        emptyProfileFix(backend.profile),
+      );
     case "problem":
       return doctorProblem("backend.profile", outcome.problem, outcome.fix);
     case "found":
@@ -54,18 +66,27 @@ export function checkBackend(config: KeycloakEc2Config, inputs: PreflightInputs)
   const backend = config.backend;
   switch (backend.type) {
     case "local":
-      return { ok: `backend: local state file ${backend.path ?? `terraform.${config.name}.tfstate`} in the project directory` };
+      return {
+        ok: `backend: local state file ${backend.path ?? `terraform.${config.name}.tfstate`} in the project directory`,
+      };
     case "s3":
       return checkS3Backend(backend, inputs);
     case "cloud": {
       const host = backend.hostname ?? "app.terraform.io";
       const source = terraformTokenSource(host, inputs);
       if (!source) {
-        return doctorProblem("backend", `no HCP Terraform token for ${host}`,
-          `run terraform login${backend.hostname ? ` ${host}` : ""}, or set TF_TOKEN_${host.replace(/\./g, "_")}`);
+        return doctorProblem(
+          "backend",
+          `no HCP Terraform token for ${host}`,
+          `run terraform login${backend.hostname ? ` ${host}` : ""}, or set TF_TOKEN_${host.replace(/\./g, "_")}`,
+        );
       }
-      const workspace = backend.workspace ? `workspace ${backend.workspace}` : `workspaces tagged ${backend.workspaceTags!.join(", ")}`;
-      return { ok: `backend: HCP Terraform ${host}, organization ${backend.organization}, ${workspace} (token from ${source})` };
+      const workspace = backend.workspace
+        ? `workspace ${backend.workspace}`
+        : `workspaces tagged ${backend.workspaceTags!.join(", ")}`;
+      return {
+        ok: `backend: HCP Terraform ${host}, organization ${backend.organization}, ${workspace} (token from ${source})`,
+      };
     }
   }
 }

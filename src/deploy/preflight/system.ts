@@ -20,8 +20,15 @@ export function systemInputs(env: NodeJS.ProcessEnv): PreflightInputs {
     env,
     home: env.HOME || os.homedir(),
     which: (command) =>
-      command.includes("/") ? (isExecutable(command) ? path.resolve(command) : undefined)
-        : (env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command)).find(isExecutable),
+      command.includes("/")
+        ? isExecutable(command)
+          ? path.resolve(command)
+          : undefined
+        : (env.PATH ?? "")
+            .split(path.delimiter)
+            .filter(Boolean)
+            .map((dir) => path.join(dir, command))
+            .find(isExecutable),
     readFile: (file) => {
       try {
         return fs.readFileSync(file, "utf8");
@@ -31,7 +38,11 @@ export function systemInputs(env: NodeJS.ProcessEnv): PreflightInputs {
     },
     // `terraform version` asks HashiCorp's checkpoint service about updates, which stalls offline.
     run: (program, args) => {
-      const result = spawnSync(program, args, { encoding: "utf8", timeout: 30_000, env: { ...env, CHECKPOINT_DISABLE: "1" } });
+      const result = spawnSync(program, args, {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { ...env, CHECKPOINT_DISABLE: "1" },
+      });
       return { status: result.status, stdout: result.stdout ?? "", error: result.error?.message };
     },
   };

@@ -5,8 +5,10 @@ import { PreflightInputs } from "./inputs";
 
 /** What to install: the stack's minimum, from HashiCorp or as OpenTofu (cdktf runs $TERRAFORM_BINARY_NAME). */
 function installTerraform(minimum: string): string {
-  return `this stack needs Terraform ${minimum} or a later 1.x: install it from HashiCorp's apt repository, see https://developer.hashicorp.com/terraform/install, ` +
-    `or the zip at https://releases.hashicorp.com/terraform/; or use OpenTofu ${minimum} or later with TERRAFORM_BINARY_NAME=tofu`;
+  return (
+    `this stack needs Terraform ${minimum} or a later 1.x: install it from HashiCorp's apt repository, see https://developer.hashicorp.com/terraform/install, ` +
+    `or the zip at https://releases.hashicorp.com/terraform/; or use OpenTofu ${minimum} or later with TERRAFORM_BINARY_NAME=tofu`
+  );
 }
 
 /** `1.11.4` from `terraform version -json` (Terraform and OpenTofu), or from the plain `Terraform v0.12.31` banner. */
@@ -39,10 +41,18 @@ export function checkTerraform(config: KeycloakEc2Config, { env, which, run }: P
   const version = result.status === 0 ? parseTerraformVersion(result.stdout) : undefined;
   if (!version) {
     const why = result.error ?? (result.status === 0 ? "printed no version" : `exit code ${result.status}`);
-    return doctorProblem("terraform", `"${found} version -json" failed: ${why}`, `check that installation; ${installTerraform(minimum)}`);
+    return doctorProblem(
+      "terraform",
+      `"${found} version -json" failed: ${why}`,
+      `check that installation; ${installTerraform(minimum)}`,
+    );
   }
   if (compareVersions(version, minimum) < 0) {
-    return doctorProblem("terraform", `${found} is version ${version}, older than ${minimum}`, installTerraform(minimum));
+    return doctorProblem(
+      "terraform",
+      `${found} is version ${version}, older than ${minimum}`,
+      installTerraform(minimum),
+    );
   }
   return { ok: `terraform: ${version} at ${found} (this stack needs >= ${minimum})` };
 }

@@ -34,7 +34,12 @@ export function useFakeHome() {
         fs.writeFileSync(path.join(home, name), text);
       }
     },
-    machine({ env = {}, onPath = {}, version = { status: 0, stdout: '{"terraform_version":"1.11.4"}' }, system = {} }: Machine = {}): PreflightInputs {
+    machine({
+      env = {},
+      onPath = {},
+      version = { status: 0, stdout: '{"terraform_version":"1.11.4"}' },
+      system = {},
+    }: Machine = {}): PreflightInputs {
       const real = systemInputs({ HOME: home, ...env });
       return {
         ...real,
