@@ -31,8 +31,28 @@ export class KeycloakBootstrap extends Construct {
         `must be an exact Keycloak 26.x release such as "26.7.4", got "${props.keycloakVersion}"`,
       );
     }
-    if (props.realm.name === "master")
-      throw propError("KeycloakBootstrap", "realm.name", 'must not be "master", Keycloak\'s administration realm');
+    if (isKnown(props.realm.name) && (props.realm.name === "master" || !/^[A-Za-z0-9_-]+$/.test(props.realm.name))) {
+      throw propError(
+        "KeycloakBootstrap",
+        "realm.name",
+        `must be letters, digits, _ and - and not "master" (Keycloak's administration realm), got "${props.realm.name}"`,
+      );
+    }
+    // The settings file single-quotes every value for bash.
+    for (const prop of [
+      "region",
+      "keycloakVersion",
+      "parameterPrefix",
+      "adminUser",
+      "hostname",
+      "publicDns",
+      "publicIp",
+    ] as const) {
+      const value = props[prop];
+      if (value !== undefined && isKnown(value) && /['\n]/.test(value)) {
+        throw propError("KeycloakBootstrap", prop, "must not hold quotes or line breaks");
+      }
+    }
     const settings = settingsFile(bootSettings(props));
     this.cloudConfig = new TerraformLocal(
       this,

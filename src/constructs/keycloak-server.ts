@@ -22,7 +22,7 @@ import {
 } from "../defaults";
 import { Host } from "./host";
 import { KeycloakBootstrap } from "./keycloak-bootstrap";
-import { Network } from "./network";
+import { checkCidrs, Network } from "./network";
 import { Secrets } from "./secrets";
 import { isKnown, propError } from "./validation";
 
@@ -108,6 +108,13 @@ export class KeycloakServer extends Construct {
         "deploymentName",
         `must be 1-32 lower-case letters, digits and dashes, starting with a letter, got "${name}"`,
       );
+    }
+    // Checked here too, so that a mistake names the prop the user set rather than the inner construct's.
+    checkCidrs("KeycloakServer", "httpsCidrs", props.httpsCidrs ?? []);
+    checkCidrs("KeycloakServer", "sshCidrs", props.sshCidrs ?? []);
+    const size = props.rootVolumeSize;
+    if (size !== undefined && isKnown(size) && !(Number.isInteger(size) && size >= 8 && size <= 16384)) {
+      throw propError("KeycloakServer", "rootVolumeSize", `must be a whole number of GiB from 8 to 16384, got ${size}`);
     }
     const realm = props.realm ?? DEFAULT_REALM;
     const instanceType = props.instanceType ?? DEFAULT_INSTANCE_TYPE;

@@ -74,15 +74,20 @@ export class Network extends Construct {
     super(scope, id);
     const ingress = props.ingress ?? [];
     const egress = props.egress ?? DEFAULT_EGRESS;
+    const inline = props.ruleStyle === "inline";
     ingress.forEach((rule, i) => {
-      if (isKnown(rule.port) && !(Number.isInteger(rule.port) && rule.port > 0 && rule.port < 65536)) {
-        throw propError("Network", `ingress[${i}].port`, `must be a TCP port (1-65535), got ${rule.port}`);
-      }
-      for (const cidr of knownElements(rule.cidrs)) {
-        if (!isNetworkCidr(cidr))
-          throw propError("Network", `ingress[${i}].cidrs`, `has "${cidr}", which is not an IPv4 or IPv6 network CIDR`);
+      checkPort(rule.port, `ingress[${i}].port`);
+      checkCidrs("Network", `ingress[${i}].cidrs`, rule.cidrs);
+      // Inline blocks split a list into IPv4 and IPv6 attributes at synth time, which a reference does not allow.
+      if (inline && !isKnown(rule.cidrs)) {
+        throw propError(
+          "Network",
+          `ingress[${i}].cidrs`,
+          'must be a literal list with ruleStyle "inline" (use "separate" for a reference)',
+        );
       }
     });
+    if (egress.kind === "tcp") egress.ports.forEach((port, i) => checkPort(port, `egress.ports[${i}]`));
 
     if (props.manageDefaultVpc) {
       this.defaultVpc = new DefaultVpc(this, "default_vpc", { tags: { Name: "Default VPC" } });
@@ -91,7 +96,6 @@ export class Network extends Construct {
       this.vpcId = new DataAwsVpc(this, "default_vpc", { default: true }).id;
     }
 
-    const inline = props.ruleStyle === "inline";
     const ofFamily = (cidrs: readonly string[], family: "ipv4" | "ipv6") =>
       cidrs.filter((c) => cidrFamily(c) === family);
     this.securityGroup = new SecurityGroup(this, "security_group", {
@@ -157,6 +161,20 @@ export class Network extends Construct {
         ...familyAttributes(cidrs.value),
       });
     });
+  }
+}
+
+function checkPort(port: number, prop: string): void {
+  if (isKnown(port) && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw propError("Network", prop, `must be a TCP port (1-65535), got ${port}`);
+  }
+}
+
+/** Refuses a CIDR that AWS would refuse, among those known at synth time (a reference is left to AWS). */
+export function checkCidrs(construct: string, prop: string, cidrs: readonly string[]): void {
+  for (const cidr of knownElements(cidrs)) {
+    if (!isNetworkCidr(cidr))
+      throw propError(construct, prop, `has "${cidr}", which is not an IPv4 or IPv6 network CIDR`);
   }
 }
 

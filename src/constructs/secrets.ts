@@ -38,8 +38,12 @@ export class Secrets extends Construct {
     }
     if (isKnown(length) && !(Number.isInteger(length) && length >= 16))
       throw propError("Secrets", "length", `must be at least 16, got ${length}`);
-    const duplicate = props.names.find((name, i) => props.names.indexOf(name) !== i);
-    if (duplicate) throw propError("Secrets", "names", `has "${duplicate}" twice`);
+    const ids = props.names.map((name) => name.replace(/-/g, "_"));
+    props.names.forEach((name, i) => {
+      if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+        throw propError("Secrets", "names", `has "${name}": use lower-case letters, digits and dashes`);
+      if (ids.indexOf(ids[i]!) !== i) throw propError("Secrets", "names", `has "${name}" twice`);
+    });
 
     const parameters: Record<string, SsmParameter> = {};
     for (const name of props.names) {
