@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set-up on a fresh Debian or Ubuntu machine: the Debian tools the tests use for real, then the npm dependencies
+# (which also build dist/). Runs as root (apt-get directly) or as a user with sudo. README's "Quick start" and
+# .ci/run both call it, so what CI installs is what a newcomer installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# GNU time (bench), shellcheck (boot scripts), cloud-init (cloud-config schema), PostgreSQL (the boot's database
+# set-up, run against a real server), systemd (systemd-analyze verify of the unit).
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v cloud-init >/dev/null || missing+=(cloud-init)
+[ -x /usr/bin/time ] || missing+=(time)
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null; then
+    as_root=(sudo)
+  else
+    echo "setup error: installing ${missing[*]} needs root: run this as root, or install sudo" >&2
+    exit 2
+  fi
+  echo "setup: installing ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
