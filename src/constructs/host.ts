@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { dependable, ITerraformDependable, Lazy } from "cdktf";
+import { dependable, ITerraformDependable, Lazy, Precondition } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { EipAssociation } from "@cdktf/provider-aws/lib/eip-association";
@@ -56,6 +56,9 @@ export interface HostProps {
   /** What must exist before the instance boots (e.g. the parameters its boot reads, its egress rules).
    * @default - nothing */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Conditions checked at plan time before the instance is created or changed, each with its error message.
+   * @default - none */
+  readonly preconditions?: readonly Precondition[];
 }
 
 /** The EC2 instance, with its role and address. */
@@ -127,7 +130,13 @@ export class Host extends Construct implements IParameterReader {
           ? undefined
           : { volumeType: "gp3", volumeSize: size, encrypted: true, deleteOnTermination: true },
       monitoring: props.detailedMonitoring || undefined,
-      lifecycle: ignoreChanges.length ? { ignoreChanges } : undefined,
+      lifecycle:
+        ignoreChanges.length || props.preconditions?.length
+          ? {
+              ignoreChanges: ignoreChanges.length ? ignoreChanges : undefined,
+              precondition: props.preconditions ? [...props.preconditions] : undefined,
+            }
+          : undefined,
       tags: { Name: props.name },
       dependsOn: dependsOn.length ? dependsOn : undefined,
     });

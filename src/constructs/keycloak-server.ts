@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { DataResource, Fn } from "cdktf";
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
@@ -123,8 +123,15 @@ export class KeycloakServer extends Construct {
 
     // The AMI of the instance type's architecture, looked up at plan time, so that the type may be a variable.
     const architectures = new DataAwsEc2InstanceType(this, "instance_type", { instanceType }).supportedArchitectures;
+    const architecture = Fn.conditional(Fn.contains(architectures, "arm64"), "arm64", "x86_64");
     const ami = new DataAwsSsmParameter(this, "al2023_ami", {
-      name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${Fn.conditional(Fn.contains(architectures, "arm64"), "arm64", "x86_64")}`,
+      name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`,
+    });
+    // The architecture the instance was created with. The AMI is not followed after creation, so a type of the
+    // other architecture would stop the instance and fail to start it (an x86_64 image on arm64): refused at plan.
+    const createdFor = new DataResource(this, "architecture", {
+      input: { architecture },
+      lifecycle: { ignoreChanges: ["input"] },
     });
 
     this.network = new Network(this, "network", {
@@ -167,6 +174,14 @@ export class KeycloakServer extends Construct {
       elasticIpAllocationId: this.elasticIp?.allocationId,
       // The boot reads the secrets and downloads packages at once: both must be in place when it starts.
       dependsOn: [...Object.values(this.secrets.parameters), ...this.network.egressRules],
+      preconditions: [
+        {
+          // Parenthesized: a conditional binds looser than ==.
+          condition: `\${${createdFor.fqn}.output.architecture == (${architecture})}`,
+          errorMessage:
+            "The instance type's architecture (x86_64, or arm64 for Graviton types) differs from the running instance's, whose image cannot boot on the other. Choose a type of the same architecture, or replace the instance and the terraform_data resource named architecture together, on purpose, with terraform apply -replace (back the data up first).",
+        },
+      ],
     });
     this.instance = this.host.instance;
     this.role = this.host.role!;

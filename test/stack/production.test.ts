@@ -20,7 +20,7 @@ describe("production profile (the default)", () => {
       '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${contains(data.aws_ec2_instance_type.instance_type.supported_architectures, "arm64") ? "arm64" : "x86_64"}',
     );
     expect(instance.ami).toBe("${data.aws_ssm_parameter.al2023_ami.insecure_value}");
-    expect(instance.lifecycle).toEqual({ ignore_changes: ["ami", "user_data_base64"] });
+    expect(instance.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64"]);
     expect(instance.instance_type).toBe("${var.instance_type}");
   });
 
@@ -260,10 +260,24 @@ describe("production profile (the default)", () => {
     );
   });
 
+  it("refuses at plan time an instance type of another architecture than the instance was created with", () => {
+    // The AMI is not followed after creation: an arm64 type would stop an x86_64 instance and fail to start it.
+    const architecture =
+      '(contains(data.aws_ec2_instance_type.instance_type.supported_architectures, "arm64") ? "arm64" : "x86_64")';
+    expect(tf.resource.terraform_data.architecture).toEqual({
+      input: { architecture: `\${${architecture.slice(1, -1)}}` },
+      lifecycle: { ignore_changes: ["input"] },
+    });
+    const [precondition] = instance.lifecycle.precondition;
+    expect(precondition.condition).toBe(`\${terraform_data.architecture.output.architecture == ${architecture}}`);
+    expect(precondition.error_message).toMatch(/^The instance type's architecture .* differs .* -replace/);
+    expect(precondition.error_message).not.toMatch(/\$\{/);
+  });
+
   it("follows the latest AMI when asked", () => {
     const following = synthesize({ instanceType: "t4g.small", followLatestAmi: true }).tf;
     // User data changes stay ignored: cloud-init would not run them on the existing instance anyway.
-    expect(following.resource.aws_instance.host_instance.lifecycle).toEqual({ ignore_changes: ["user_data_base64"] });
+    expect(following.resource.aws_instance.host_instance.lifecycle.ignore_changes).toEqual(["user_data_base64"]);
     expect(following.variable.instance_type.default).toBe("t4g.small");
   });
 
