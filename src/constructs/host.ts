@@ -28,6 +28,9 @@ export interface HostProps {
   readonly instanceType: string;
   /** EC2 key pair for SSH. @default - none: no SSH login is possible */
   readonly keyName?: string;
+  /** Subnet to launch in (may be a reference). @default - the default subnet of the default VPC, in an
+   * availability zone EC2 picks */
+  readonly subnetId?: string;
   /** Security groups of the instance. */
   readonly securityGroupIds: readonly string[];
   /** Boot script or cloud-config, as text. Give this or `userDataBase64`. @default - none */
@@ -117,6 +120,7 @@ export class Host extends Construct implements IParameterReader {
       ami: props.ami,
       instanceType: props.instanceType,
       keyName: props.keyName,
+      subnetId: props.subnetId,
       vpcSecurityGroupIds: [...props.securityGroupIds],
       userData: props.userData,
       userDataBase64: props.userDataBase64,

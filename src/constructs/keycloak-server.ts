@@ -3,6 +3,7 @@ import { DataResource, Fn } from "cdktf";
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -36,6 +37,9 @@ export interface KeycloakServerProps {
   /** EC2 instance type (may be a reference, e.g. a variable). Amazon Linux 2023 is picked for its architecture.
    * @default "t3.small" */
   readonly instanceType?: string;
+  /** An existing public subnet (with a route to an internet gateway) to launch in; its VPC holds the security
+   * group. Needed in accounts without a default VPC. @default - the default VPC, in a subnet EC2 picks */
+  readonly subnetId?: string;
   /** Existing EC2 key pair for SSH. @default - none: log in with Session Manager */
   readonly keyName?: string;
   /** IPv4/IPv6 CIDRs allowed on port 22 (may be a reference). @default [] - no SSH rule at all */
@@ -134,7 +138,9 @@ export class KeycloakServer extends Construct {
       lifecycle: { ignoreChanges: ["input"] },
     });
 
+    const subnet = props.subnetId === undefined ? undefined : new DataAwsSubnet(this, "subnet", { id: props.subnetId });
     this.network = new Network(this, "network", {
+      vpcId: subnet?.vpcId,
       securityGroupName: props.securityGroupName ?? `${name}-sg`,
       ingress: [
         { id: "https", port: HTTPS_PORT, cidrs: props.httpsCidrs ?? WORLD_CIDRS, description: "Keycloak HTTPS" },
@@ -164,6 +170,7 @@ export class KeycloakServer extends Construct {
       ignoreAmiChanges: !props.followLatestAmi,
       ignoreUserDataChanges: true,
       instanceType,
+      subnetId: props.subnetId,
       keyName: props.keyName,
       securityGroupIds: [this.securityGroup.id],
       userDataBase64: this.bootstrap.userDataBase64,

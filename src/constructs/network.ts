@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Fn, TerraformIterator, Token } from "cdktf";
-import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
+import { DataAwsVpcs } from "@cdktf/provider-aws/lib/data-aws-vpcs";
 import { DefaultVpc } from "@cdktf/provider-aws/lib/default-vpc";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
@@ -53,6 +53,9 @@ export interface NetworkProps {
    * @default false
    */
   readonly manageDefaultVpc?: boolean;
+  /** The VPC of the security group (may be a reference). @default - the account's default VPC in the region (the
+   * plan stops with a message naming this prop when the account has none) */
+  readonly vpcId?: string;
 }
 
 const DEFAULT_EGRESS: EgressPolicy = {
@@ -89,11 +92,13 @@ export class Network extends Construct {
     });
     if (egress.kind === "tcp") egress.ports.forEach((port, i) => checkPort(port, `egress.ports[${i}]`));
 
+    if (props.manageDefaultVpc && props.vpcId !== undefined)
+      throw propError("Network", "vpcId", "and 'manageDefaultVpc' exclude each other");
     if (props.manageDefaultVpc) {
       this.defaultVpc = new DefaultVpc(this, "default_vpc", { tags: { Name: "Default VPC" } });
       this.vpcId = this.defaultVpc.id;
     } else {
-      this.vpcId = new DataAwsVpc(this, "default_vpc", { default: true }).id;
+      this.vpcId = props.vpcId ?? this.lookUpDefaultVpc();
     }
 
     const ofFamily = (cidrs: readonly string[], family: "ipv4" | "ipv6") =>
@@ -161,6 +166,24 @@ export class Network extends Construct {
         ...familyAttributes(cidrs.value),
       });
     });
+  }
+
+  /** The id of the account's default VPC. Listed rather than read (`aws_vpc` with `default = true` fails with a
+   * bare "no matching EC2 VPC found"), so that a missing one stops the plan saying what to do. */
+  private lookUpDefaultVpc(): string {
+    const vpcs = new DataAwsVpcs(this, "default_vpc", {
+      filter: [{ name: "is-default", values: ["true"] }],
+      lifecycle: {
+        postcondition: [
+          {
+            condition: "${length(self.ids) == 1}",
+            errorMessage:
+              "This account has no default VPC in this region: give the deployment a subnet of your own (config subnetId, or KeycloakServer's subnetId), or create the default VPC with aws ec2 create-default-vpc.",
+          },
+        ],
+      },
+    });
+    return Fn.element(vpcs.ids, 0);
   }
 }
 

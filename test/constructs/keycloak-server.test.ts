@@ -162,6 +162,17 @@ describe("KeycloakServer options", () => {
     });
   });
 
+  it("launches in a given subnet, with its security group in the subnet's VPC", () => {
+    // GIVEN / WHEN
+    const tf = synthServer({ subnetId: "subnet-0123456789abcdef0" });
+    // THEN
+    expect(Object.values(tf.data.aws_subnet)).toEqual([{ id: "subnet-0123456789abcdef0" }]);
+    const subnetVpc = `\${data.aws_subnet.${Object.keys(tf.data.aws_subnet)[0]}.vpc_id}`;
+    expect(Object.values(tf.resource.aws_security_group)[0]).toMatchObject({ vpc_id: subnetVpc });
+    expect(Object.values(tf.resource.aws_instance)[0]).toMatchObject({ subnet_id: "subnet-0123456789abcdef0" });
+    expect(tf.data.aws_vpcs).toBeUndefined();
+  });
+
   it("works nested in a user's own stack under another construct", () => {
     // GIVEN
     class IdentityStack extends TerraformStack {

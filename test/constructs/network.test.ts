@@ -1,5 +1,4 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { DefaultVpc } from "@cdktf/provider-aws/lib/default-vpc";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -157,14 +156,29 @@ describe("Network security group", () => {
     expect(wide.description).toBe(narrow.description);
   });
 
-  it("looks the default VPC up without managing it by default", () => {
+  it("looks the default VPC up without managing it, stopping the plan with what to do when there is none", () => {
     // GIVEN / WHEN
     const json = synthNetwork({});
     // THEN
-    expect(json).toHaveDataSourceWithProperties(DataAwsVpc, { default: true });
+    const [[lookupId, lookup]] = Object.entries(JSON.parse(json).data.aws_vpcs) as [string, Record<string, any>][];
+    expect(lookup.filter).toEqual([{ name: "is-default", values: ["true"] }]);
+    expect(lookup.lifecycle.postcondition).toEqual([
+      { condition: "${length(self.ids) == 1}", error_message: expect.stringMatching(/no default VPC.*subnetId/) },
+    ]);
     expect(json).not.toHaveResource(DefaultVpc);
     expect(json).toHaveResourceWithProperties(SecurityGroup, {
-      vpc_id: expect.stringMatching(/^\$\{data\.aws_vpc\.[^.]+\.id\}$/),
+      vpc_id: `\${element(data.aws_vpcs.${lookupId}.ids, 0)}`,
     });
+  });
+
+  it("puts the group in a VPC given as a reference, without any lookup", () => {
+    // GIVEN
+    const stack = newStack();
+    const vpc = new TerraformVariable(stack, "vpc", { type: "string" });
+    // WHEN
+    const tf = JSON.parse(synthNetwork({ vpcId: vpc.stringValue }, stack));
+    // THEN
+    expect(tf.data?.aws_vpcs).toBeUndefined();
+    expect(Object.values(tf.resource.aws_security_group)[0]).toMatchObject({ vpc_id: "${var.vpc}" });
   });
 });

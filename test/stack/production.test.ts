@@ -288,8 +288,9 @@ describe("production profile (the default)", () => {
   });
 
   it("looks the default VPC up without managing or tagging it", () => {
-    expect(tf.data.aws_vpc.network_default_vpc).toMatchObject({ default: true });
+    expect(tf.data.aws_vpcs.network_default_vpc.filter).toEqual([{ name: "is-default", values: ["true"] }]);
     expect(tf.resource.aws_default_vpc).toBeUndefined();
+    expect(instance.subnet_id).toBeUndefined();
   });
 });
 
