@@ -164,7 +164,7 @@ describe("KeycloakServer options", () => {
 
   it("launches in a given subnet, with its security group in the subnet's VPC", () => {
     // GIVEN / WHEN
-    const tf = synthServer({ subnetId: "subnet-0123456789abcdef0" });
+    const { tf } = synthServer({ subnetId: "subnet-0123456789abcdef0" });
     // THEN
     expect(Object.values(tf.data.aws_subnet)).toEqual([{ id: "subnet-0123456789abcdef0" }]);
     const subnetVpc = `\${data.aws_subnet.${Object.keys(tf.data.aws_subnet)[0]}.vpc_id}`;
