@@ -9,6 +9,16 @@ export const DEFAULT_KEYCLOAK_VERSION = "26.7.4";
 /** The deployment name: stack id, SSM path `/<name>/keycloak`, prefix of resource names. */
 export const DEFAULT_NAME = "keycloak-ec2";
 
+/**
+ * The deployment name of each profile when the config gives none: the name makes the state file, the SSM path and
+ * the security group's name, so one name for all three would let `--profile dev` plan over a production deployment.
+ */
+export const DEFAULT_NAMES = {
+  production: DEFAULT_NAME,
+  dev: `${DEFAULT_NAME}-dev`,
+  article: `${DEFAULT_NAME}-article`,
+} as const;
+
 /** 2 GiB, enough for Keycloak's JVM and PostgreSQL without swap. */
 export const DEFAULT_INSTANCE_TYPE = "t3.small";
 
@@ -18,10 +28,14 @@ export const DEFAULT_ROOT_VOLUME_SIZE = 20;
 /** User name of the bootstrap administrator of the master realm. */
 export const DEFAULT_ADMIN_USER = "admin";
 
-/** The demo realm: an SPA and a BFF on localhost, a service client. */
+/**
+ * The demo realm: an SPA and a BFF on localhost (a laptop demo that works at once; production warns about them), a
+ * service client. The SPA's web origins are `+`, Keycloak's "the origins of the redirect URIs", so that giving only
+ * redirect URIs leaves no stale origin behind.
+ */
 export const DEFAULT_REALM = {
   name: "app",
-  spa: { clientId: "spa", redirectUris: ["http://localhost:5173/*"], webOrigins: ["http://localhost:5173"] },
+  spa: { clientId: "spa", redirectUris: ["http://localhost:5173/*"], webOrigins: ["+"] },
   bff: { clientId: "bff", redirectUris: ["http://localhost:3000/*"] },
   service: { clientId: "service" },
 } as const;

@@ -41,6 +41,8 @@ export interface Field<T> {
   readonly read: (raw: unknown, at: string, context: ReadContext) => T;
   /** An object field's own fields: the README lists these instead of the object. */
   readonly fields?: FieldTable;
+  /** README: give an object field a row of its own too, before its fields' (when it takes a value of its own). */
+  readonly ownRow?: boolean;
 }
 
 export type FieldTable = Readonly<Record<string, Field<unknown>>>;
@@ -86,11 +88,12 @@ export function templateProblem(text: string): string | undefined {
   return /[$%]\{/.test(text) ? `"${text}" holds "\${" or "%{", which Terraform reads as a template` : undefined;
 }
 
-/** A check of a string against one of AWS's name rules: a pattern and a length. */
+/** A check of a string against one of AWS's name rules: a pattern and a length in Unicode characters. */
 export function nameRule(pattern: RegExp, max: number, rule: string) {
   return (text: string): string | undefined => {
-    if (text.length === 0) return "is empty";
-    if (text.length > max) return `is ${text.length} characters long, more than ${max}`;
+    const length = [...text].length;
+    if (length === 0) return "is empty";
+    if (length > max) return `is ${length} characters long, more than ${max}`;
     if (!pattern.test(text)) return `"${text}" ${rule}`;
     return undefined;
   };

@@ -1,5 +1,16 @@
+import { ARTICLE_AMI, ARTICLE_AMI_REGION } from "../aws/article-ami";
 import { WORLD_CIDRS } from "../aws/cidr";
+import { Ec2IdPrefix, isEc2Id } from "../aws/ids";
 import { INSTANCE_TYPES, instanceFamily, isArm64InstanceType, NOT_ON_AL2023 } from "../aws/instance-types";
+import {
+  badTagCharacters,
+  quoteCharacters,
+  TAG_CHARACTERS_TEXT,
+  TAG_KEY_MAX,
+  TAG_VALUE_MAX,
+  unicodeLength,
+  withoutBadTagCharacters,
+} from "../aws/tags";
 import { nearest } from "../text/nearest";
 import { backendField, regionProblem } from "./backend";
 import {
@@ -19,7 +30,7 @@ import {
   DEFAULT_ADMIN_USER,
   DEFAULT_INSTANCE_TYPE,
   DEFAULT_KEYCLOAK_VERSION,
-  DEFAULT_NAME,
+  DEFAULT_NAMES,
   DEFAULT_ROOT_VOLUME_SIZE,
 } from "../defaults";
 import { PROFILES } from "./profiles";
@@ -52,9 +63,22 @@ const cidrList = (doc: string, defaultText: string, fallback: (article: boolean)
         false),
   });
 
+const TAG_CHARACTERS_FIX = `tags reach the IAM role and the SSM parameters, which take only ${TAG_CHARACTERS_TEXT}`;
+
+/** The problem with a tag key or value's characters, and the fix with a cleaned-up suggestion. */
+function tagCharactersProblem(what: "key" | "value", text: string): [string, string] | undefined {
+  const bad = badTagCharacters(text);
+  if (bad.length === 0) return undefined;
+  const suggestion = withoutBadTagCharacters(text);
+  return [
+    `${what} ${JSON.stringify(text)} has ${bad.length === 1 ? "a character" : "characters"} IAM and SSM refuse in tags: ${quoteCharacters(bad)}`,
+    `${TAG_CHARACTERS_FIX}${suggestion ? `, e.g. "${suggestion}"` : ""}`,
+  ];
+}
+
 const tagsField: Field<Readonly<Record<string, string>>> = {
   type: "object of strings",
-  doc: "Extra tags on every resource (the provider's `default_tags`). Keys 1-128 characters, not `aws:`, not `Name`; values up to 256.",
+  doc: `Extra tags on every resource (the provider's \`default_tags\`, so the IAM role and the SSM parameters get them too): keys 1-${TAG_KEY_MAX} characters, not \`aws:\`, not \`Name\`, no two differing only in case; values 1-${TAG_VALUE_MAX}; both only letters, digits, spaces and \`_ . : / = + - @\`.`,
   defaultText: "`{}`",
   read: (raw, at, { problems }) => {
     if (raw === undefined) return {};
@@ -67,24 +91,62 @@ const tagsField: Field<Readonly<Record<string, string>>> = {
         `has ${entries.length} tags`,
         `EC2 allows 50 per resource and the stack sets a few; keep at most ${MAX_USER_TAGS}`,
       );
+    const seen = new Map<string, string>();
     for (const [key, value] of entries) {
       const field = `${at}.${key}`;
-      if (key.length === 0 || key.length > 128)
-        problems.add(field, `key is ${key.length} characters long`, "tag keys have 1 to 128 characters");
+      const keyLength = unicodeLength(key);
+      const keyCharacters = tagCharactersProblem("key", key);
+      if (keyLength === 0 || keyLength > TAG_KEY_MAX)
+        problems.add(
+          field,
+          keyLength === 0 ? "key is empty" : `key is ${keyLength} characters long`,
+          `tag keys have 1 to ${TAG_KEY_MAX} characters`,
+        );
       else if (/^aws:/i.test(key))
         problems.add(field, 'keys starting with "aws:" are reserved by AWS', "choose another key");
       else if (key === "Name")
         problems.add(field, "the Name tag is set from instanceName and securityGroupName", "set instanceName instead");
-      if (templateProblem(key)) problems.add(field, templateProblem(key)!, 'remove "${" and "%{"');
-      if (typeof value !== "string")
+      else if (templateProblem(key)) problems.add(field, templateProblem(key)!, 'remove "${" and "%{"');
+      else if (keyCharacters) problems.add(field, ...keyCharacters);
+      else if (seen.has(key.toLowerCase()))
+        problems.add(
+          field,
+          `"${key}" and "${seen.get(key.toLowerCase())}" differ only in case, which IAM roles do not tell apart`,
+          "keep one of the two keys",
+        );
+      seen.set(key.toLowerCase(), key);
+      if (typeof value !== "string") {
         problems.add(field, `must be a string, got ${describe(value)}`, 'write it in "quotes"');
-      else if (value.length > 256)
-        problems.add(field, `value is ${value.length} characters long`, "tag values have at most 256 characters");
+        continue;
+      }
+      const valueCharacters = tagCharactersProblem("value", value);
+      if (value === "") problems.add(field, "value is empty, which SSM refuses", "give a value, or leave the tag out");
+      else if (unicodeLength(value) > TAG_VALUE_MAX)
+        problems.add(
+          field,
+          `value is ${unicodeLength(value)} characters long`,
+          `tag values have at most ${TAG_VALUE_MAX} characters`,
+        );
       else if (templateProblem(value)) problems.add(field, templateProblem(value)!, 'remove "${" and "%{"');
+      else if (valueCharacters) problems.add(field, ...valueCharacters);
     }
     return problems.lines.length === before ? (raw as Record<string, string>) : {};
   },
 };
+
+const EC2_ID_FIX = (prefix: Ec2IdPrefix, example: string) =>
+  `write "${prefix}-" and 8 or 17 lower-case hexadecimal digits, e.g. "${example}"`;
+
+/** An optional id of an existing VPC or subnet. */
+const ec2IdField = (prefix: Ec2IdPrefix, what: string, example: string, doc: string) =>
+  stringField({
+    type: `${what} id`,
+    doc,
+    defaultText: "none",
+    default: () => undefined,
+    check: (id) => (isEc2Id(id, prefix) ? undefined : `"${id}" is not a ${what} id`),
+    fix: EC2_ID_FIX(prefix, example),
+  });
 
 export const COMMON_FIELDS = {
   profile: oneOfField(PROFILES, {
@@ -93,9 +155,9 @@ export const COMMON_FIELDS = {
     default: () => "production",
   }),
   name: stringField({
-    doc: "Name of the deployment: the stack id (`cdktf.out/stacks/<name>`, state file `terraform.<name>.tfstate`), the default prefix of resource names. Lower-case letters, digits, dashes; at most 32.",
-    defaultText: `\`"${DEFAULT_NAME}"\``,
-    default: () => DEFAULT_NAME,
+    doc: "Name of the deployment: the stack id (`cdktf.out/stacks/<name>`, state file `terraform.<name>.tfstate`), the SSM path of its secrets (`/<name>/keycloak/...`), the default prefix of resource names. Each profile has its own default, so that `--profile dev` never plans over a production deployment. Lower-case letters, digits, dashes; at most 32.",
+    defaultText: `\`"${DEFAULT_NAMES.article}"\` (article), \`"${DEFAULT_NAMES.dev}"\` (dev), \`"${DEFAULT_NAMES.production}"\``,
+    default: ({ profile }) => DEFAULT_NAMES[profile],
     check: nameRule(
       /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/,
       32,
@@ -104,9 +166,9 @@ export const COMMON_FIELDS = {
     fix: 'write e.g. "keycloak-prod"',
   }),
   region: stringField({
-    doc: "AWS region code. A fixed default rather than `AWS_REGION`, so that the output is the same on every machine; set it, or pass `--region`.",
-    defaultText: '`"us-east-1"`',
-    default: () => "us-east-1",
+    doc: `AWS region code. A fixed default rather than \`AWS_REGION\`, so that the output is the same on every machine; set it, or pass \`--region\`. The article profile's AMI (${ARTICLE_AMI}) exists in ${ARTICLE_AMI_REGION} only: another region warns.`,
+    defaultText: `\`"${ARTICLE_AMI_REGION}"\` (article), \`"us-east-1"\``,
+    default: ({ profile }) => (profile === "article" ? ARTICLE_AMI_REGION : "us-east-1"),
     check: regionProblem,
     fix: 'use a region code such as "eu-west-3"',
   }),
@@ -146,7 +208,7 @@ export const COMMON_FIELDS = {
     () => WORLD_CIDRS,
   ),
   securityGroupName: stringField({
-    doc: "Name of the security group (not starting with `sg-`, at most 255 characters).",
+    doc: "Name of the security group (and its `Name` tag): at most 255 of `a-z A-Z 0-9`, spaces and `._-:/()#,@[]+=&;{}!$*`, not starting with `sg-`.",
     defaultText: '`"<name>-sg"`',
     default: ({ name }) => `${name}-sg`,
     check: (n) =>
@@ -157,14 +219,14 @@ export const COMMON_FIELDS = {
             255,
             "has characters AWS does not allow in a security group name",
           )(n),
-    fix: 'use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg"',
+    fix: 'use letters, digits, spaces, round brackets and ._-:/#,@[]+=&;{}!$*, e.g. "keycloak-sg"',
   }),
   instanceName: stringField({
-    doc: "`Name` tag of the instance.",
+    doc: "`Name` tag of the instance and of its Elastic IP. Only EC2 sees it, which takes any character: 1 to 256, no control characters.",
     defaultText: '`"<name>"`',
     default: ({ name }) => name,
-    check: nameRule(/^[^\x00-\x1f]*$/, 256, "has control characters"),
-    fix: "a Name tag has 1 to 256 characters",
+    check: nameRule(/^[^\x00-\x1f\x7f]*$/, 256, "has control characters"),
+    fix: "a Name tag has 1 to 256 characters, none of them a control character",
   }),
   tags: tagsField,
   backend: backendField,
@@ -266,5 +328,17 @@ export const SERVER_FIELDS = {
     defaultText: "`false`",
     default: () => false,
   }),
+  vpcId: ec2IdField(
+    "vpc",
+    "VPC",
+    "vpc-0123456789abcdef0",
+    "The VPC of `subnetId` (dev, production), as a check: the plan fails unless the subnet is in it. Refused without `subnetId`: a VPC does not say where to launch.",
+  ),
+  subnetId: ec2IdField(
+    "subnet",
+    "subnet",
+    "subnet-0123456789abcdef0",
+    "An existing public subnet (routed to an internet gateway) to launch the instance in, its VPC holding the security group (dev, production). Without it, the region's default VPC: the plan fails in an account that has none.",
+  ),
   keycloak: objectField(KEYCLOAK_FIELDS, { doc: "Keycloak itself (dev, production)." }),
 };

@@ -8,8 +8,9 @@ export const TABLE_END = "<!-- /config-table -->";
 function rows(fields: FieldTable, prefix: string): string[] {
   return Object.entries(fields).flatMap(([key, field]: [string, Field<unknown>]) => {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (field.fields) return rows(field.fields, path);
-    return [`| \`${path}\` | ${field.type} | ${field.defaultText} | ${field.doc} |`];
+    const row = `| \`${path}\` | ${field.type} | ${field.defaultText} | ${field.doc} |`;
+    if (field.fields) return [...(field.ownRow ? [row] : []), ...rows(field.fields, path)];
+    return [row];
   });
 }
 

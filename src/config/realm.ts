@@ -1,13 +1,36 @@
 import { DEFAULT_REALM } from "../defaults";
-import { nameRule, objectField, Problems, stringField, stringListField } from "./field";
+import {
+  describe,
+  Field,
+  FieldTable,
+  nameRule,
+  objectField,
+  Problems,
+  ReadContext,
+  stringField,
+  stringListField,
+  ValuesOf,
+} from "./field";
 
 /**
- * The application realm's fields: three clients that follow the OAuth guidance (an SPA with Authorization Code +
- * PKCE, a confidential Backend-for-Frontend, a service client with Client Credentials).
+ * The application realm's fields: up to three clients that follow the OAuth guidance (an SPA with Authorization Code
+ * + PKCE, a confidential Backend-for-Frontend, a service client with Client Credentials), each of which `false`
+ * leaves out.
  */
 
+/** A host name (as `URL.hostname` gives it) that only reaches the machine it is used on. */
 function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+  return host === "localhost" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "[::1]";
+}
+
+/** The loopback host of a URI or origin, if it has one. */
+function loopbackHost(uri: string): string | undefined {
+  try {
+    const { hostname } = new URL(uri);
+    return isLoopback(hostname) ? hostname : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkRedirectUri(uri: string, at: string, problems: Problems): void {
@@ -71,6 +94,32 @@ const redirectUris = (fallback: readonly string[], doc: string) =>
       (problems.add(at, "is empty: the client could never log anyone in", "list at least one URI") ?? false),
   });
 
+/**
+ * A client of the realm: its fields, or `false` to leave it out (read as undefined). Absent, it takes its defaults.
+ */
+function optionalClient<F extends FieldTable>(fields: F, doc: string): Field<ValuesOf<F> | undefined> {
+  const client = objectField(fields, { doc });
+  return {
+    ...client,
+    type: "object \\| `false`",
+    defaultText: "the fields below",
+    doc: `${doc} \`false\` leaves it out of the realm.`,
+    ownRow: true,
+    read: (raw, at, context) => {
+      if (raw === false) return undefined;
+      if (raw === true || raw === null) {
+        context.problems.add(
+          at,
+          `must be an object, or false to leave the client out, got ${describe(raw)}`,
+          "write { ... } to set the client, false to leave it out, or nothing for the defaults",
+        );
+        return client.read(undefined, at, context);
+      }
+      return client.read(raw, at, context);
+    },
+  };
+}
+
 export const REALM_FIELDS = {
   name: stringField({
     doc: "Application realm imported at first start (not `master`).",
@@ -82,7 +131,7 @@ export const REALM_FIELDS = {
         : nameRule(/^[A-Za-z0-9_-]+$/, 255, "may only contain letters, digits, _ and -")(n),
     fix: 'choose another name, e.g. "app"',
   }),
-  spa: objectField(
+  spa: optionalClient(
     {
       clientId: clientId(DEFAULT_REALM.spa.clientId, "Public SPA client (Authorization Code + PKCE S256)."),
       redirectUris: redirectUris(
@@ -91,37 +140,65 @@ export const REALM_FIELDS = {
       ),
       webOrigins: stringListField({
         type: "list of origins",
-        doc: 'Its allowed CORS origins (`"+"`: the redirect URIs\' origins).',
+        doc: 'Its allowed CORS origins. `"+"`, the default, is Keycloak\'s "the origins of the redirect URIs", so it follows `redirectUris`.',
         defaultText: `\`${JSON.stringify(DEFAULT_REALM.spa.webOrigins)}\``,
         default: () => DEFAULT_REALM.spa.webOrigins,
         checkItem: (origin, at, { problems }) => checkWebOrigin(origin, at, problems),
       }),
     },
-    { doc: "Public single-page application client." },
+    "Public single-page application client.",
   ),
-  bff: objectField(
+  bff: optionalClient(
     {
       clientId: clientId(DEFAULT_REALM.bff.clientId, "Confidential Backend-for-Frontend client (Authorization Code)."),
       redirectUris: redirectUris(DEFAULT_REALM.bff.redirectUris, "Its allowed redirect URIs."),
     },
-    { doc: "Confidential Backend-for-Frontend client." },
+    "Confidential Backend-for-Frontend client.",
   ),
-  service: objectField(
+  service: optionalClient(
     { clientId: clientId(DEFAULT_REALM.service.clientId, "Service client for API-to-API calls (Client Credentials).") },
-    { doc: "Service client." },
+    "Service client.",
   ),
 };
 
+type Realm = ValuesOf<typeof REALM_FIELDS>;
+
+/**
+ * In production, a redirect URI or web origin on localhost is only usable from a browser on the machine that runs
+ * the application: right for the laptop demo the defaults are, wrong for a real application.
+ */
+function warnLoopback(realm: Realm, at: string, { problems, profile }: ReadContext): void {
+  if (profile !== "production") return;
+  const lists: Array<[string, readonly string[] | undefined, readonly string[]]> = [
+    ["spa.redirectUris", realm.spa?.redirectUris, DEFAULT_REALM.spa.redirectUris],
+    ["spa.webOrigins", realm.spa?.webOrigins, DEFAULT_REALM.spa.webOrigins],
+    ["bff.redirectUris", realm.bff?.redirectUris, DEFAULT_REALM.bff.redirectUris],
+  ];
+  for (const [field, list, fallback] of lists) {
+    list?.forEach((uri, i) => {
+      const host = loopbackHost(uri);
+      if (!host) return;
+      const client = field.split(".")[0];
+      problems.warn(
+        `${at}.${field}[${i}]`,
+        `"${uri}"${list === fallback ? " (the default)" : ""} points at ${host}: only a browser on the machine that runs the application can use it, fine for a demo, not in production (list your application's URIs, or set ${at}.${client} to false)`,
+      );
+    });
+  }
+}
+
 export const realmField = objectField(REALM_FIELDS, {
   doc: "The application realm.",
-  check: (realm, at, { problems }) => {
-    const ids = { spa: realm.spa.clientId, bff: realm.bff.clientId, service: realm.service.clientId };
-    if (new Set(Object.values(ids)).size !== 3) {
-      problems.add(
+  check: (realm, at, context) => {
+    const clients = (["spa", "bff", "service"] as const).filter((c) => realm[c] !== undefined);
+    const ids = clients.map((c) => realm[c]!.clientId);
+    if (new Set(ids).size !== ids.length) {
+      context.problems.add(
         at,
-        `client ids must differ, got spa "${ids.spa}", bff "${ids.bff}", service "${ids.service}"`,
+        `client ids must differ, got ${clients.map((c) => `${c} "${realm[c]!.clientId}"`).join(", ")}`,
         "give each client its own clientId",
       );
     }
+    warnLoopback(realm, at, context);
   },
 });

@@ -16,7 +16,7 @@ export function hostnameProblem(host: string): string | undefined {
   return undefined;
 }
 
-export const HOSTNAME_FIX = 'give the host name only, e.g. "sso.example.com" (no scheme, port or path)';
+export const HOSTNAME_FIX = 'give the host name only, without scheme, port or path, e.g. "sso.example.com"';
 
 /** Reports a CIDR that AWS would refuse, with the network address when only the host bits are wrong. */
 export function checkCidr(cidr: string, at: string, problems: Problems): void {

@@ -1,9 +1,10 @@
+import { ARTICLE_AMI, ARTICLE_AMI_REGION } from "../aws/article-ami";
 import { isSmallInstanceType } from "../aws/instance-types";
+import { DEFAULT_NAMES } from "../defaults";
 import { UserError } from "../errors";
 import { checkKeys, describe, isJsonObject, Problems, ReadContext } from "./field";
 import { COMMON_FIELDS, SERVER_FIELDS } from "./fields";
-import { DEFAULT_NAME } from "./profiles";
-import { KeycloakEc2Config, ServerConfig } from "./schema";
+import { KeycloakEc2Config, Profile, ServerConfig } from "./schema";
 
 /** A value given outside the file (a flag or an environment variable), named as the user gave it. */
 export interface Override {
@@ -37,6 +38,12 @@ function checkServer(config: ServerConfig, problems: Problems): void {
       "is empty: nobody could reach Keycloak",
       'list who may connect, e.g. ["0.0.0.0/0", "::/0"]',
     );
+  if (config.vpcId !== undefined && config.subnetId === undefined)
+    problems.add(
+      "vpcId",
+      "is given without subnetId: a VPC alone does not say where to launch the instance",
+      `add "subnetId", a public subnet of ${config.vpcId}: aws ec2 describe-subnets --filters Name=vpc-id,Values=${config.vpcId}`,
+    );
   if (config.sshCidrs.length > 0 && config.keyName === undefined) {
     problems.warn(
       "sshCidrs",
@@ -45,38 +52,56 @@ function checkServer(config: ServerConfig, problems: Problems): void {
   }
 }
 
+/** An override of the profile that keeps the file's name: both profiles would share one state and SSM path. */
+function checkProfileOverride(
+  file: Record<string, unknown>,
+  overrides: Overrides,
+  profile: Profile,
+  problems: Problems,
+) {
+  const override = overrides.profile;
+  const fileProfile = file.profile ?? "production";
+  if (!override || file.name === undefined || fileProfile === profile) return;
+  problems.warn(
+    override.origin,
+    `"${profile}" replaces the file's profile ${describe(fileProfile)} but keeps its name ${describe(file.name)}: the same state file and SSM path, so this run plans over that deployment (give this profile a config file with a name of its own)`,
+  );
+}
+
 /**
  * Checks a parsed config file (or `{}` when there is none) with its overrides, and fills in the profile's defaults.
- * Throws one UserError listing every problem.
+ * Throws one UserError listing every problem. `source` names the file in a problem with the file as a whole (the
+ * path as the user gave it).
  */
-export function validateConfig(raw: unknown, overrides: Overrides = {}): ValidatedConfig {
+export function validateConfig(raw: unknown, overrides: Overrides = {}, source = "config"): ValidatedConfig {
   const problems = new Problems();
   const file = isJsonObject(raw)
     ? raw
     : (problems.add(
-        "(file)",
+        source,
         `the config must be a JSON object, got ${describe(raw)}`,
         'write { "profile": "production", ... }',
       ),
       {});
   checkKeys(file, "", [...Object.keys(COMMON_FIELDS), ...Object.keys(SERVER_FIELDS)], problems);
 
-  // The profile and the name come first: defaults and rules of the other fields depend on them.
-  const first: ReadContext = { problems, profile: "production", name: DEFAULT_NAME };
+  // The profile comes first, then the name: the defaults and rules of the other fields depend on them.
   const profile = COMMON_FIELDS.profile.read(
     overrides.profile?.value ?? file.profile,
     overrides.profile?.origin ?? "profile",
-    first,
+    {
+      problems,
+      profile: "production",
+      name: DEFAULT_NAMES.production,
+    },
   );
-  const context: ReadContext = { problems, profile, name: COMMON_FIELDS.name.read(file.name, "name", first) };
-  const { name } = context;
+  const name = COMMON_FIELDS.name.read(file.name, "name", { problems, profile, name: DEFAULT_NAMES[profile] });
+  const context: ReadContext = { problems, profile, name };
+  checkProfileOverride(file, overrides, profile, problems);
+  const regionOrigin = overrides.region?.origin ?? "region";
   const common = {
     name,
-    region: COMMON_FIELDS.region.read(
-      overrides.region?.value ?? file.region,
-      overrides.region?.origin ?? "region",
-      context,
-    ),
+    region: COMMON_FIELDS.region.read(overrides.region?.value ?? file.region, regionOrigin, context),
     instanceType: COMMON_FIELDS.instanceType.read(file.instanceType, "instanceType", context),
     keyName: COMMON_FIELDS.keyName.read(file.keyName, "keyName", context),
     sshCidrs: COMMON_FIELDS.sshCidrs.read(file.sshCidrs, "sshCidrs", context),
@@ -89,6 +114,11 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}): Validat
 
   let config: KeycloakEc2Config;
   if (profile === "article") {
+    if (common.region !== ARTICLE_AMI_REGION)
+      problems.warn(
+        regionOrigin,
+        `the article profile launches the guide's AMI ${ARTICLE_AMI}, which exists in ${ARTICLE_AMI_REGION} only: in ${common.region} the apply fails with InvalidAMIID.NotFound (use ${ARTICLE_AMI_REGION}, or the dev or production profile, which find their AMI in any region)`,
+      );
     for (const key of Object.keys(SERVER_FIELDS).filter((k) => file[k] !== undefined)) {
       problems.warn(
         key,
@@ -103,6 +133,8 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}): Validat
       rootVolumeSize: SERVER_FIELDS.rootVolumeSize.read(file.rootVolumeSize, "rootVolumeSize", context),
       elasticIp: SERVER_FIELDS.elasticIp.read(file.elasticIp, "elasticIp", context),
       followLatestAmi: SERVER_FIELDS.followLatestAmi.read(file.followLatestAmi, "followLatestAmi", context),
+      vpcId: SERVER_FIELDS.vpcId.read(file.vpcId, "vpcId", context),
+      subnetId: SERVER_FIELDS.subnetId.read(file.subnetId, "subnetId", context),
       keycloak: SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context),
     };
     checkServer(server, problems);

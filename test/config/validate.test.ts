@@ -8,7 +8,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "config not an object",
       [],
-      'config error: (file): the config must be a JSON object, got a list (write { "profile": "production", ... })',
+      'config error: config: the config must be a JSON object, got a list (write { "profile": "production", ... })',
     ],
     [
       "unknown key with a near miss",
@@ -18,7 +18,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "unknown key far from any",
       { colour: "blue" },
-      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, followLatestAmi, keycloak)",
+      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, followLatestAmi, vpcId, subnetId, keycloak)",
     ],
     [
       "unknown nested key",
@@ -140,28 +140,28 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "security group name sg-",
       { securityGroupName: "sg-keycloak" },
-      'config error: securityGroupName: "sg-keycloak" starts with "sg-", which AWS reserves for group ids (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
+      'config error: securityGroupName: "sg-keycloak" starts with "sg-", which AWS reserves for group ids (use letters, digits, spaces, round brackets and ._-:/#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
     ],
     [
       "security group name with a forbidden character",
       { securityGroupName: "<my-group>" },
-      'config error: securityGroupName: "<my-group>" has characters AWS does not allow in a security group name (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
+      'config error: securityGroupName: "<my-group>" has characters AWS does not allow in a security group name (use letters, digits, spaces, round brackets and ._-:/#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
     ],
     [
       "security group name too long",
       { securityGroupName: "s".repeat(256) },
-      'config error: securityGroupName: is 256 characters long, more than 255 (use letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
+      'config error: securityGroupName: is 256 characters long, more than 255 (use letters, digits, spaces, round brackets and ._-:/#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
     ],
     [
       "instance name too long",
       { instanceName: "i".repeat(257) },
-      "config error: instanceName: is 257 characters long, more than 256 (a Name tag has 1 to 256 characters)",
+      "config error: instanceName: is 257 characters long, more than 256 (a Name tag has 1 to 256 characters, none of them a control character)",
     ],
     ["tags not an object", { tags: ["a"] }, "config error: tags: must be an object, got a list (write { ... })"],
     [
       "tag key too long",
-      { tags: { ["k".repeat(129)]: "v" } },
-      `config error: tags.${"k".repeat(129)}: key is 129 characters long (tag keys have 1 to 128 characters)`,
+      { tags: { ["k".repeat(128)]: "v" } },
+      `config error: tags.${"k".repeat(128)}: key is 128 characters long (tag keys have 1 to 127 characters)`,
     ],
     [
       "tag key reserved by AWS",
@@ -216,17 +216,17 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "hostname as a URL",
       { keycloak: { hostname: "https://sso.example.com" } },
-      'config error: keycloak.hostname: "https://sso.example.com" is a URL (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+      'config error: keycloak.hostname: "https://sso.example.com" is a URL (give the host name only, without scheme, port or path, e.g. "sso.example.com")',
     ],
     [
       "hostname not a DNS name",
       { keycloak: { hostname: "sso_example" } },
-      'config error: keycloak.hostname: "sso_example" is not a DNS name (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+      'config error: keycloak.hostname: "sso_example" is not a DNS name (give the host name only, without scheme, port or path, e.g. "sso.example.com")',
     ],
     [
       "hostname an IP address",
       { keycloak: { hostname: "203.0.113.7" } },
-      'config error: keycloak.hostname: "203.0.113.7" is not a DNS name (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+      'config error: keycloak.hostname: "203.0.113.7" is not a DNS name (give the host name only, without scheme, port or path, e.g. "sso.example.com")',
     ],
     [
       "admin user with capitals",
@@ -341,13 +341,91 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "cloud backend hostname a URL",
       { backend: { type: "cloud", organization: "o", workspace: "w", hostname: "https://tfe.example.com" } },
-      'config error: backend.hostname: "https://tfe.example.com" is a URL (give the host name only, e.g. "sso.example.com" (no scheme, port or path))',
+      'config error: backend.hostname: "https://tfe.example.com" is a URL (give the host name only, without scheme, port or path, e.g. "sso.example.com")',
+    ],
+    [
+      "tag value with characters IAM and SSM refuse",
+      { tags: { Owner: "Team (A&B), #1!" } },
+      'config error: tags.Owner: value "Team (A&B), #1!" has characters IAM and SSM refuse in tags: "(", "&", ")", ",", "#", "!" (tags reach the IAM role and the SSM parameters, which take only letters, digits, spaces and _ . : / = + - @, e.g. "Team AB 1")',
+    ],
+    [
+      "tag key with a character IAM and SSM refuse",
+      { tags: { "cost-center#": "42" } },
+      'config error: tags.cost-center#: key "cost-center#" has a character IAM and SSM refuse in tags: "#" (tags reach the IAM role and the SSM parameters, which take only letters, digits, spaces and _ . : / = + - @, e.g. "cost-center")',
+    ],
+    [
+      "tag value of symbols only",
+      { tags: { mood: "☺☺" } },
+      'config error: tags.mood: value "☺☺" has a character IAM and SSM refuse in tags: "☺" (tags reach the IAM role and the SSM parameters, which take only letters, digits, spaces and _ . : / = + - @)',
+    ],
+    [
+      "tag value with a line break",
+      { tags: { note: "a\nb" } },
+      'config error: tags.note: value "a\\nb" has a character IAM and SSM refuse in tags: "\\n" (tags reach the IAM role and the SSM parameters, which take only letters, digits, spaces and _ . : / = + - @, e.g. "ab")',
+    ],
+    [
+      "tag value empty",
+      { tags: { team: "" } },
+      "config error: tags.team: value is empty, which SSM refuses (give a value, or leave the tag out)",
+    ],
+    ["tag key empty", { tags: { "": "v" } }, "config error: tags.: key is empty (tag keys have 1 to 127 characters)"],
+    [
+      "tag keys differing only in case",
+      { tags: { team: "a", Team: "b" } },
+      'config error: tags.Team: "Team" and "team" differ only in case, which IAM roles do not tell apart (keep one of the two keys)',
+    ],
+    [
+      "instance name with a control character",
+      { instanceName: "kc\tprod" },
+      'config error: instanceName: "kc\tprod" has control characters (a Name tag has 1 to 256 characters, none of them a control character)',
+    ],
+    [
+      "VPC id malformed",
+      { vpcId: "vpc-123", subnetId: "subnet-0123456789abcdef0" },
+      'config error: vpcId: "vpc-123" is not a VPC id (write "vpc-" and 8 or 17 lower-case hexadecimal digits, e.g. "vpc-0123456789abcdef0")',
+    ],
+    [
+      "subnet id in capitals",
+      { subnetId: "subnet-0123456789ABCDEF0" },
+      'config error: subnetId: "subnet-0123456789ABCDEF0" is not a subnet id (write "subnet-" and 8 or 17 lower-case hexadecimal digits, e.g. "subnet-0123456789abcdef0")',
+    ],
+    [
+      "subnet id of another kind",
+      { subnetId: "vpc-0123456789abcdef0" },
+      'config error: subnetId: "vpc-0123456789abcdef0" is not a subnet id (write "subnet-" and 8 or 17 lower-case hexadecimal digits, e.g. "subnet-0123456789abcdef0")',
+    ],
+    [
+      "VPC without a subnet",
+      { vpcId: "vpc-0123abcd" },
+      'config error: vpcId: is given without subnetId: a VPC alone does not say where to launch the instance (add "subnetId", a public subnet of vpc-0123abcd: aws ec2 describe-subnets --filters Name=vpc-id,Values=vpc-0123abcd)',
+    ],
+    [
+      "client null instead of false",
+      { keycloak: { realm: { bff: null } } },
+      "config error: keycloak.realm.bff: must be an object, or false to leave the client out, got null (write { ... } to set the client, false to leave it out, or nothing for the defaults)",
+    ],
+    [
+      "client true",
+      { keycloak: { realm: { service: true } } },
+      "config error: keycloak.realm.service: must be an object, or false to leave the client out, got true (write { ... } to set the client, false to leave it out, or nothing for the defaults)",
+    ],
+    [
+      "client ids clash between the clients left in",
+      { keycloak: { realm: { spa: false, bff: { clientId: "app" }, service: { clientId: "app" } } } },
+      'config error: keycloak.realm: client ids must differ, got bff "app", service "app" (give each client its own clientId)',
     ],
   ];
 
   it.each(cases)("%s", (_what, raw, expected) => {
     expect(problemsOf(() => validateConfig(raw))).toEqual([expected]);
   });
+
+  it.each(cases)(
+    "%s: keeps the shape <field>: <problem> (<fix>), no parentheses inside the fix",
+    (_what, _raw, line) => {
+      expect(line).toMatch(/^config error: .+?: .+ \([^()]+\)$/);
+    },
+  );
 
   it("reports every problem at once", () => {
     const problems = problemsOf(() =>
@@ -375,7 +453,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
 
 describe("validateConfig: defaults and overrides", () => {
   it("defaults to the production profile with no SSH and a t3.small", () => {
-    const { config, warnings } = validateConfig({});
+    const { config } = validateConfig({});
     expect(config).toMatchObject({
       profile: "production",
       name: "keycloak-ec2",
@@ -385,17 +463,152 @@ describe("validateConfig: defaults and overrides", () => {
       backend: { type: "local" },
     });
     expect(config.region).toBe("us-east-1");
-    expect(warnings).toEqual([]);
   });
 
-  it("gives the article profile the guide's t2.micro and world-open SSH", () => {
-    const { config } = validateConfig({ profile: "article" });
+  it("keeps the demo realm's localhost clients by default, and production warns about each of their URIs", () => {
+    // GIVEN no config WHEN validated for production THEN the default localhost URIs are named, as defaults
+    expect(validateConfig({}).warnings).toEqual([
+      'config warning: keycloak.realm.spa.redirectUris[0]: "http://localhost:5173/*" (the default) points at localhost: only a browser on the machine that runs the application can use it, fine for a demo, not in production (list your application\'s URIs, or set keycloak.realm.spa to false)',
+      'config warning: keycloak.realm.bff.redirectUris[0]: "http://localhost:3000/*" (the default) points at localhost: only a browser on the machine that runs the application can use it, fine for a demo, not in production (list your application\'s URIs, or set keycloak.realm.bff to false)',
+    ]);
+    // AND dev, a demo, says nothing
+    expect(validateConfig({ profile: "dev" }).warnings).toEqual([]);
+  });
+
+  it("warns in production about any loopback redirect URI or web origin, and not about other hosts", () => {
+    const { warnings } = validateConfig({
+      keycloak: {
+        realm: {
+          spa: {
+            redirectUris: ["https://app.example.com/*", "http://127.0.0.1:8080/cb"],
+            webOrigins: ["https://app.example.com", "http://[::1]:5173"],
+          },
+          bff: false,
+        },
+      },
+    });
+    expect(warnings.map((w) => w.split(": ")[1])).toEqual([
+      "keycloak.realm.spa.redirectUris[1]",
+      "keycloak.realm.spa.webOrigins[1]",
+    ]);
+    expect(warnings[0]).toContain('"http://127.0.0.1:8080/cb" points at 127.0.0.1:');
+    expect(warnings[1]).toContain('"http://[::1]:5173" points at [::1]:');
+  });
+
+  it("gives the article profile the guide's t2.micro and world-open SSH, in the AMI's region", () => {
+    const { config, warnings } = validateConfig({ profile: "article" });
     expect(config).toMatchObject({
       instanceType: "t2.micro",
       sshCidrs: ["0.0.0.0/0", "::/0"],
-      securityGroupName: "keycloak-ec2-sg",
-      instanceName: "keycloak-ec2",
+      region: "eu-west-1",
+      securityGroupName: "keycloak-ec2-article-sg",
+      instanceName: "keycloak-ec2-article",
     });
+    expect(warnings).toEqual([]);
+  });
+
+  it("gives each profile a name of its own, so that one profile never plans over another's deployment", () => {
+    expect(validateConfig({}).config.name).toBe("keycloak-ec2");
+    expect(validateConfig({ profile: "dev" }).config).toMatchObject({
+      name: "keycloak-ec2-dev",
+      securityGroupName: "keycloak-ec2-dev-sg",
+      instanceName: "keycloak-ec2-dev",
+    });
+    expect(validateConfig({ profile: "article" }).config.name).toBe("keycloak-ec2-article");
+    // The name follows the profile in force, --profile included.
+    expect(
+      validateConfig({ profile: "production" }, { profile: { value: "dev", origin: "--profile" } }).config.name,
+    ).toBe("keycloak-ec2-dev");
+  });
+
+  it("warns when --profile replaces the file's profile but the file's name stays", () => {
+    const { config, warnings } = validateConfig(
+      { profile: "production", name: "sso", keycloak: { realm: { spa: false, bff: false } } },
+      { profile: { value: "dev", origin: "--profile" } },
+    );
+    expect(config.name).toBe("sso");
+    expect(warnings).toEqual([
+      'config warning: --profile: "dev" replaces the file\'s profile "production" but keeps its name "sso": the same state file and SSM path, so this run plans over that deployment (give this profile a config file with a name of its own)',
+    ]);
+    // AND a file without a profile is a production file
+    expect(
+      validateConfig({ name: "sso" }, { profile: { value: "article", origin: "KEYCLOAK_EC2_PROFILE" } }).warnings,
+    ).toEqual([
+      expect.stringMatching(
+        /^config warning: KEYCLOAK_EC2_PROFILE: "article" replaces the file's profile "production"/,
+      ),
+    ]);
+    // AND an override that changes nothing, or a file without a name, says nothing
+    expect(
+      validateConfig({ name: "sso", profile: "dev" }, { profile: { value: "dev", origin: "--profile" } }).warnings,
+    ).toEqual([]);
+    expect(
+      validateConfig({ profile: "production" }, { profile: { value: "dev", origin: "--profile" } }).warnings,
+    ).toEqual([]);
+  });
+
+  it("warns, naming the region's origin, when the article profile runs outside its AMI's region", () => {
+    expect(validateConfig({ profile: "article", region: "eu-west-3" }).warnings).toEqual([
+      "config warning: region: the article profile launches the guide's AMI ami-01cae1550c0adea9c, which exists in eu-west-1 only: in eu-west-3 the apply fails with InvalidAMIID.NotFound (use eu-west-1, or the dev or production profile, which find their AMI in any region)",
+    ]);
+    expect(
+      validateConfig({ profile: "article" }, { region: { value: "us-east-1", origin: "KEYCLOAK_EC2_REGION" } })
+        .warnings[0],
+    ).toMatch(/^config warning: KEYCLOAK_EC2_REGION: the article profile launches the guide's AMI .* in us-east-1 /);
+    expect(validateConfig({ profile: "dev", region: "eu-west-3" }).warnings).toEqual([]);
+  });
+
+  it("accepts in tags the Unicode letters, digits, spaces and symbols IAM and SSM take", () => {
+    const tags = { Équipe: "Identité numérique", "cost-center": "a/b:c=d+e@f_g.h-1", 部署: "認証 2" };
+    expect(validateConfig({ tags }).config.tags).toEqual(tags);
+  });
+
+  it("lets instanceName hold what EC2 takes in a Name tag: any character, 256 of them", () => {
+    // GIVEN names IAM would refuse, but instanceName only reaches EC2 (the instance's and the Elastic IP's Name)
+    expect(validateConfig({ instanceName: "Keycloak (prod) #1 — été ✓" }).config.instanceName).toBe(
+      "Keycloak (prod) #1 — été ✓",
+    );
+    // AND 256 characters outside the Basic Multilingual Plane: 512 UTF-16 units, 256 as AWS counts
+    expect(validateConfig({ instanceName: "🔑".repeat(256) }).config.instanceName).toHaveLength(512);
+  });
+
+  it("takes a subnet alone, or with its VPC; the article profile ignores both", () => {
+    const subnetId = "subnet-0123456789abcdef0";
+    expect(validateConfig({ profile: "dev", subnetId }).config).toMatchObject({ subnetId, vpcId: undefined });
+    expect(validateConfig({ profile: "dev", subnetId, vpcId: "vpc-0123abcd" }).config).toMatchObject({
+      subnetId,
+      vpcId: "vpc-0123abcd",
+    });
+    expect(validateConfig({ profile: "dev" }).config).toMatchObject({ subnetId: undefined, vpcId: undefined });
+    expect(validateConfig({ profile: "article", subnetId }).warnings).toEqual([
+      "config warning: subnetId: the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production or dev)",
+    ]);
+  });
+
+  it('defaults the SPA\'s web origins to "+", so that redirect URIs alone leave no localhost origin behind', () => {
+    const { config } = validateConfig({
+      keycloak: { realm: { spa: { redirectUris: ["https://app.example.com/*"] } } },
+    });
+    if (config.profile === "article") throw new Error("expected a production config");
+    expect(config.keycloak.realm.spa).toEqual({
+      clientId: "spa",
+      redirectUris: ["https://app.example.com/*"],
+      webOrigins: ["+"],
+    });
+  });
+
+  it("leaves out each client set to false", () => {
+    const { config, warnings } = validateConfig({
+      keycloak: { realm: { spa: false, bff: false, service: { clientId: "batch" } } },
+    });
+    if (config.profile === "article") throw new Error("expected a production config");
+    expect(config.keycloak.realm).toEqual({
+      name: "app",
+      spa: undefined,
+      bff: undefined,
+      service: { clientId: "batch" },
+    });
+    expect(warnings).toEqual([]);
   });
 
   it("derives resource names from the deployment name", () => {
@@ -412,7 +625,7 @@ describe("validateConfig: defaults and overrides", () => {
   });
 
   it("warns, without failing, about an instance type under 2 GiB", () => {
-    const { config, warnings } = validateConfig({ instanceType: "t3.micro" });
+    const { config, warnings } = validateConfig({ profile: "dev", instanceType: "t3.micro" });
     expect(config.instanceType).toBe("t3.micro");
     expect(warnings).toEqual([
       expect.stringMatching(
@@ -421,8 +634,9 @@ describe("validateConfig: defaults and overrides", () => {
     ]);
   });
 
-  it("warns about plain-http redirect URIs off loopback but accepts localhost", () => {
+  it("warns about plain-http redirect URIs off loopback but accepts localhost in dev", () => {
     const { warnings } = validateConfig({
+      profile: "dev",
       keycloak: { realm: { bff: { redirectUris: ["http://app.example.com/cb", "http://localhost:3000/cb"] } } },
     });
     expect(warnings).toEqual([
@@ -481,7 +695,7 @@ describe("validateConfig: defaults and overrides", () => {
     expect(warnings).toEqual([]);
     if (config.profile === "article") throw new Error("expected a production config");
     expect(config.keycloak.hostname).toBe("sso.example.com");
-    expect(config.keycloak.realm.spa.webOrigins).toEqual(["+"]);
+    expect(config.keycloak.realm.spa?.webOrigins).toEqual(["+"]);
   });
 });
 

@@ -1,0 +1,53 @@
+import {
+  badTagCharacters,
+  quoteCharacters,
+  unicodeLength,
+  withoutBadTagCharacters,
+  TAG_KEY_MAX,
+  TAG_VALUE_MAX,
+} from "../../src/aws/tags";
+
+describe("tag characters as IAM and SSM accept them ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@])", () => {
+  it.each([
+    "Team A-B 1",
+    "a/b:c=d+e@f_g.h",
+    "Équipe identité",
+    "認証 チーム",
+    "٣٤٥",
+    "non\u00a0breaking",
+    "Ünïcödé Ωmega",
+  ])("accepts %j", (text) => {
+    expect(badTagCharacters(text)).toEqual([]);
+  });
+
+  it.each([
+    ["Team (A&B), #1!", ["(", "&", ")", ",", "#", "!"]],
+    ["a\tb\nc", ["\t", "\n"]],
+    ["price $5 * 2", ["$", "*"]],
+    ["say \"hi\" 'there'", ['"', "'"]],
+    ["a;b|c~d", [";", "|", "~"]],
+    ["key🔑", ["🔑"]],
+    ["x—y", ["—"]],
+  ])("refuses in %j the characters %j, each once", (text, bad) => {
+    expect(badTagCharacters(text)).toEqual(bad);
+  });
+
+  it("suggests the text without them, spaces made single", () => {
+    expect(withoutBadTagCharacters("Team (A&B), #1!")).toBe("Team AB 1");
+    expect(withoutBadTagCharacters("  a ( b  ")).toBe("a b");
+    expect(withoutBadTagCharacters("#!")).toBe("");
+  });
+
+  it("quotes the characters for a message, control characters escaped", () => {
+    expect(quoteCharacters(["(", "\n"])).toBe('"(", "\\n"');
+  });
+
+  it("counts Unicode characters, not UTF-16 units", () => {
+    expect(unicodeLength("🔑🔑")).toBe(2);
+    expect(unicodeLength("été")).toBe(3);
+  });
+
+  it("keeps keys to the EC2 API's 127 and values to 256", () => {
+    expect([TAG_KEY_MAX, TAG_VALUE_MAX]).toEqual([127, 256]);
+  });
+});
