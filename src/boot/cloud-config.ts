@@ -46,9 +46,19 @@ export interface BootSettings {
   readonly TLS_PRIVATE_KEY_PARAMETER: string;
 }
 
-/** The boot script, shipped as a real shell file so that shellcheck reads exactly what runs. */
+/** A shell script of the boot, shipped as a real file so that shellcheck reads exactly what runs. */
+function shippedFile(name: string): string {
+  return fs.readFileSync(path.join(__dirname, "files", name), "utf8");
+}
+
+/** The boot script, run once by cloud-init. */
 export function bootScript(): string {
-  return fs.readFileSync(path.join(__dirname, "files", "keycloak-boot.sh"), "utf8");
+  return shippedFile("keycloak-boot.sh");
+}
+
+/** The memory script, run by keycloak.service before every start (`ExecStartPre`). */
+export function memoryScript(): string {
+  return shippedFile("keycloak-memory.sh");
 }
 
 export function bootSettings(input: BootInput): BootSettings {
@@ -82,6 +92,7 @@ export function settingsFile(settings: BootSettings): string {
 export function staticBootFiles(mode: KeycloakMode, realm: RealmSettings): BootFile[] {
   return [
     { path: PATHS.script, permissions: "0700", content: bootScript() },
+    { path: PATHS.memoryScript, permissions: "0700", content: memoryScript() },
     { path: PATHS.unit, permissions: "0644", content: keycloakUnit(mode) },
     {
       path: `${PATHS.importDir}/${realm.name}-realm.json`,
@@ -133,7 +144,7 @@ export function cloudConfig(
   );
   return [
     "#cloud-config",
-    "# keycloak-ec2: writes the boot settings, script, Keycloak unit and realm, then runs the boot script.",
+    "# keycloak-ec2: writes the boot settings, scripts, Keycloak unit and realm, then runs the boot script.",
     "write_files:",
     ...writeFiles.map((entry) => entry.trimEnd()),
     "runcmd:",

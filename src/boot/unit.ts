@@ -8,6 +8,10 @@ export const HTTPS_PORT = 8443;
 export const PATHS = {
   settings: "/etc/keycloak-ec2/boot.env",
   script: "/opt/keycloak-ec2/keycloak-boot.sh",
+  /** Sizes the container and the heap before every start of the unit. */
+  memoryScript: "/opt/keycloak-ec2/keycloak-memory.sh",
+  /** What the memory script writes, and the unit reads: recomputed at every start, so under /run. */
+  memoryEnv: "/run/keycloak-ec2/memory.env",
   unit: "/etc/systemd/system/keycloak.service",
   importDir: "/opt/keycloak-ec2/import",
 } as const;
@@ -19,8 +23,12 @@ export function keycloakImage(version: string): string {
 /**
  * The systemd unit that runs Keycloak in Docker: restarts on failure, starts after Docker (and PostgreSQL in
  * production), survives reboots. Host networking reaches PostgreSQL on localhost; the management interface
- * (health, metrics on 9000) is bound to 127.0.0.1. `${KEYCLOAK_*}` come from runtime.env, written at boot, so the
- * unit does not change with the Keycloak version (a Terraform reference in the settings).
+ * (health, metrics on 9000) is bound to 127.0.0.1. `${KEYCLOAK_IMAGE}` and `${KEYCLOAK_URL}` come from runtime.env,
+ * written at boot, so the unit does not change with the Keycloak version (a Terraform reference in the settings);
+ * the memory limits and heap from memory.env, written before every start by the memory script.
+ *
+ * Production runs `start --optimized` on the image the boot built with the build-time options, and passes only
+ * runtime options; dev runs `start-dev`, which builds for itself. Both use the local cache: one node, no cluster.
  */
 export function keycloakUnit(mode: KeycloakMode): string {
   const production = mode === "production";
@@ -28,23 +36,26 @@ export function keycloakUnit(mode: KeycloakMode): string {
     ? "docker.service postgresql.service network-online.target"
     : "docker.service network-online.target";
   const run = [
-    "/usr/bin/docker run --rm --name keycloak --network host",
+    // The image's own user (uid 1000, group 0), written out: group 0 is what may read the TLS key.
+    "/usr/bin/docker run --rm --name keycloak --network host --user 1000:0",
     "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP}",
+    // From the unit's environment (memory.env) into the container's, where kc.sh reads it.
+    "--env JAVA_OPTS_KC_HEAP",
     "--env-file /etc/keycloak-ec2/keycloak.env",
     "--volume /etc/keycloak-ec2/tls:/opt/keycloak/conf/tls:ro",
     ...(production ? [] : ["--volume keycloak-dev-data:/opt/keycloak/data"]),
     `--volume ${PATHS.importDir}:/opt/keycloak/data/import:ro`,
-    `\${KEYCLOAK_IMAGE} ${production ? "start" : "start-dev"}`,
+    `\${KEYCLOAK_IMAGE} ${production ? "start --optimized" : "start-dev"}`,
+    // A single node: Keycloak's local caches instead of the clustered Infinispan stack (a runtime option in 26).
+    "--cache=local",
     "--hostname=${KEYCLOAK_URL}",
     `--https-port=${HTTPS_PORT}`,
     "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
     "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
     "--http-enabled=false",
     ...(production
-      ? ["--db=postgres", "--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak"]
-      : []),
-    "--health-enabled=true",
-    "--metrics-enabled=true",
+      ? ["--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak"]
+      : ["--health-enabled=true", "--metrics-enabled=true"]),
     "--http-management-host=127.0.0.1",
     "--import-realm",
   ];
@@ -58,6 +69,10 @@ export function keycloakUnit(mode: KeycloakMode): string {
     "",
     "[Service]",
     "EnvironmentFile=/etc/keycloak-ec2/runtime.env",
+    "# Written by the first ExecStartPre and read for ExecStart: systemd reads an EnvironmentFile once the previous",
+    "# unit state has ended (systemd.exec(5)). Optional, as it is missing until that first command has run.",
+    `EnvironmentFile=-${PATHS.memoryEnv}`,
+    `ExecStartPre=${PATHS.memoryScript} ${mode}`,
     "ExecStartPre=-/usr/bin/docker rm --force keycloak",
     `ExecStart=${run.join(" \\\n  ")}`,
     "ExecStop=/usr/bin/docker stop --time 30 keycloak",

@@ -91,6 +91,22 @@ describe.each(VARIANTS)("cloud-config: %s", (_name, raw) => {
   });
 });
 
+describe("static boot files", () => {
+  it.each([["production"], ["dev"]] as const)(
+    "ship the boot script, the memory script the unit runs, the unit and the realm (%s)",
+    (mode) => {
+      const { files } = rendered({ profile: mode });
+      expect(files.map((f) => [f.path, f.permissions])).toEqual([
+        ["/opt/keycloak-ec2/keycloak-boot.sh", "0700"],
+        ["/opt/keycloak-ec2/keycloak-memory.sh", "0700"],
+        ["/etc/systemd/system/keycloak.service", "0644"],
+        ["/opt/keycloak-ec2/import/app-realm.json", "0644"],
+      ]);
+      expect(files[2].content).toContain(`ExecStartPre=${files[1].path} ${mode}\n`);
+    },
+  );
+});
+
 describe("settings file", () => {
   it("gives bash exactly the configured values", () => {
     const { settings } = rendered({ region: "eu-west-3", keycloak: { hostname: "sso.example.com" } });

@@ -1,42 +1,69 @@
 import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { BootFile } from "../../src/boot/cloud-config";
 
 export const SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-boot.sh");
+export const MEMORY_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-memory.sh");
+const STUB = path.resolve(__dirname, "stubs/stub.sh");
+
+/** The commands the boot runs that the harness stands in for (test/boot/stubs/stub.sh); openssl is the real one, recorded. */
+export const STUBBED = [
+  "aws",
+  "curl",
+  "dnf",
+  "rpm",
+  "systemctl",
+  "docker",
+  "postgresql-setup",
+  "sudo",
+  "dd",
+  "mkswap",
+  "swapon",
+  "openssl",
+] as const;
+
+/** Directories the boot writes on the instance: what a rehearsal compares between runs. */
+const BOOT_DIRS = ["etc", "opt", "run", "var"];
 
 /**
- * A scratch root in which functions of the real boot script run: its settings file, and a fake `aws` that answers
- * `ssm get-parameter` from files (as the instance role would from Parameter Store). Everything else is real.
+ * A scratch root (KEYCLOAK_EC2_ROOT) in which the real boot script runs, whole or function by function, against
+ * recording stubs of the commands that would change the machine or reach the network (see ./stubs/stub.sh): SSM
+ * answers from files, as the instance role would from Parameter Store; the instance metadata from files.
  */
 export class BootHarness {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "kc-boot-"));
   private readonly ssm = path.join(this.root, "ssm");
   private readonly bin = path.join(this.root, "bin");
+  private readonly state = path.join(this.root, "stub-state");
+  private readonly log = path.join(this.root, "stub.log");
 
   constructor(settings: Record<string, string> = {}) {
-    for (const dir of [this.ssm, this.bin, `${this.root}/etc/keycloak-ec2`, `${this.root}/var/lib/keycloak-ec2`])
+    for (const dir of [
+      this.ssm,
+      this.bin,
+      this.state,
+      `${this.root}/etc/keycloak-ec2`,
+      `${this.root}/var/lib/keycloak-ec2`,
+    ])
       fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(this.bin, "aws"),
-      [
-        "#!/bin/bash",
-        'while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done',
-        'file="$FAKE_SSM/$(printf %s "$name" | tr / _)"',
-        'if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound)" >&2; exit 254; fi',
-        "",
-      ].join("\n"),
-      { mode: 0o755 },
-    );
+    for (const name of STUBBED)
+      fs.writeFileSync(path.join(this.bin, name), `#!/bin/bash\nSTUB_NAME=${name} exec bash "${STUB}" "$@"\n`, {
+        mode: 0o755,
+      });
+    fs.writeFileSync(`${this.root}/etc/fstab`, "UUID=0000 / xfs defaults,noatime 1 1\n");
+    fs.writeFileSync(this.log, "");
     this.writeSettings(settings);
     this.setMemory(1_950_000);
   }
 
   /** The machine's memory as /proc/meminfo would say it: 1 950 000 kB is what a 2 GiB instance shows. */
-  setMemory(kib: number): void {
+  setMemory(kib: number, swapKib = 0): void {
     fs.writeFileSync(
       path.join(this.root, "meminfo"),
-      `MemTotal:       ${kib} kB\nMemFree:        ${Math.floor(kib / 2)} kB\n`,
+      `MemTotal:       ${kib} kB\nMemFree:        ${Math.floor(kib / 2)} kB\nSwapTotal:       ${swapKib} kB\n`,
     );
   }
 
@@ -46,6 +73,18 @@ export class BootHarness {
 
   removeParameter(name: string): void {
     fs.rmSync(path.join(this.ssm, name.replace(/\//g, "_")));
+  }
+
+  /** What the instance metadata answers for `meta-data/<name>`: each value once, the last one from then on. */
+  setImds(name: string, ...values: string[]): void {
+    fs.mkdirSync(path.join(this.state, "imds"), { recursive: true });
+    fs.writeFileSync(path.join(this.state, "imds", name), values.map((v) => `${v}\n`).join(""));
+  }
+
+  /** The next `times` calls of a stubbed command fail, as when a connection is reset. */
+  failNext(command: (typeof STUBBED)[number], times: number): void {
+    fs.mkdirSync(path.join(this.state, "fail"), { recursive: true });
+    fs.writeFileSync(path.join(this.state, "fail", command), `${times}\n`);
   }
 
   writeSettings(overrides: Record<string, string>): void {
@@ -63,27 +102,97 @@ export class BootHarness {
       TLS_PRIVATE_KEY_PARAMETER: "",
       ...overrides,
     };
-    fs.writeFileSync(
-      `${this.root}/etc/keycloak-ec2/boot.env`,
+    this.writeSettingsFile(
       Object.entries(settings)
         .map(([k, v]) => `${k}='${v}'`)
         .join("\n") + "\n",
     );
   }
 
-  /** Sources the script and runs `commands` (bash): exit code, stdout, and stdout with stderr. */
-  run(commands: string): { code: number | null; stdout: string; output: string } {
-    const result = spawnSync("bash", ["-c", `source "${SCRIPT}"\n${commands}`], {
+  /** The settings file exactly as given (as settingsFile() makes it). */
+  writeSettingsFile(text: string): void {
+    fs.writeFileSync(`${this.root}/etc/keycloak-ec2/boot.env`, text, { mode: 0o600 });
+  }
+
+  /** What cloud-init's write_files does before the boot runs: each file at its path, with its mode. */
+  writeBootFiles(files: readonly BootFile[]): void {
+    for (const file of files) {
+      const target = path.join(this.root, file.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, file.content);
+      fs.chmodSync(target, parseInt(file.permissions, 8));
+    }
+  }
+
+  private env(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: `${this.bin}:${process.env.PATH}`,
+      KEYCLOAK_EC2_ROOT: this.root,
+      KEYCLOAK_EC2_MEMINFO: path.join(this.root, "meminfo"),
+      KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1",
+      KEYCLOAK_EC2_RETRY_DELAY: "0",
+      KEYCLOAK_EC2_ADDRESS_POLL: "0",
+      FAKE_SSM: this.ssm,
+      STUB_STATE: this.state,
+      STUB_LOG: this.log,
+      ...extra,
+    };
+  }
+
+  /** Sources a script (the boot's by default) and runs `commands` (bash): exit code, stdout, stdout with stderr. */
+  run(
+    commands: string,
+    env: Record<string, string> = {},
+    script = SCRIPT,
+  ): { code: number | null; stdout: string; output: string } {
+    const result = spawnSync("bash", ["-c", `source "${script}"\n${commands}`], {
       encoding: "utf8",
-      env: {
-        PATH: `${this.bin}:${process.env.PATH}`,
-        KEYCLOAK_EC2_ROOT: this.root,
-        FAKE_SSM: this.ssm,
-        KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1",
-        KEYCLOAK_EC2_MEMINFO: path.join(this.root, "meminfo"),
-      },
+      env: this.env(env),
     });
     return { code: result.status, stdout: result.stdout, output: result.stdout + result.stderr };
+  }
+
+  /** Runs a script whole, as cloud-init runs the boot (`runcmd`) or systemd the memory script. */
+  runScript(script = SCRIPT, args: string[] = []): { code: number | null; output: string } {
+    const result = spawnSync("bash", [script, ...args], { encoding: "utf8", env: this.env({}) });
+    return { code: result.status, output: result.stdout + result.stderr };
+  }
+
+  /** The stubbed commands run so far, one line each, with the scratch root written as `$ROOT`. */
+  calls(): string[] {
+    return fs
+      .readFileSync(this.log, "utf8")
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => line.split(this.root).join("$ROOT"));
+  }
+
+  clearCalls(): void {
+    fs.writeFileSync(this.log, "");
+  }
+
+  /** A stub's state file, e.g. `container-env` (what docker run passed on) or `psql-input`. */
+  stubState(name: string): string {
+    return fs.readFileSync(path.join(this.state, name), "utf8");
+  }
+
+  /** Every file the boot wrote, by path under the root, with its mode, owner and a hash of its content. */
+  snapshot(): Record<string, string> {
+    const files: Record<string, string> = {};
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else {
+          const stat = fs.statSync(full);
+          const hash = crypto.createHash("sha256").update(fs.readFileSync(full).toString("base64")).digest("hex");
+          files[path.relative(this.root, full)] =
+            `${(stat.mode & 0o7777).toString(8)} ${stat.uid}:${stat.gid} ${hash.slice(0, 16)}`;
+        }
+      }
+    };
+    for (const dir of BOOT_DIRS) if (fs.existsSync(path.join(this.root, dir))) walk(path.join(this.root, dir));
+    return files;
   }
 
   remove(): void {

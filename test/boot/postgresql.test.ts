@@ -125,6 +125,11 @@ describe("boot: PostgreSQL set-up on a real server", () => {
     expect(listen.stdout.trim()).toBe("localhost");
   });
 
+  it("uses the shared_buffers the memory script counts on", () => {
+    const shared = asPostgres("psql", ["-h", socket, "-p", PORT, "-tAc", "SHOW shared_buffers"]);
+    expect(shared.stdout.trim()).toBe("128MB");
+  });
+
   it("takes a rotated password on the next run", () => {
     applySql("RotatedSecret0123456789abcd");
     expect(connect("127.0.0.1", "keycloak", "RotatedSecret0123456789abcd").stdout.trim()).toBe("keycloak");

@@ -65,6 +65,44 @@ describe("realm as code", () => {
     });
   });
 
+  it("declares the service client's service-account user, as kc.sh export does (Keycloak 26 import crash)", () => {
+    expect(realm.users).toEqual([
+      {
+        username: "service-account-service",
+        enabled: true,
+        serviceAccountClientId: "service",
+        realmRoles: ["default-roles-acme"],
+      },
+    ]);
+  });
+
+  it("names the service-account user after a configured client id, and the default role after the realm in lower case", () => {
+    const custom = realmRepresentation({ name: "Acme_Prod", service: { clientId: "billing-api" } });
+    expect(custom.users).toEqual([
+      {
+        username: "service-account-billing-api",
+        enabled: true,
+        serviceAccountClientId: "billing-api",
+        realmRoles: ["default-roles-acme_prod"],
+      },
+    ]);
+  });
+
+  it("leaves out a client that is not configured, and without a service client declares no user", () => {
+    const spaOnly = realmRepresentation({
+      name: "acme",
+      spa: { clientId: "spa", redirectUris: ["https://app.example.com/*"], webOrigins: ["+"] },
+    });
+    expect(spaOnly.clients!.map((c) => c.clientId)).toEqual(["spa"]);
+    expect(spaOnly.users).toBeUndefined();
+  });
+
+  it("gives a service account to the service client only", () => {
+    const withServiceAccount = realm.clients!.filter((c) => c.serviceAccountsEnabled).map((c) => c.clientId);
+    expect(withServiceAccount).toEqual(["service"]);
+    expect(realm.users!.map((u) => u.serviceAccountClientId)).toEqual(withServiceAccount);
+  });
+
   it("holds no secret literal: every secret is a placeholder", () => {
     const secrets = realm.clients!.flatMap((c) => (c.secret ? [c.secret] : []));
     expect(secrets).toEqual(["${BFF_CLIENT_SECRET}", "${SERVICE_CLIENT_SECRET}"]);

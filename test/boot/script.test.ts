@@ -1,20 +1,23 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { bootScript } from "../../src/boot/cloud-config";
+import { bootScript, memoryScript } from "../../src/boot/cloud-config";
 import { SECRET_NAMES } from "../../src/boot/secrets";
-import { BootHarness, SCRIPT } from "./harness";
+import { BootHarness, MEMORY_SCRIPT, SCRIPT } from "./harness";
+
+const STUB = path.resolve(__dirname, "stubs/stub.sh");
 
 describe("boot script: static checks", () => {
-  it("passes shellcheck at warning level (style too)", () => {
-    const result = spawnSync("shellcheck", ["-S", "style", SCRIPT], { encoding: "utf8" });
+  it.each([SCRIPT, MEMORY_SCRIPT, STUB])("passes shellcheck at warning level, style too (%s)", (file) => {
+    const result = spawnSync("shellcheck", ["-S", "style", file], { encoding: "utf8" });
     if (result.error) throw new Error("shellcheck not found: apt-get install shellcheck (see the README)");
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
   });
 
-  it("is what bootScript() ships", () => {
+  it("is what bootScript() and memoryScript() ship", () => {
     expect(bootScript()).toBe(fs.readFileSync(SCRIPT, "utf8"));
+    expect(memoryScript()).toBe(fs.readFileSync(MEMORY_SCRIPT, "utf8"));
   });
 
   it("reads every generated secret by its SSM name", () => {
@@ -68,9 +71,11 @@ describe("boot script: functions run for real", () => {
       "DNS:sso.example.com, DNS:ec2-203-0-113-7.eu-west-3.compute.amazonaws.com, IP Address:203.0.113.7",
     );
     expect(text).toMatch(/Public-Key: \(3072 bit\)/);
+    // The key: root's, readable by group 0, which the container's user (1000:0) is in and no user of the host is.
     const key = fs.statSync(`${root}/etc/keycloak-ec2/tls/tls.key`);
-    expect(key.mode & 0o777).toBe(0o400);
-    expect(key.uid).toBe(1000);
+    expect([key.mode & 0o777, key.uid, key.gid]).toEqual([0o440, 0, 0]);
+    const crt = fs.statSync(`${root}/etc/keycloak-ec2/tls/tls.crt`);
+    expect([crt.mode & 0o777, crt.uid, crt.gid]).toEqual([0o444, 0, 0]);
     const certificate = fs.readFileSync(`${root}/etc/keycloak-ec2/tls/tls.crt`, "utf8");
 
     const again = run("resolve_addresses; setup_tls");
@@ -113,6 +118,8 @@ describe("boot script: functions run for real", () => {
     writeSettings({ TLS_CERTIFICATE_PARAMETER: "/own/cert", TLS_PRIVATE_KEY_PARAMETER: "/own/key" });
     expect(run("resolve_addresses; setup_tls").code).toBe(0);
     expect(certificateText()).toMatch(/Subject: CN ?= ?own\.example\.com/);
+    const key = fs.statSync(`${root}/etc/keycloak-ec2/tls/tls.key`);
+    expect([key.mode & 0o777, key.uid, key.gid]).toEqual([0o440, 0, 0]);
 
     const other = path.join(root, "other");
     execFileSync(
@@ -144,29 +151,23 @@ describe("boot script: functions run for real", () => {
     expect(env).toContain(
       `BFF_CLIENT_SECRET=${SECRETS["bff-client-secret"]}\nSERVICE_CLIENT_SECRET=${SECRETS["service-client-secret"]}\n`,
     );
-    expect(env).toMatch(/^JAVA_OPTS_KC_HEAP=-XX:MaxRAMPercentage=\d+ -XX:InitialRAMPercentage=\d+$/m);
-    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toBe(
-      "KEYCLOAK_IMAGE=quay.io/keycloak/keycloak:26.7.4\nKEYCLOAK_MEMORY=1392m\nKEYCLOAK_MEMORY_SWAP=1392m\nKEYCLOAK_URL=https://ec2-203-0-113-7.eu-west-3.compute.amazonaws.com:8443\n",
+    // The heap is the memory script's, sized at every start.
+    expect(env).not.toContain("JAVA_OPTS_KC_HEAP");
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(
+      /^KEYCLOAK_IMAGE=keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}\nKEYCLOAK_URL=https:\/\/ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com:8443\n$/,
     );
+    expect(fs.statSync(`${root}/etc/keycloak-ec2/runtime.env`).mode & 0o777).toBe(0o600);
     for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
   });
 
-  it("caps the container's memory and heap on an instance type under 2 GiB", () => {
-    boot.setMemory(950_000);
-    expect(run("resolve_addresses; write_environment").code).toBe(0);
-    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(
-      /^KEYCLOAK_IMAGE=\S+\nKEYCLOAK_MEMORY=900m\nKEYCLOAK_MEMORY_SWAP=2g\n/,
-    );
-    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/keycloak.env`, "utf8")).toContain(
-      "JAVA_OPTS_KC_HEAP=-XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=15\n",
-    );
-  });
-
-  it("gives the dev profile no database password", () => {
+  it("gives the dev profile no database password, and the official image (start-dev builds for itself)", () => {
     writeSettings({ PROFILE: "dev" });
     boot.removeParameter("/kc/keycloak/db-password");
     expect(run("resolve_addresses; write_environment").code).toBe(0);
     expect(fs.readFileSync(`${root}/etc/keycloak-ec2/keycloak.env`, "utf8")).not.toContain("KC_DB_PASSWORD");
+    expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(
+      /^KEYCLOAK_IMAGE=quay\.io\/keycloak\/keycloak:26\.7\.4\n/,
+    );
   });
 
   it("fails loudly, writing no environment, when a secret is missing or is not a generated one", () => {
@@ -192,5 +193,187 @@ describe("boot script: functions run for real", () => {
     const { code, output } = run("true");
     expect(code).not.toBe(0);
     expect(output).toMatch(/AWS_REGION/);
+  });
+});
+
+/** The first boot's network: the Elastic IP arrives after the instance starts, and downloads are retried. */
+describe("boot script: network steps", () => {
+  let boot: BootHarness;
+  beforeEach(() => {
+    boot = new BootHarness();
+  });
+  afterEach(() => boot.remove());
+
+  const imdsCalls = () => boot.calls().filter((call) => call.includes("meta-data/public-ipv4")).length;
+
+  it("waits until the instance's public address is the Elastic IP, saying so", () => {
+    // GIVEN the temporary address twice, then the Elastic IP
+    boot.setImds("public-ipv4", "198.51.100.77", "198.51.100.77", "203.0.113.7");
+    // WHEN
+    const { code, output } = boot.run("wait_for_elastic_ip");
+    // THEN
+    expect(code).toBe(0);
+    expect(output).toContain("waiting for the Elastic IP 203.0.113.7 (the instance's public address is 198.51.100.77)");
+    expect(output).toContain("the instance answers at its Elastic IP 203.0.113.7");
+    expect(imdsCalls()).toBe(3);
+  });
+
+  it("goes on after its time limit when the Elastic IP never arrives (the retries cover a late switch)", () => {
+    boot.setImds("public-ipv4", "198.51.100.77");
+    const { code, output } = boot.run("wait_for_elastic_ip", { KEYCLOAK_EC2_ADDRESS_WAIT: "0" });
+    expect(code).toBe(0);
+    expect(output).toContain("the Elastic IP 203.0.113.7 is still not the instance's address after 0 s: going on");
+  });
+
+  it("waits for nothing without an Elastic IP", () => {
+    boot.writeSettings({ PUBLIC_IP: "" });
+    expect(boot.run("wait_for_elastic_ip").code).toBe(0);
+    expect(imdsCalls()).toBe(0);
+  });
+
+  it("retries a download, logging each failure", () => {
+    // GIVEN a connection reset twice (as the address switch does)
+    boot.failNext("dnf", 2);
+    // WHEN
+    const { code, output } = boot.run("retry dnf install -y docker", { KEYCLOAK_EC2_RETRY_ATTEMPTS: "3" });
+    // THEN
+    expect(code).toBe(0);
+    expect(output).toContain("dnf failed (attempt 1 of 3), retrying in 0 s");
+    expect(output).toContain("dnf failed (attempt 2 of 3), retrying in 0 s");
+    expect(boot.calls()).toEqual(Array(3).fill("dnf install -y docker"));
+  });
+
+  it("gives up clearly after its last attempt", () => {
+    boot.failNext("dnf", 5);
+    const { code, output } = boot.run("retry dnf install -y docker; echo not reached", {
+      KEYCLOAK_EC2_RETRY_ATTEMPTS: "3",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("FAILED: dnf install -y docker failed 3 times, giving up (is the network reachable?)");
+    expect(output).not.toContain("not reached");
+    expect(boot.calls()).toHaveLength(3);
+  });
+
+  it("waits longer after each failure, 10, 20, 30 and 40 s by default", () => {
+    const { stdout } = boot.run(`sleep() { echo "slept $1"; }; retry false || true`, { KEYCLOAK_EC2_RETRY_DELAY: "" });
+    expect(stdout).toBe("slept 10\nslept 20\nslept 30\nslept 40\n");
+  });
+
+  it("installs openssl with Docker (and PostgreSQL in production), retried, and not again once installed", () => {
+    boot.failNext("dnf", 1);
+    expect(boot.run("install_packages").code).toBe(0);
+    expect(boot.calls()).toEqual([
+      "rpm -q --quiet docker openssl postgresql16 postgresql16-server",
+      "dnf install -y -q docker openssl postgresql16 postgresql16-server",
+      "dnf install -y -q docker openssl postgresql16 postgresql16-server",
+      "systemctl enable --now docker",
+    ]);
+    boot.clearCalls();
+    const again = boot.run("install_packages");
+    expect(again.output).toContain("docker openssl postgresql16 postgresql16-server installed already");
+    expect(boot.calls()).toEqual([
+      "rpm -q --quiet docker openssl postgresql16 postgresql16-server",
+      "systemctl enable --now docker",
+    ]);
+  });
+});
+
+describe("boot script: swap file", () => {
+  let boot: BootHarness;
+  beforeEach(() => {
+    boot = new BootHarness();
+  });
+  afterEach(() => boot.remove());
+
+  // 2 GiB is 2 097 152 kB: a 2 GiB type shows less (about 1 950 000), a 4 GiB type about 3 900 000.
+  it.each([
+    ["a 1 GiB type", 950_000, true],
+    ["a 2 GiB type", 1_950_000, true],
+    ["exactly 2 GiB", 2_097_152, true],
+    ["just over 2 GiB", 2_098_176, false],
+    ["a 4 GiB type", 3_900_000, false],
+  ])("%s (%i kB): adds a swap file: %p", (_name, kib, swap) => {
+    boot.setMemory(kib);
+    expect(boot.run("add_swap_if_small").code).toBe(0);
+    const calls = boot.calls().filter((call) => !call.startsWith("swapon --show"));
+    if (swap) {
+      expect(calls).toEqual([
+        "dd if=/dev/zero of=$ROOT/swapfile bs=1M count=2048 status=none",
+        "mkswap $ROOT/swapfile",
+        "swapon $ROOT/swapfile",
+      ]);
+      expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8")).toContain(
+        `\n${boot.root}/swapfile none swap defaults 0 0\n`,
+      );
+      expect(fs.statSync(`${boot.root}/swapfile`).mode & 0o777).toBe(0o600);
+    } else {
+      expect(calls).toEqual([]);
+    }
+  });
+
+  it("adds it once", () => {
+    expect(boot.run("add_swap_if_small; add_swap_if_small").code).toBe(0);
+    expect(boot.calls().filter((call) => call.startsWith("swapon $ROOT"))).toHaveLength(1);
+    expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8").match(/swapfile/g)).toHaveLength(1);
+  });
+});
+
+/** Keycloak's build step, done once per version and options in a local image. */
+describe("boot script: Keycloak image", () => {
+  let boot: BootHarness;
+  beforeEach(() => {
+    boot = new BootHarness();
+  });
+  afterEach(() => boot.remove());
+
+  const dockerfile = () => fs.readFileSync(`${boot.root}/var/lib/keycloak-ec2/image/Dockerfile`, "utf8");
+
+  it("builds a production image with the build-time options, from Keycloak's image, once", () => {
+    const image = boot.run("run_image").stdout;
+    expect(image).toMatch(/^keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}$/);
+    expect(boot.run("prepare_image").code).toBe(0);
+    expect(boot.calls()).toEqual([
+      `docker image inspect ${image}`,
+      "docker pull --quiet quay.io/keycloak/keycloak:26.7.4",
+      `docker build --tag ${image} $ROOT/var/lib/keycloak-ec2/image`,
+    ]);
+    expect(dockerfile()).toBe(
+      [
+        "# Written by keycloak-ec2: quay.io/keycloak/keycloak:26.7.4 built for its options (https://www.keycloak.org/server/containers)",
+        "FROM quay.io/keycloak/keycloak:26.7.4",
+        "ENV KC_DB=postgres KC_HEALTH_ENABLED=true KC_METRICS_ENABLED=true",
+        "RUN /opt/keycloak/bin/kc.sh build",
+        "",
+      ].join("\n"),
+    );
+
+    boot.clearCalls();
+    const again = boot.run("prepare_image");
+    expect(again.output).toContain(`image ${image} present already`);
+    expect(boot.calls()).toEqual([`docker image inspect ${image}`]);
+  });
+
+  it("names a new image for a new Keycloak version", () => {
+    const first = boot.run("run_image").stdout;
+    boot.writeSettings({ KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.5" });
+    const second = boot.run("run_image").stdout;
+    expect(second).toMatch(/^keycloak-ec2\/keycloak:26\.7\.5-[0-9a-f]{12}$/);
+    expect(second.split("-").pop()).not.toBe(first.split("-").pop());
+  });
+
+  it("retries the pull and the build", () => {
+    boot.failNext("docker", 2); // the image check, then the first pull
+    expect(boot.run("prepare_image").code).toBe(0);
+    expect(boot.calls().filter((call) => call.startsWith("docker pull"))).toHaveLength(2);
+  });
+
+  it("only pulls Keycloak's image in dev, where start-dev builds at every start", () => {
+    boot.writeSettings({ PROFILE: "dev" });
+    expect(boot.run("prepare_image").code).toBe(0);
+    expect(boot.calls()).toEqual([
+      "docker image inspect quay.io/keycloak/keycloak:26.7.4",
+      "docker pull --quiet quay.io/keycloak/keycloak:26.7.4",
+    ]);
+    expect(fs.existsSync(`${boot.root}/var/lib/keycloak-ec2/image`)).toBe(false);
   });
 });

@@ -2,33 +2,74 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { keycloakUnit } from "../../src/boot/unit";
+import { memoryScript } from "../../src/boot/cloud-config";
+import { keycloakUnit, PATHS } from "../../src/boot/unit";
 
 /** The `docker run` command line of a unit, joined back into one line. */
 const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
+
+/** Options Keycloak fixes at build time (research/issue9-facts.md section 6): never given to `start --optimized`. */
+const BUILD_TIME_OPTIONS = [
+  "db",
+  "health-enabled",
+  "metrics-enabled",
+  "features",
+  "features-disabled",
+  "http-relative-path",
+];
 
 describe("Keycloak systemd unit", () => {
   const production = keycloakUnit("production");
   const dev = keycloakUnit("dev");
 
-  it("runs the pinned image in production mode with Keycloak 26's options", () => {
+  it("starts the image the boot built, optimized, with Keycloak 26's runtime options and the local cache", () => {
     const run = execStart(production);
-    expect(run).toContain("${KEYCLOAK_IMAGE} start --hostname=${KEYCLOAK_URL}");
+    expect(run).toContain("${KEYCLOAK_IMAGE} start --optimized --cache=local --hostname=${KEYCLOAK_URL}");
     for (const option of [
       "--https-port=8443",
       "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
       "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
       "--http-enabled=false",
-      "--db=postgres",
       "--db-url=jdbc:postgresql://localhost:5432/keycloak",
       "--db-username=keycloak",
-      "--health-enabled=true",
-      "--metrics-enabled=true",
       "--http-management-host=127.0.0.1",
       "--import-realm",
     ])
       expect(run.split(" ")).toContain(option);
     expect(run).not.toMatch(/start-dev|--proxy|--db-password|KEYCLOAK_ADMIN/);
+  });
+
+  it("gives start --optimized none of the build-time options, which the image has baked in", () => {
+    const options = execStart(production)
+      .split(" ")
+      .filter((word) => word.startsWith("--"))
+      .map((word) => word.slice(2).split("=")[0]);
+    for (const option of BUILD_TIME_OPTIONS) expect(options).not.toContain(option);
+  });
+
+  it("runs the container as the image's user, uid 1000 and group 0 (the group that may read the TLS key)", () => {
+    for (const unit of [production, dev]) expect(execStart(unit)).toContain(" --user 1000:0 ");
+  });
+
+  it("sizes the memory before every start: the memory script, then its file for the limits and the heap", () => {
+    for (const [unit, mode] of [
+      [production, "production"],
+      [dev, "dev"],
+    ]) {
+      const service = unit.slice(unit.indexOf("[Service]"));
+      expect(service).toMatch(
+        /^EnvironmentFile=\/etc\/keycloak-ec2\/runtime\.env\n(#.*\n)*EnvironmentFile=-\/run\/keycloak-ec2\/memory\.env\nExecStartPre=\/opt\/keycloak-ec2\/keycloak-memory\.sh (dev|production)\n/m,
+      );
+      expect(service).toContain(`ExecStartPre=/opt/keycloak-ec2/keycloak-memory.sh ${mode}\n`);
+      expect(execStart(unit)).toContain(
+        "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP} --env JAVA_OPTS_KC_HEAP ",
+      );
+    }
+  });
+
+  it("reads the memory file where the memory script writes it", () => {
+    expect(production).toContain(`EnvironmentFile=-${PATHS.memoryEnv}\n`);
+    expect(memoryScript()).toContain(`readonly MEMORY_ENV=$ROOT${PATHS.memoryEnv}\n`);
   });
 
   it("starts after Docker and PostgreSQL, restarts on failure and starts at boot", () => {
@@ -44,7 +85,9 @@ describe("Keycloak systemd unit", () => {
 
   it("runs the dev profile with start-dev on a persistent embedded database, without PostgreSQL", () => {
     const run = execStart(dev);
-    expect(run).toContain("${KEYCLOAK_IMAGE} start-dev");
+    expect(run).toContain("${KEYCLOAK_IMAGE} start-dev --cache=local ");
+    // start-dev builds at every start, so it takes the build-time options it needs.
+    expect(run).toContain(" --health-enabled=true --metrics-enabled=true ");
     expect(run).toContain("--volume keycloak-dev-data:/opt/keycloak/data");
     expect(run).toContain("--https-certificate-file=/opt/keycloak/conf/tls/tls.crt");
     expect(run).not.toMatch(/--db=|postgres/);
@@ -53,14 +96,17 @@ describe("Keycloak systemd unit", () => {
 
   it.each([["production"], ["dev"]] as const)("passes systemd's own check (%s)", (profile) => {
     // systemd-analyze verify resolves the unit's dependencies and binaries: stub units stand in for Docker and
-    // PostgreSQL, and /bin/true for the docker binary, which this machine lacks. Any warning fails the test.
+    // PostgreSQL, and /bin/true for the docker binary and the memory script, which this machine lacks. Any warning
+    // fails the test.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-unit-"));
     try {
       for (const stub of ["docker.service", "postgresql.service"])
         fs.writeFileSync(path.join(dir, stub), "[Unit]\nDescription=stub\n[Service]\nExecStart=/bin/true\n");
       fs.writeFileSync(
         path.join(dir, "keycloak.service"),
-        keycloakUnit(profile).replace(/\/usr\/bin\/docker/g, "/bin/true"),
+        keycloakUnit(profile)
+          .replace(/\/usr\/bin\/docker/g, "/bin/true")
+          .replace(PATHS.memoryScript, "/bin/true"),
       );
       const result = spawnSync("systemd-analyze", ["verify", path.join(dir, "keycloak.service")], {
         encoding: "utf8",

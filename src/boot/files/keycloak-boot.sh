@@ -2,18 +2,27 @@
 # keycloak-ec2 boot: installs and starts Keycloak on this host, as the guide does by hand over SSH.
 # cloud-init runs it once at first boot (output in /var/log/cloud-init-output.log); running it again by hand
 # (sudo /opt/keycloak-ec2/keycloak-boot.sh) re-applies the same settings without breaking a running install.
-# Settings come from /etc/keycloak-ec2/boot.env; secrets from SSM Parameter Store, never from user data.
+# Settings come from /etc/keycloak-ec2/boot.env; secrets from SSM Parameter Store, never from user data. The memory
+# Keycloak gets is not decided here: keycloak.service sizes it at every start (keycloak-memory.sh).
 set -Eeuo pipefail
 umask 077
 
-# KEYCLOAK_EC2_ROOT relocates the files (tests run the functions in a scratch directory); empty on the instance.
+# KEYCLOAK_EC2_ROOT relocates every file the boot writes (the tests rehearse it in a scratch directory); it is
+# empty on the instance. The other KEYCLOAK_EC2_* variables shorten its waits for the tests.
 readonly ROOT=${KEYCLOAK_EC2_ROOT:-}
 readonly CONF_DIR=$ROOT/etc/keycloak-ec2
 readonly TLS_DIR=$CONF_DIR/tls
 readonly STATE_DIR=$ROOT/var/lib/keycloak-ec2
+readonly IMAGE_DIR=$STATE_DIR/image
 readonly IMPORT_DIR=$ROOT/opt/keycloak-ec2/import
-readonly KEYCLOAK_UID=1000 # the keycloak user of the quay.io/keycloak/keycloak image
-readonly PGDATA=/var/lib/pgsql/data
+readonly PGDATA=$ROOT/var/lib/pgsql/data
+readonly UNIT=$ROOT/etc/systemd/system/keycloak.service
+readonly SWAPFILE=$ROOT/swapfile
+readonly FSTAB=$ROOT/etc/fstab
+readonly RETRY_ATTEMPTS=${KEYCLOAK_EC2_RETRY_ATTEMPTS:-5}
+readonly RETRY_DELAY=${KEYCLOAK_EC2_RETRY_DELAY:-10}
+readonly ADDRESS_WAIT=${KEYCLOAK_EC2_ADDRESS_WAIT:-300}
+readonly ADDRESS_POLL=${KEYCLOAK_EC2_ADDRESS_POLL:-5}
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"
@@ -31,6 +40,40 @@ imds() {
   local token
   token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
   curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+# Runs one command until it succeeds: RETRY_ATTEMPTS times at most, waiting RETRY_DELAY seconds longer after each
+# failure (10, 20, 30, 40 s by default), for downloads that a network hiccup (an address switch) breaks. Give it a
+# command, not a function: set -e does not apply inside a function run as a condition.
+retry() {
+  local attempt
+  for ((attempt = 1; ; attempt++)); do
+    if "$@"; then return 0; fi
+    ((attempt < RETRY_ATTEMPTS)) || fail "$* failed $attempt times, giving up (is the network reachable?)"
+    log "$1 failed (attempt $attempt of $RETRY_ATTEMPTS), retrying in $((attempt * RETRY_DELAY)) s"
+    sleep $((attempt * RETRY_DELAY))
+  done
+}
+
+# Terraform associates the Elastic IP (PUBLIC_IP) once the instance is running, and the switch from the temporary
+# public address resets open connections: a package or image download in flight fails. So the network steps start
+# once the instance's public address is the Elastic IP, or after ADDRESS_WAIT seconds (the retries cover a late
+# switch). Without an Elastic IP there is nothing to wait for.
+wait_for_elastic_ip() {
+  [[ -n ${PUBLIC_IP:-} ]] || return 0
+  local current deadline=$((SECONDS + ADDRESS_WAIT)) last_report=-30
+  until current=$(imds public-ipv4 2>/dev/null) && [[ $current == "$PUBLIC_IP" ]]; do
+    if ((SECONDS >= deadline)); then
+      log "the Elastic IP $PUBLIC_IP is still not the instance's address after $ADDRESS_WAIT s: going on"
+      return 0
+    fi
+    if ((SECONDS - last_report >= 30)); then
+      log "waiting for the Elastic IP $PUBLIC_IP (the instance's public address is ${current:-none yet})"
+      last_report=$SECONDS
+    fi
+    sleep "$ADDRESS_POLL"
+  done
+  log "the instance answers at its Elastic IP $PUBLIC_IP"
 }
 
 # The value of an SSM parameter (SecureString decrypted with the instance role), retried while IAM propagates.
@@ -56,25 +99,32 @@ secret() {
 
 memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' "${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}"; }
 
-# Under 2 GiB of memory (a 1 GiB type shows about 950 MiB, a 2 GiB type about 1900 MiB): read from the machine
-# itself, so that a change of instance type (a Terraform variable) takes effect without a new boot script.
-is_small_instance() { (($(memory_mib) < 1536)); }
+# Instance types of 2 GiB or less (a 1 GiB type shows about 950 MiB, a 2 GiB type about 1900 MiB; the next size up,
+# 4 GiB, shows over 3.5 GiB). On 2 GiB Keycloak, PostgreSQL, Docker, the SSM agent and the OS fit with about 300 MiB
+# to spare (keycloak-memory.sh): the swap file takes the spikes (a dnf run, the image build, an SSM session) that
+# would otherwise wake the OOM killer; on 1 GiB it holds what does not fit.
+needs_swap() { (($(memory_mib) <= 2048)); }
 
 add_swap_if_small() {
-  if ! is_small_instance || swapon --show=NAME --noheadings | grep -qx /swapfile; then return 0; fi
-  log "less than 2 GiB of memory: adding a 2 GiB swap file"
-  [[ -f /swapfile ]] || dd if=/dev/zero of=/swapfile bs=1M count=2048 status=none
-  chmod 600 /swapfile
-  mkswap /swapfile >/dev/null
-  swapon /swapfile
-  grep -q '^/swapfile ' /etc/fstab || echo '/swapfile none swap defaults 0 0' >>/etc/fstab
+  if ! needs_swap || swapon --show=NAME --noheadings | grep -qx "$SWAPFILE"; then return 0; fi
+  log "2 GiB of memory or less: adding a 2 GiB swap file"
+  [[ -f $SWAPFILE ]] || dd if=/dev/zero of="$SWAPFILE" bs=1M count=2048 status=none
+  chmod 600 "$SWAPFILE"
+  mkswap "$SWAPFILE" >/dev/null
+  swapon "$SWAPFILE"
+  grep -q "^$SWAPFILE " "$FSTAB" || echo "$SWAPFILE none swap defaults 0 0" >>"$FSTAB"
 }
 
+# openssl is named although the standard AMI has it: the minimal AMI may not (research/issue9-facts.md section 10).
 install_packages() {
-  local packages=(docker)
+  local packages=(docker openssl)
   if [[ $PROFILE == production ]]; then packages+=(postgresql16 postgresql16-server); fi
-  log "installing ${packages[*]}"
-  dnf install -y -q "${packages[@]}"
+  if rpm -q --quiet "${packages[@]}"; then
+    log "${packages[*]} installed already"
+  else
+    log "installing ${packages[*]}"
+    retry dnf install -y -q "${packages[@]}"
+  fi
   systemctl enable --now docker
 }
 
@@ -89,11 +139,13 @@ host   keycloak  keycloak  ::1/128        scram-sha-256
 HBA
 }
 
+# shared_buffers is PostgreSQL's default, written out because keycloak-memory.sh counts on it.
 pg_settings() {
   cat <<'CONF'
 # Written by keycloak-ec2.
 listen_addresses = 'localhost'
 password_encryption = 'scram-sha-256'
+shared_buffers = 128MB
 CONF
 }
 
@@ -157,45 +209,86 @@ setup_tls() {
       printf '%s' "$names" >"$STATE_DIR/certificate-names"
     fi
   fi
-  # The key is readable by the container's user only (root can read anything anyway).
-  chown "$KEYCLOAK_UID:$KEYCLOAK_UID" "$TLS_DIR/tls.key"
-  chmod 0400 "$TLS_DIR/tls.key"
+  # Keycloak's image runs as uid 1000 with group 0 (the unit says --user 1000:0), so group 0 reads the key: on the
+  # host that is root's group alone, whereas uid 1000 is ec2-user, who must not read it.
+  chown 0:0 "$TLS_DIR/tls.key" "$TLS_DIR/tls.crt"
+  chmod 0440 "$TLS_DIR/tls.key"
   chmod 0444 "$TLS_DIR/tls.crt"
 }
 
-# Container environment (secrets, mode 0600) and the unit's own settings (memory limits, hostname URL).
+# The options Keycloak fixes at build time (db, health, metrics, features: research/issue9-facts.md section 6), baked
+# into a local image so that no start repeats the build; the unit passes only runtime options. dev mode cannot use
+# such an image (start-dev builds for itself at every start), so it runs the official image.
+build_options() {
+  if [[ $PROFILE == production ]]; then echo "KC_DB=postgres KC_HEALTH_ENABLED=true KC_METRICS_ENABLED=true"; fi
+}
+
+# Keycloak's containers guide: the build options as ENV, then `kc.sh build`, then start --optimized (section 6).
+# One stage, not the guide's two: the build's layer holds only what the build changed, not a second /opt/keycloak.
+# The ENV stays in the image, so a start sees the very values of the build, which Keycloak accepts.
+dockerfile() {
+  printf '# Written by keycloak-ec2: %s built for its options (https://www.keycloak.org/server/containers)\n' "$KEYCLOAK_IMAGE"
+  printf 'FROM %s\n' "$KEYCLOAK_IMAGE"
+  printf 'ENV %s\n' "$(build_options)"
+  printf 'RUN /opt/keycloak/bin/kc.sh build\n'
+}
+
+# The image keycloak.service runs: in production keycloak-ec2/keycloak:<version>-<hash of the Dockerfile>, so a new
+# version or new build options make a new image, and the same ones find theirs.
+run_image() {
+  if [[ $PROFILE != production ]]; then
+    printf '%s' "$KEYCLOAK_IMAGE"
+    return 0
+  fi
+  local hash
+  hash=$(dockerfile | sha256sum)
+  printf 'keycloak-ec2/keycloak:%s-%s' "${KEYCLOAK_IMAGE##*:}" "${hash:0:12}"
+}
+
+has_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# Pulls the official image and, in production, builds the local one: only when missing, so a re-run needs no network.
+prepare_image() {
+  local image
+  image=$(run_image)
+  if has_image "$image"; then
+    log "image $image present already"
+    return 0
+  fi
+  log "pulling $KEYCLOAK_IMAGE"
+  retry docker pull --quiet "$KEYCLOAK_IMAGE" >/dev/null
+  [[ $image != "$KEYCLOAK_IMAGE" ]] || return 0
+  log "building $image (Keycloak's build step with $(build_options))"
+  install -d -m 0700 "$IMAGE_DIR"
+  dockerfile >"$IMAGE_DIR/Dockerfile"
+  retry docker build --tag "$image" "$IMAGE_DIR" >&2
+}
+
+# The container's environment (secrets, mode 0600) and the unit's own settings (image, hostname URL). The memory
+# limits are not here: keycloak-memory.sh sizes them at every start of the unit.
 write_environment() {
   # Each secret through an assignment: a failure inside $(...) used as an argument would go unnoticed.
-  local memory swap heap admin_secret db_secret="" bff_secret service_secret
+  local admin_secret db_secret="" bff_secret service_secret image
   admin_secret=$(secret admin-password)
   if [[ $PROFILE == production ]]; then db_secret=$(secret db-password); fi
   bff_secret=$(secret bff-client-secret)
   service_secret=$(secret service-client-secret)
-  if is_small_instance; then
-    memory=900m swap=2g heap="-XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=15"
-  else
-    memory="$(($(memory_mib) - 512))m" swap="$(($(memory_mib) - 512))m" heap="-XX:MaxRAMPercentage=70 -XX:InitialRAMPercentage=50"
-  fi
+  image=$(run_image)
   {
     printf '%s=%s\n' KC_BOOTSTRAP_ADMIN_USERNAME "$ADMIN_USER"
     printf '%s=%s\n' KC_BOOTSTRAP_ADMIN_PASSWORD "$admin_secret"
     if [[ -n $db_secret ]]; then printf '%s=%s\n' KC_DB_PASSWORD "$db_secret"; fi
     printf '%s=%s\n' BFF_CLIENT_SECRET "$bff_secret"
     printf '%s=%s\n' SERVICE_CLIENT_SECRET "$service_secret"
-    printf '%s=%s\n' JAVA_OPTS_KC_HEAP "$heap"
   } >"$CONF_DIR/keycloak.env.new"
   mv -f "$CONF_DIR/keycloak.env.new" "$CONF_DIR/keycloak.env"
-  {
-    printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_MEMORY=%s\nKEYCLOAK_MEMORY_SWAP=%s\n' "$KEYCLOAK_IMAGE" "$memory" "$swap"
-    printf 'KEYCLOAK_URL=https://%s:%s\n' "$KEYCLOAK_HOST" "$HTTPS_PORT"
-  } >"$CONF_DIR/runtime.env"
+  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$image" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env"
 }
 
+# (Re)starts Keycloak only if what it runs with changed since the last run, so a re-run leaves it alone.
 start_keycloak() {
-  log "pulling $KEYCLOAK_IMAGE"
-  docker pull --quiet "$KEYCLOAK_IMAGE" >/dev/null
   local applied
-  applied=$(cat /etc/systemd/system/keycloak.service "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" "$IMPORT_DIR"/*.json | sha256sum)
+  applied=$(cat "$UNIT" "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" "$IMPORT_DIR"/*.json | sha256sum)
   systemctl daemon-reload
   systemctl enable keycloak.service
   if systemctl is-active --quiet keycloak.service && [[ $(cat "$STATE_DIR/applied" 2>/dev/null) == "$applied" ]]; then
@@ -226,11 +319,13 @@ main() {
   log "boot of the $PROFILE profile"
   install -d -m 0700 "$STATE_DIR"
   add_swap_if_small
+  wait_for_elastic_ip
   install_packages
   if [[ $PROFILE == production ]]; then setup_postgresql; fi
   resolve_addresses
   setup_tls
   write_environment
+  prepare_image
   start_keycloak
   wait_until_ready
 }

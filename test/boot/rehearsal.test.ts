@@ -1,0 +1,204 @@
+import * as fs from "node:fs";
+import { bootSettings, settingsFile, staticBootFiles } from "../../src/boot/cloud-config";
+import { parameterPrefix } from "../../src/boot/secrets";
+import { bootInputOf, serverConfig } from "../server-config";
+import { BootHarness } from "./harness";
+
+const SECRETS = {
+  "admin-password": "AdminSecret0123456789abcdefXYZ01",
+  "db-password": "DbSecret0123456789abcdefghXYZ012",
+  "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
+  "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
+};
+const ELASTIC_IP = "203.0.113.7";
+const PUBLIC_DNS = "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com";
+
+/**
+ * A first boot as the instance lives it: cloud-init writes the generated files (settings, scripts, unit, realm) into
+ * a scratch root, then runs the boot script whole, against recording stubs of dnf, systemctl, docker, aws, curl,
+ * postgresql-setup and sudo (./stubs/stub.sh; openssl is the real one). The systemctl stub starts keycloak.service as
+ * systemd would: its EnvironmentFile= lines, its ExecStartPre= commands (the real memory script), then ExecStart.
+ */
+function firstBoot(raw: Record<string, unknown>, memoryKib: number) {
+  const config = serverConfig({ region: "eu-west-3", ...raw });
+  const boot = new BootHarness();
+  boot.writeSettingsFile(
+    settingsFile(bootSettings(bootInputOf(config, { publicDns: PUBLIC_DNS, publicIp: ELASTIC_IP }))),
+  );
+  boot.writeBootFiles(staticBootFiles(config.profile, config.keycloak.realm));
+  for (const [name, value] of Object.entries(SECRETS))
+    boot.putParameter(`${parameterPrefix(config.name)}/${name}`, value);
+  boot.setMemory(memoryKib);
+  // The instance starts on a temporary public address; Terraform associates the Elastic IP a moment later, and the
+  // switch resets the first package download.
+  boot.setImds("public-ipv4", "198.51.100.77", "198.51.100.77", ELASTIC_IP);
+  boot.setImds("public-hostname", PUBLIC_DNS);
+  boot.failNext("dnf", 1);
+  return boot;
+}
+
+/** Each pattern matches a call after the call the previous pattern matched, or the test fails listing the calls. */
+function expectInOrder(calls: readonly string[], patterns: readonly RegExp[]): void {
+  let from = 0;
+  for (const pattern of patterns) {
+    const at = calls.findIndex((call, i) => i >= from && pattern.test(call));
+    if (at < 0) throw new Error(`no ${pattern} after call ${from} in:\n${calls.map((c, i) => `${i} ${c}`).join("\n")}`);
+    from = at + 1;
+  }
+}
+
+describe("boot rehearsal: production on a 2 GiB instance", () => {
+  let boot: BootHarness;
+  let first: { code: number | null; output: string };
+  let calls: string[];
+  let files: Record<string, string>;
+  let root: string;
+  beforeAll(() => {
+    boot = firstBoot({}, 1_950_000);
+    first = boot.runScript();
+    calls = boot.calls();
+    files = boot.snapshot();
+    root = boot.root;
+  }, 30_000);
+  afterAll(() => boot.remove());
+  const read = (file: string) => fs.readFileSync(`${root}/${file}`, "utf8");
+
+  it("succeeds, saying where Keycloak answers", () => {
+    expect(first.output).not.toContain("FAILED");
+    expect(first.code).toBe(0);
+    expect(first.output).toContain(`Keycloak is ready at https://${PUBLIC_DNS}:8443`);
+  });
+
+  it("runs the steps in order: swap, the Elastic IP, packages, PostgreSQL, TLS, environment, image, start, wait", () => {
+    expectInOrder(calls, [
+      /^dd if=\/dev\/zero of=\$ROOT\/swapfile bs=1M count=2048/,
+      /^swapon \$ROOT\/swapfile$/,
+      /^curl .*meta-data\/public-ipv4$/,
+      /^curl .*meta-data\/public-ipv4$/,
+      /^curl .*meta-data\/public-ipv4$/,
+      /^dnf install -y -q docker openssl postgresql16 postgresql16-server$/,
+      /^dnf install -y -q docker openssl postgresql16 postgresql16-server$/,
+      /^systemctl enable --now docker$/,
+      /^postgresql-setup --initdb$/,
+      /^systemctl enable --now postgresql$/,
+      /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/db-password /,
+      /^sudo -u postgres psql -q -v ON_ERROR_STOP=1$/,
+      /^openssl req -x509 /,
+      /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/admin-password /,
+      /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.\d+\.\d+$/,
+      /^docker build --tag keycloak-ec2\/keycloak:26\.\d+\.\d+-[0-9a-f]{12} /,
+      /^systemctl daemon-reload$/,
+      /^systemctl enable keycloak\.service$/,
+      /^systemctl restart keycloak\.service$/,
+      /^docker rm --force keycloak$/,
+      /^docker run /,
+      /^curl .*https:\/\/127\.0\.0\.1:9000\/health\/ready$/,
+    ]);
+    // No download before the Elastic IP, and the address reset on the first one was retried.
+    const firstDownload = calls.findIndex((c) => c.startsWith("dnf "));
+    const lastWait = calls.map((c) => c.includes("public-ipv4")).lastIndexOf(true);
+    expect(lastWait).toBeLessThan(firstDownload);
+    expect(first.output).toContain("waiting for the Elastic IP 203.0.113.7");
+    expect(first.output).toContain("dnf failed (attempt 1 of 5)");
+  });
+
+  it("starts the built image optimized, with the sizes the memory script computed for 2 GiB and its swap", () => {
+    const image = /^KEYCLOAK_IMAGE=(.*)$/m.exec(read("etc/keycloak-ec2/runtime.env"))![1];
+    const run = calls.find((c) => c.startsWith("docker run "))!;
+    expect(run).toContain(" --memory 948m --memory-swap 2996m --env JAVA_OPTS_KC_HEAP ");
+    expect(run).toContain(` ${image} start --optimized --cache=local --hostname=https://${PUBLIC_DNS}:8443 `);
+    expect(run).toMatch(/ --import-realm$/);
+    expect(boot.stubState("container-env")).toBe("JAVA_OPTS_KC_HEAP=-Xms314m -Xmx628m\n");
+    expect(read("var/lib/keycloak-ec2/image/Dockerfile")).toContain(
+      "ENV KC_DB=postgres KC_HEALTH_ENABLED=true KC_METRICS_ENABLED=true\nRUN /opt/keycloak/bin/kc.sh build\n",
+    );
+  });
+
+  it("writes the settings, environment, unit, memory and TLS files with their modes and owners", () => {
+    expect(files).toMatchObject({
+      "etc/keycloak-ec2/boot.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/keycloak.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/runtime.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/tls/tls.key": expect.stringMatching(/^440 0:0 /),
+      "etc/keycloak-ec2/tls/tls.crt": expect.stringMatching(/^444 0:0 /),
+      "etc/systemd/system/keycloak.service": expect.stringMatching(/^644 0:0 /),
+      "opt/keycloak-ec2/keycloak-boot.sh": expect.stringMatching(/^700 /),
+      "opt/keycloak-ec2/keycloak-memory.sh": expect.stringMatching(/^700 /),
+      "opt/keycloak-ec2/import/app-realm.json": expect.stringMatching(/^644 /),
+      "run/keycloak-ec2/memory.env": expect.stringMatching(/^644 0:0 /),
+      "var/lib/pgsql/data/pg_hba.conf": expect.stringMatching(/^600 /),
+      "var/lib/pgsql/data/keycloak-ec2.conf": expect.stringMatching(/^600 /),
+    });
+    expect(read("etc/keycloak-ec2/keycloak.env")).toContain(`KC_DB_PASSWORD=${SECRETS["db-password"]}\n`);
+    expect(read("run/keycloak-ec2/memory.env")).toBe(
+      'KEYCLOAK_MEMORY=948m\nKEYCLOAK_MEMORY_SWAP=2996m\nJAVA_OPTS_KC_HEAP="-Xms314m -Xmx628m"\n',
+    );
+    expect(read("etc/fstab")).toContain(`${root}/swapfile none swap defaults 0 0\n`);
+    expect(read("var/lib/pgsql/data/postgresql.conf")).toContain("include_if_exists = 'keycloak-ec2.conf'\n");
+    expect(boot.stubState("psql-input")).toContain("CREATE DATABASE keycloak OWNER keycloak");
+  });
+
+  it("prints no secret", () => {
+    for (const secret of Object.values(SECRETS)) expect(first.output).not.toContain(secret);
+  });
+
+  it("changes nothing when run again: no download, no build, no restart, the same files", () => {
+    // GIVEN the first boot done
+    boot.clearCalls();
+    // WHEN the boot runs again (by hand: sudo /opt/keycloak-ec2/keycloak-boot.sh)
+    const again = boot.runScript();
+    // THEN
+    expect(again.code).toBe(0);
+    expect(again.output).toContain("Keycloak is running with these settings already");
+    // Only what is safe to repeat: checks, enables, the database role's password (a rotated secret), the health.
+    const ssm = (name: string) =>
+      `aws ssm get-parameter --region eu-west-3 --name /keycloak-ec2/keycloak/${name} --with-decryption --query Parameter.Value --output text`;
+    const image = /^KEYCLOAK_IMAGE=(.*)$/m.exec(read("etc/keycloak-ec2/runtime.env"))![1];
+    expect(boot.calls()).toEqual([
+      "swapon --show=NAME --noheadings",
+      "curl -fsS -X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 60 http://169.254.169.254/latest/api/token",
+      "curl -fsS -H X-aws-ec2-metadata-token: token http://169.254.169.254/latest/meta-data/public-ipv4",
+      "rpm -q --quiet docker openssl postgresql16 postgresql16-server",
+      "systemctl enable --now docker",
+      "systemctl enable --now postgresql",
+      "systemctl reload postgresql",
+      ssm("db-password"),
+      "sudo -u postgres psql -q -v ON_ERROR_STOP=1",
+      ssm("admin-password"),
+      ssm("db-password"),
+      ssm("bff-client-secret"),
+      ssm("service-client-secret"),
+      `docker image inspect ${image}`,
+      "systemctl daemon-reload",
+      "systemctl enable keycloak.service",
+      "systemctl is-active --quiet keycloak.service",
+      "curl -fsk --max-time 5 https://127.0.0.1:9000/health/ready",
+    ]);
+    expect(boot.snapshot()).toEqual(files);
+  });
+});
+
+describe("boot rehearsal: dev on a 4 GiB instance", () => {
+  let boot: BootHarness;
+  let first: { code: number | null; output: string };
+  let calls: string[];
+  beforeAll(() => {
+    boot = firstBoot({ profile: "dev" }, 3_900_000);
+    first = boot.runScript();
+    calls = boot.calls();
+  }, 30_000);
+  afterAll(() => boot.remove());
+
+  it("runs start-dev on Keycloak's own image, without swap, PostgreSQL or an image build", () => {
+    expect(first.output).not.toContain("FAILED");
+    expect(first.code).toBe(0);
+    expect(calls.filter((c) => /^(dd|mkswap|swapon \$ROOT|postgresql-setup|sudo|docker build)/.test(c))).toEqual([]);
+    expectInOrder(calls, [
+      /^dnf install -y -q docker openssl$/,
+      /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.\d+\.\d+$/,
+      /^systemctl restart keycloak\.service$/,
+      /^docker run .* --memory 2568m --memory-swap 2568m .* quay\.io\/keycloak\/keycloak:26\.\d+\.\d+ start-dev --cache=local /,
+    ]);
+    expect(boot.stubState("container-env")).toBe("JAVA_OPTS_KC_HEAP=-Xms898m -Xmx1797m\n");
+  });
+});
