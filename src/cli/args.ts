@@ -8,9 +8,15 @@ export type ParsedFlags = Readonly<Record<string, string | true | undefined>>;
 
 /**
  * Parses `--name value`, `--name=value` and `--switch`. Every problem (unknown flag, missing value, stray word,
- * flag given twice) is reported at once as `flag error: --name: ... (...)`.
+ * flag given twice) is reported at once as `flag error: --name: ... (...)`. `hints` says what to do instead of a
+ * flag the command does not take but a user may well try (`--yes` on diff, cdktf's `--auto-approve`), by its name
+ * without the dashes.
  */
-export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags {
+export function parseFlags(
+  argv: readonly string[],
+  spec: FlagSpec,
+  hints: Readonly<Record<string, string>> = {},
+): ParsedFlags {
   const flags: Record<string, string | true> = {};
   const problems: string[] = [];
   const known = Object.keys(spec).map((name) => `--${name}`);
@@ -24,15 +30,13 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     const [, name, inline] = match;
     const kind = spec[name];
     if (!kind) {
-      const hint = nearest(`--${name}`, known);
-      problems.push(
-        problemLine(
-          "flag",
-          `--${name}`,
-          "unknown flag",
-          `${hint ? `did you mean ${hint}? ` : ""}flags are ${known.join(", ")}`,
-        ),
-      );
+      const near = nearest(`--${name}`, known);
+      const hint = Object.prototype.hasOwnProperty.call(hints, name)
+        ? `${hints[name]}; `
+        : near
+          ? `did you mean ${near}? `
+          : "";
+      problems.push(problemLine("flag", `--${name}`, "unknown flag", `${hint}flags are ${known.join(", ")}`));
       // Its value, if it has one, is not a second problem.
       if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("--")) i++;
       continue;

@@ -1,9 +1,28 @@
-import { FlagSpec, ParsedFlags } from "./args";
+import { ParsedFlags } from "./args";
 import { CommandIO } from "./edge";
-import { ConfigFlags, loadConfig, LoadedConfig } from "../config/load";
+import { FlagHelp, flagSpecOf } from "./help";
+import { ConfigFlags, ENV, loadConfig, LoadedConfig } from "../config/load";
+
+/** The flags every command that reads the config accepts, as the help lists them. */
+export const CONFIG_FLAG_HELP: readonly FlagHelp[] = [
+  {
+    name: "profile",
+    value: "P",
+    text: `article, dev or production (default: $${ENV.profile}, else the config's, else production)`,
+  },
+  {
+    name: "config",
+    value: "F",
+    text: `the config file (default: $${ENV.config}, else keycloak.config.json if there is one)`,
+  },
+  { name: "region", value: "R", text: `the AWS region (default: $${ENV.region}, else the config's)` },
+];
+
+/** The usage words of the config flags. */
+export const CONFIG_USAGE = "[--profile P] [--config F] [--region R]";
 
 /** The flags every command that reads the config accepts. */
-export const CONFIG_FLAGS: FlagSpec = { profile: "value", region: "value", config: "value" };
+export const CONFIG_FLAGS = flagSpecOf(CONFIG_FLAG_HELP);
 
 /** The config flags among a command's parsed flags. */
 export function configFlags(flags: ParsedFlags): ConfigFlags {

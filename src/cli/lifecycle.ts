@@ -1,8 +1,9 @@
 import * as fs from "node:fs";
 import { FlagSpec, parseFlags } from "./args";
 import { Cdktf, projectCdktf } from "./cdktf";
-import { commandConfig, CONFIG_FLAGS } from "./config";
+import { commandConfig, CONFIG_FLAG_HELP, CONFIG_USAGE } from "./config";
 import { CommandIO, runMain } from "./edge";
+import { CommandHelp, FlagHelp, flagSpecOf, helpOrVersion } from "./help";
 import {
   approvalProblem,
   cdktfRun,
@@ -12,21 +13,72 @@ import {
   needsApproval,
 } from "../deploy/lifecycle";
 import { formatOutputs, keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
-import { preflight } from "../deploy/preflight";
+import { preflight, statePreflight } from "../deploy/preflight";
 import { systemInputs } from "../deploy/preflight/system";
-import { checkTerraform } from "../deploy/preflight/terraform";
 import { waitForKeycloak, waitTimeoutSeconds } from "../deploy/wait";
 import { problemLine, UserError } from "../errors";
 
+const YES_FLAG: FlagHelp = {
+  name: "yes",
+  text: "approve the plan without asking (cdktf's --auto-approve); needed in CI and without a terminal",
+};
+
+const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage" | "flags">>> = {
+  deploy: {
+    description:
+      "Runs the doctor's checks, then cdktf deploy on the stack of the config in force: shows the plan and asks for " +
+      "approval, then applies it, writes the outputs to <name>.outputs.json in the project directory, prints them " +
+      "and waits until Keycloak answers (not for the article profile, which never starts it).",
+    example: "npm run deploy -- --profile dev --yes",
+  },
+  diff: {
+    description:
+      "Runs the doctor's checks, then cdktf diff on the stack of the config in force: the plan, nothing changed.",
+    example: "npm run diff -- --config keycloak.prod.json",
+  },
+  destroy: {
+    description:
+      "Runs the doctor's checks, then cdktf destroy on the stack of the config in force: shows what goes and asks " +
+      "for approval, then removes it all and <name>.outputs.json.",
+    example: "npm run destroy -- --profile dev --yes",
+  },
+  output: {
+    description:
+      "Reads the outputs from the Terraform state (cdktf output) into <name>.outputs.json and prints them. Checks " +
+      "first what reading the state needs: terraform, and AWS credentials for S3 state or a token for HCP Terraform.",
+    example: "npm run output -- --profile dev",
+  },
+};
+
+/** `--help` of a lifecycle command: the config flags, and `--yes` where cdktf asks for approval. */
+export function lifecycleHelp(command: LifecycleCommand): CommandHelp {
+  const yes = needsApproval(command);
+  return {
+    usage: [`npm run ${command} -- ${CONFIG_USAGE}${yes ? " [--yes]" : ""}`],
+    flags: yes ? [...CONFIG_FLAG_HELP, YES_FLAG] : CONFIG_FLAG_HELP,
+    ...LIFECYCLE_HELP[command],
+  };
+}
+
 /** The config flags, and `--yes` where cdktf asks for approval. */
 export function flagSpecFor(command: LifecycleCommand): FlagSpec {
-  return needsApproval(command) ? { ...CONFIG_FLAGS, yes: "switch" } : CONFIG_FLAGS;
+  return flagSpecOf(lifecycleHelp(command).flags);
+}
+
+/**
+ * What to do instead of the approval flags a command does not take: `--yes` on diff and output, which ask nothing,
+ * and cdktf's own `--auto-approve`.
+ */
+export function flagHintsFor(command: LifecycleCommand): Readonly<Record<string, string>> {
+  if (needsApproval(command)) return { "auto-approve": "write --yes, which passes it to cdktf" };
+  const none = `npm run ${command} changes nothing and asks for no approval; npm run deploy and npm run destroy take --yes`;
+  return { yes: none, "auto-approve": none };
 }
 
 /**
  * `npm run deploy|diff|destroy|output -- [--profile P] [--config F] [--region R] [--yes]` (argv starts with the
- * command's name): checks the config and the machine (the doctor's checks; output only needs terraform), then runs
- * cdktf on the stack. `cdktf` is the project's own CLI unless a test gives another.
+ * command's name): checks the config and the machine (the doctor's checks; output only what reading the state
+ * needs), then runs cdktf on the stack. `cdktf` is the project's own CLI unless a test gives another.
  */
 export async function lifecycleCommand(
   argv: readonly string[],
@@ -41,7 +93,9 @@ export async function lifecycleCommand(
       problemLine("flag", command ?? "(none)", "not a command", `use one of ${LIFECYCLE_COMMANDS.join(", ")}`),
     );
   }
-  const flags = parseFlags(flagWords, flagSpecFor(command));
+  const info = helpOrVersion(flagWords, lifecycleHelp(command));
+  if (info) return io.stdout(info);
+  const flags = parseFlags(flagWords, flagSpecFor(command), flagHintsFor(command));
   const yes = flags.yes === true;
   const loaded = commandConfig(flags, env, cwd, io);
   const { config } = loaded;
@@ -53,20 +107,25 @@ export async function lifecycleCommand(
       : undefined;
 
   const machine = systemInputs(env);
-  if (command === "output") {
-    // Reading outputs needs terraform, but AWS credentials only for some backends: cdktf reports those itself.
-    const terraform = checkTerraform(config, machine);
-    if ("problem" in terraform) throw new UserError(terraform.problem);
+  // Output reads the state only: terraform, and what the backend needs (AWS credentials for S3, a token for HCP
+  // Terraform). Its own printout is the outputs, so what passed is not shown.
+  const capture = command === "output";
+  const stdoutIsTerminal = io.terminalColumns !== undefined;
+  if (capture) {
+    const report = statePreflight(config, machine);
+    if (report.problems.length) throw new UserError(report.problems);
   } else {
     const report = preflight(config, machine);
-    const refusal = approvalProblem(command, yes, env, io.stdinIsTty ?? false);
+    const terminal = { stdin: io.stdinIsTty ?? false, stdout: stdoutIsTerminal };
+    const refusal = approvalProblem(command, yes, env, terminal);
     const problems = refusal ? [...report.problems, refusal] : report.problems;
     if (problems.length) throw new UserError(problems);
     for (const line of report.summary) io.stdout(`${line}\n`);
   }
 
   const outputsFile = outputsFilePath(cdktf.projectRoot, config.name);
-  const { code, stdout } = await cdktf.run(cdktfRun(command, loaded, { yes, outputsFile, env }), command === "output");
+  const run = cdktfRun(command, loaded, { yes, outputsFile, env, terminal: stdoutIsTerminal && !capture });
+  const { code, stdout } = await cdktf.run(run, capture);
   if (code !== 0) {
     io.stdout(stdout);
     throw new UserError(

@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { parseFlags } from "./args";
-import { commandConfig, CONFIG_FLAGS } from "./config";
+import { commandConfig, CONFIG_FLAG_HELP, CONFIG_FLAGS, CONFIG_USAGE } from "./config";
 import { Command } from "./edge";
+import { CommandHelp, helpOrVersion } from "./help";
 import { KeycloakEc2Config } from "../config/schema";
 import { stackFor } from "../stacks";
 
@@ -24,9 +25,44 @@ export function stackFile(outdir: string, name: string): string {
 }
 
 /**
+ * Terraform's working files in a stack's directory: `.terraform` (the backend it was initialized with, providers,
+ * modules) and the provider lock file. Without them Terraform forgets the previous backend and cannot migrate
+ * its state.
+ */
+export const TERRAFORM_WORKING_FILES = [".terraform", ".terraform.lock.hcl"] as const;
+
+function exists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves Terraform's working files of each stack in `from` (a previous output) to the same stack in `to` (the new
+ * one). A stack that is no longer synthesized keeps its files in `from`, which is removed.
+ */
+export function carryTerraformFiles(from: string, to: string): void {
+  const stacks = path.join(from, "stacks");
+  if (!exists(stacks)) return;
+  for (const name of fs.readdirSync(stacks)) {
+    const target = path.join(to, "stacks", name);
+    if (!exists(target)) continue;
+    for (const file of TERRAFORM_WORKING_FILES) {
+      const source = path.join(stacks, name, file);
+      if (exists(source) && !exists(path.join(target, file))) fs.renameSync(source, path.join(target, file));
+    }
+  }
+}
+
+/**
  * Synthesizes into a fresh directory beside `cdktf.out` and swaps it in only when synthesis succeeded, so a failed
- * run leaves the previous output whole and never a half-written one. Under the cdktf CLI (CDKTF_OUTDIR set) the
- * CLI owns the output directory and this simply synthesizes there.
+ * run leaves the previous output whole and never a half-written one. Terraform's working files of each stack
+ * (`.terraform`, `.terraform.lock.hcl`) move over to the new output: they hold the backend Terraform was
+ * initialized with, which it needs to migrate state to a new one. Under the cdktf CLI (CDKTF_OUTDIR set) the CLI
+ * owns the output directory and this simply synthesizes there. Returns the output directory.
  */
 export function synthesizeAtomically(
   synthesize: (outdir: string) => void,
@@ -46,17 +82,38 @@ export function synthesizeAtomically(
     throw error;
   }
   const previous = `${staging}-previous`;
-  if (fs.existsSync(target)) fs.renameSync(target, previous);
+  if (fs.existsSync(target)) {
+    carryTerraformFiles(target, staging);
+    fs.renameSync(target, previous);
+  }
   fs.renameSync(staging, target);
   fs.rmSync(previous, { recursive: true, force: true });
   return target;
 }
 
+export const SYNTH_HELP: CommandHelp = {
+  usage: [`npm run synth -- ${CONFIG_USAGE}`],
+  description:
+    "Synthesizes the stack of the config in force into cdktf.out/stacks/<name>/cdk.tf.json, the Terraform JSON that " +
+    "npm run deploy (cdktf) or terraform applies, and prints the file, the profile and the region. Needs no AWS " +
+    "account and no terraform. A failed run leaves the previous output whole; Terraform's working files in it " +
+    "(.terraform, .terraform.lock.hcl) are kept.",
+  flags: CONFIG_FLAG_HELP,
+  example: "npm run synth -- --profile dev --region eu-west-3",
+};
+
 /**
  * `npm run synth -- [--profile P] [--config F] [--region R]`, and the app `cdktf synth|deploy|...` runs through
- * cdktf.json, where flags cannot reach it (the config file and KEYCLOAK_EC2_* variables do).
+ * cdktf.json, where flags cannot reach it (the config file and KEYCLOAK_EC2_* variables do). On its own it prints
+ * what it wrote; under the cdktf CLI it prints nothing, the CLI reports.
  */
 export const synthCommand: Command = (argv, env, cwd, io) => {
+  const info = helpOrVersion(argv, SYNTH_HELP);
+  if (info) return io.stdout(info);
   const { config } = commandConfig(parseFlags(argv, CONFIG_FLAGS), env, cwd, io);
-  synthesizeAtomically((outdir) => synthesizeStack(config, outdir), env, cwd);
+  const outdir = synthesizeAtomically((dir) => synthesizeStack(config, dir), env, cwd);
+  if (!env.CDKTF_OUTDIR) {
+    const file = path.relative(cwd, stackFile(outdir, config.name));
+    io.stdout(`wrote ${file} (profile ${config.profile}, region ${config.region})\n`);
+  }
 };

@@ -1,9 +1,16 @@
 import { parseFlags } from "./args";
 import { projectRoot } from "./cdktf";
-import { commandConfig, CONFIG_FLAGS } from "./config";
+import { commandConfig, CONFIG_FLAG_HELP, CONFIG_USAGE } from "./config";
 import { CommandIO, runMain } from "./edge";
+import { CommandHelp, flagSpecOf, helpOrVersion } from "./help";
 import { keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
-import { waitForKeycloak, waitTimeoutSeconds, withoutTrailingSlash } from "../deploy/wait";
+import {
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  WAIT_TIMEOUT_ENV,
+  waitForKeycloak,
+  waitTimeoutSeconds,
+  withoutTrailingSlash,
+} from "../deploy/wait";
 import { problemLine, UserError } from "../errors";
 
 /** `--url`: Keycloak's base URL, as the keycloak_url output gives it. */
@@ -27,6 +34,29 @@ export function urlFlag(text: string): string {
   return withoutTrailingSlash(text);
 }
 
+export const WAIT_HELP: CommandHelp = {
+  usage: [`npm run wait -- [--url URL] [--timeout SECONDS] ${CONFIG_USAGE}`],
+  description:
+    "Waits until Keycloak answers, as deploy does after applying: polls its OpenID discovery document " +
+    "(<url>/realms/master/.well-known/openid-configuration) every 5 seconds until it serves the master realm's " +
+    "issuer, or stops with exit code 1 after the timeout. The config says whether the instance's certificate is the " +
+    "self-signed one made at boot, which is then accepted.",
+  flags: [
+    {
+      name: "url",
+      value: "URL",
+      text: "Keycloak's base URL (default: the keycloak_url output, in <name>.outputs.json)",
+    },
+    {
+      name: "timeout",
+      value: "SECONDS",
+      text: `give up after this long (default: $${WAIT_TIMEOUT_ENV}, else ${DEFAULT_WAIT_TIMEOUT_SECONDS})`,
+    },
+    ...CONFIG_FLAG_HELP,
+  ],
+  example: "npm run wait -- --url https://sso.example.com:8443 --timeout 1200",
+};
+
 /**
  * `npm run wait -- [--url URL] [--timeout SECONDS] [--profile P] [--config F] [--region R]`: waits until Keycloak
  * answers (deploy runs the same wait). The URL defaults to the deployment's keycloak_url output, in the outputs file
@@ -40,7 +70,9 @@ export async function waitCommand(
   io: CommandIO,
   root: string = projectRoot(),
 ): Promise<void> {
-  const flags = parseFlags(argv, { ...CONFIG_FLAGS, url: "value", timeout: "value" });
+  const info = helpOrVersion(argv, WAIT_HELP);
+  if (info) return io.stdout(info);
+  const flags = parseFlags(argv, flagSpecOf(WAIT_HELP.flags));
   const { config } = commandConfig(flags, env, cwd, io);
   if (config.profile === "article") {
     throw new UserError(

@@ -28,6 +28,18 @@ export interface CdktfRunOptions {
   readonly yes: boolean;
   readonly outputsFile: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Whether cdktf's standard output is a terminal (not a log, a pipe, or captured by the wrapper). */
+  readonly terminal: boolean;
+}
+
+/**
+ * Whether cdktf's UI (Ink 3) takes the environment for a CI system, and so prints its output plainly: each line
+ * once, and a live element such as a spinner only in its final state. Ink decides it once, from the `is-ci`
+ * package: `CI` set to anything but "false", or CONTINUOUS_INTEGRATION, BUILD_NUMBER or RUN_ID set.
+ */
+export function cdktfSeesCi(env: NodeJS.ProcessEnv): boolean {
+  if (env.CI === "false") return false;
+  return Boolean(env.CI || env.CONTINUOUS_INTEGRATION || env.BUILD_NUMBER || env.RUN_ID);
 }
 
 /**
@@ -37,7 +49,7 @@ export interface CdktfRunOptions {
 export function cdktfRun(
   command: LifecycleCommand,
   loaded: LoadedConfig,
-  { yes, outputsFile, env }: CdktfRunOptions,
+  { yes, outputsFile, env, terminal }: CdktfRunOptions,
 ): CdktfRun {
   const { config, file } = loaded;
   const args = [command, config.name];
@@ -49,12 +61,35 @@ export function cdktfRun(
   // cdktf and terraform ask HashiCorp's checkpoint service for updates on every run, which stalls offline; a value
   // the user set is kept.
   childEnv.CHECKPOINT_DISABLE ??= "1";
+  // Off a terminal, cdktf's UI would still redraw its spinner many times a second, each frame a new line in a log:
+  // as a CI run, it prints each line once.
+  if (!terminal && !cdktfSeesCi(childEnv)) childEnv.CI = "1";
   return { args, env: childEnv };
 }
 
 /** CI systems set CI (true, 1, or a name); "false" and "0" mean not CI. */
 export function isCi(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.CI) && !/^(false|0)$/i.test(env.CI!);
+}
+
+/** The terminals a command runs on: who could answer a question, and see it. */
+export interface Terminal {
+  /** Whether standard input is a terminal: someone can type an answer. */
+  readonly stdin: boolean;
+  /** Whether standard output is a terminal. Off one, cdktf prints plainly, without its interactive prompts. */
+  readonly stdout: boolean;
+}
+
+/**
+ * Why nobody can answer a question the command would ask, or undefined: in CI, without a terminal to type on, or
+ * (for cdktf, `stdoutMatters`) without one to show the question on.
+ */
+export function whyNoAnswer(env: NodeJS.ProcessEnv, terminal: Terminal, stdoutMatters: boolean): string | undefined {
+  if (isCi(env)) return `CI=${env.CI} is set`;
+  if (!terminal.stdin) return "standard input is not a terminal";
+  if (stdoutMatters && !terminal.stdout)
+    return "standard output is not a terminal (cdktf then prints plainly, without its approval prompt)";
+  return undefined;
 }
 
 /**
@@ -65,10 +100,11 @@ export function approvalProblem(
   command: LifecycleCommand,
   yes: boolean,
   env: NodeJS.ProcessEnv,
-  stdinIsTty: boolean,
+  terminal: Terminal,
 ): string | undefined {
-  if (!needsApproval(command) || yes || (stdinIsTty && !isCi(env))) return undefined;
-  const why = isCi(env) ? `CI=${env.CI} is set` : "standard input is not a terminal";
+  if (!needsApproval(command) || yes) return undefined;
+  const why = whyNoAnswer(env, terminal, true);
+  if (!why) return undefined;
   return problemLine(
     command,
     "--yes",

@@ -6,17 +6,21 @@ import { flagSpecFor, lifecycleCommand } from "../../src/cli/lifecycle";
 import { runsOnEc2 } from "../../src/deploy/preflight/aws-credentials";
 import { systemInputs } from "../../src/deploy/preflight/system";
 import { ready, useFakeKeycloak } from "../deploy/fake-keycloak";
-import { fakeTerraformBin, runInProcess } from "./run";
+import { fakeTerraformBin, runInProcess, SLOW_TEST_MS } from "./run";
 
-// The deploy, diff, destroy and output commands in-process, with a fake cdktf in a scratch project directory.
-jest.setTimeout(15_000);
+// The deploy, diff, destroy and output commands in-process, with a fake cdktf in a scratch project directory. Every
+// test runs the fake terraform of the doctor's checks, some wait on a fake Keycloak: each has SLOW_TEST_MS.
 const { serve } = useFakeKeycloak();
 
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-lifecycle-"));
-  // No wait after deploy (the article profile never starts Keycloak), and the key pair its open SSH port needs.
-  fs.writeFileSync(path.join(dir, "article.json"), '{ "profile": "article", "keyName": "ops" }');
+  // No wait after deploy (the article profile never starts Keycloak), and the key pair its open SSH port needs; the
+  // name and the region its AMI exists in, as given.
+  fs.writeFileSync(
+    path.join(dir, "article.json"),
+    '{ "profile": "article", "keyName": "ops", "name": "keycloak-ec2", "region": "eu-west-1" }',
+  );
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -66,25 +70,38 @@ interface LifecycleOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly cdktf?: ReturnType<typeof fakeCdktf>;
   readonly stdinIsTty?: boolean;
+  /** The terminal's width when stdout is one. @default - not a terminal */
+  readonly terminalColumns?: number;
 }
 
 async function lifecycle(
   argv: string[],
-  { env = readyMachine(), cdktf = fakeCdktf(), stdinIsTty = false }: LifecycleOptions = {},
+  { env = readyMachine(), cdktf = fakeCdktf(), stdinIsTty = false, terminalColumns }: LifecycleOptions = {},
 ) {
   const result = await runInProcess((a, e, c, io) => lifecycleCommand(a, e, c, io, cdktf), argv, {
     cwd: dir,
     env,
     stdinIsTty,
+    terminalColumns,
   });
   return { ...result, runs: cdktf.runs };
 }
 
-const summary = (terraformMinimum: string, ssh: string) =>
+/** Standard input and output on a terminal: a person runs the command. */
+const onTerminal = { stdinIsTty: true, terminalColumns: 120 };
+
+/** The lines of a text, without the config's warnings (production warns about the demo realm's localhost URIs). */
+const lines = (text: string) =>
+  text
+    .trimEnd()
+    .split("\n")
+    .filter((line) => !line.startsWith("config warning: "));
+
+const summary = (terraformMinimum: string, ssh: string, region = "us-east-1") =>
   [
     `terraform: 1.9.8 at ${dir}/bin/terraform (this stack needs >= ${terraformMinimum})`,
     "AWS credentials: environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-    "region: us-east-1",
+    `region: ${region}`,
     "backend: local state file terraform.keycloak-ec2.tfstate in the project directory",
     ssh,
   ]
@@ -95,133 +112,260 @@ const printedOutputs = () =>
   `\nOutputs of keycloak-ec2 (kept in ${outputsFile()}):\n  instance_ip   203.0.113.7\n  instance_dns  ec2-203-0-113-7.compute-1.amazonaws.com\n`;
 
 describe("npm run deploy", () => {
-  it("checks the machine, runs cdktf deploy with the config in force, and prints the outputs", async () => {
-    const { code, stdout, stderr, runs } = await lifecycle(["deploy", "--yes", "--config", "article.json"]);
-    expect(stderr).toBe("");
-    expect(code).toBe(0);
-    expect(stdout).toBe(
-      summary("1.2.8", 'SSH: key pair "ops" (must exist in us-east-1) from 0.0.0.0/0, ::/0') + printedOutputs(),
-    );
-    expect(runs).toEqual([
-      {
-        args: ["deploy", "keycloak-ec2", "--outputs-file", outputsFile(), "--auto-approve"],
-        env: expect.objectContaining({
-          KEYCLOAK_EC2_CONFIG: path.join(dir, "article.json"),
-          KEYCLOAK_EC2_PROFILE: "article",
-          KEYCLOAK_EC2_REGION: "us-east-1",
-          CHECKPOINT_DISABLE: "1",
-          AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
-        }),
-        captureStdout: false,
-      },
-    ]);
-  });
+  it(
+    "checks the machine, runs cdktf deploy with the config in force, and prints the outputs",
+    async () => {
+      const { code, stdout, stderr, runs } = await lifecycle(["deploy", "--yes", "--config", "article.json"]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(stdout).toBe(
+        summary("1.2.8", 'SSH: key pair "ops" (must exist in eu-west-1) from 0.0.0.0/0, ::/0', "eu-west-1") +
+          printedOutputs(),
+      );
+      expect(runs).toEqual([
+        {
+          args: ["deploy", "keycloak-ec2", "--outputs-file", outputsFile(), "--auto-approve"],
+          env: expect.objectContaining({
+            KEYCLOAK_EC2_CONFIG: path.join(dir, "article.json"),
+            KEYCLOAK_EC2_PROFILE: "article",
+            KEYCLOAK_EC2_REGION: "eu-west-1",
+            CHECKPOINT_DISABLE: "1",
+            AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+          }),
+          captureStdout: false,
+        },
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("waits until Keycloak answers (dev, production), then says how to log in", async () => {
-    const url = await serve(ready);
-    const command = "aws ssm get-parameter --name /keycloak-ec2/keycloak/admin-password --with-decryption";
-    const cdktf = fakeCdktf({
-      outputs: {
-        keycloak_url: url,
-        admin_console_url: `${url}/admin/master/console/`,
-        admin_password_command: command,
-      },
-    });
-    const { code, stdout } = await lifecycle(["deploy", "--yes", "--profile", "dev"], {
-      cdktf,
-      env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "5" },
-    });
-    expect(code).toBe(0);
-    expect(stdout.split("\n").slice(-3)).toEqual([
-      expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
-      `Log in at ${url}/admin/master/console/ as admin, with the password this prints: ${command}`,
-      "",
-    ]);
-  });
+  it(
+    "waits until Keycloak answers (dev, production), then says how to log in",
+    async () => {
+      const url = await serve(ready);
+      const command = "aws ssm get-parameter --name /keycloak-ec2/keycloak/admin-password --with-decryption";
+      const cdktf = fakeCdktf({
+        outputs: {
+          keycloak_url: url,
+          admin_console_url: `${url}/admin/master/console/`,
+          admin_password_command: command,
+        },
+      });
+      const { code, stdout } = await lifecycle(["deploy", "--yes", "--profile", "dev"], {
+        cdktf,
+        env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "5" },
+      });
+      expect(code).toBe(0);
+      expect(stdout.split("\n").slice(-3)).toEqual([
+        expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
+        `Log in at ${url}/admin/master/console/ as admin, with the password this prints: ${command}`,
+        "",
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("asks for approval on a terminal, and refuses without --yes when nobody can give it", async () => {
-    expect(
-      (await lifecycle(["deploy", "--config", "article.json"], { stdinIsTty: true })).runs.map((r) => r.args),
-    ).toEqual([["deploy", "keycloak-ec2", "--outputs-file", outputsFile()]]);
-    expect(await lifecycle(["deploy", "--config", "article.json"])).toEqual({
-      code: 2,
-      stdout: "",
-      runs: [],
-      stderr:
-        "deploy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever " +
-        "(review the plan with npm run diff, then run npm run deploy -- --yes)\n",
-    });
-    const inCi = await lifecycle(["destroy"], { env: { ...readyMachine(), CI: "true" }, stdinIsTty: true });
-    expect(inCi.stderr).toMatch(
-      /^destroy error: --yes: not given, and CI=true is set, .* \(when you are sure, run npm run destroy -- --yes\)\n$/,
-    );
-    expect(inCi.runs).toEqual([]);
-  });
+  it(
+    "asks for approval on a terminal, and refuses without --yes when nobody can give it",
+    async () => {
+      expect((await lifecycle(["deploy", "--config", "article.json"], onTerminal)).runs.map((r) => r.args)).toEqual([
+        ["deploy", "keycloak-ec2", "--outputs-file", outputsFile()],
+      ]);
+      expect(await lifecycle(["deploy", "--config", "article.json"])).toEqual({
+        code: 2,
+        stdout: "",
+        runs: [],
+        stderr:
+          "deploy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever " +
+          "(review the plan with npm run diff, then run npm run deploy -- --yes)\n",
+      });
+      const inCi = await lifecycle(["destroy"], { env: { ...readyMachine(), CI: "true" }, ...onTerminal });
+      expect(lines(inCi.stderr)).toEqual([
+        expect.stringMatching(
+          /^destroy error: --yes: not given, and CI=true is set, .* \(when you are sure, run npm run destroy -- --yes\)$/,
+        ),
+      ]);
+      expect(inCi.runs).toEqual([]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("rejects a bad KEYCLOAK_EC2_WAIT_TIMEOUT before deploying", async () => {
-    expect(
-      await lifecycle(["deploy", "--yes", "--profile", "dev"], {
+  it(
+    "refuses without --yes when its output goes to a log: cdktf then prints plainly, without the prompt",
+    async () => {
+      const { code, stderr, runs } = await lifecycle(["deploy", "--config", "article.json"], { stdinIsTty: true });
+      expect(stderr).toBe(
+        "deploy error: --yes: not given, and standard output is not a terminal (cdktf then prints plainly, without its approval prompt), " +
+          "so nobody can approve the plan and cdktf would wait forever (review the plan with npm run diff, then run npm run deploy -- --yes)\n",
+      );
+      expect([code, runs]).toEqual([2, []]);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "suggests --yes for cdktf's --auto-approve",
+    async () => {
+      expect((await lifecycle(["deploy", "--auto-approve"])).stderr).toBe(
+        "flag error: --auto-approve: unknown flag (write --yes, which passes it to cdktf; flags are --profile, --config, --region, --yes)\n",
+      );
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "rejects a bad KEYCLOAK_EC2_WAIT_TIMEOUT before deploying",
+    async () => {
+      const { code, stdout, stderr, runs } = await lifecycle(["deploy", "--yes", "--profile", "dev"], {
         env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" },
-      }),
-    ).toEqual({
-      code: 2,
-      stdout: "",
-      runs: [],
-      stderr:
-        'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds (write e.g. KEYCLOAK_EC2_WAIT_TIMEOUT=900)\n',
-    });
-  });
+      });
+      expect({ code, stdout, runs, stderr: lines(stderr) }).toEqual({
+        code: 2,
+        stdout: "",
+        runs: [],
+        stderr: [
+          'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds (write e.g. KEYCLOAK_EC2_WAIT_TIMEOUT=900)',
+        ],
+      });
+    },
+    SLOW_TEST_MS,
+  );
+});
+
+describe("cdktf's output in a log", () => {
+  it(
+    "is plain when the wrapper's stdout is not a terminal: cdktf runs with CI=1, so its UI draws no spinner frames",
+    async () => {
+      const { runs } = await lifecycle(["diff"]);
+      expect(runs[0]!.env.CI).toBe("1");
+      // A CI value that already makes cdktf plain is kept; CI=false would not, and is replaced.
+      expect((await lifecycle(["diff"], { env: { ...readyMachine(), CI: "woodpecker" } })).runs[0]!.env.CI).toBe(
+        "woodpecker",
+      );
+      expect((await lifecycle(["diff"], { env: { ...readyMachine(), CI: "false" } })).runs[0]!.env.CI).toBe("1");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "is cdktf's own on a terminal, where it redraws in place",
+    async () => {
+      const { runs } = await lifecycle(["diff"], onTerminal);
+      expect(runs[0]!.env).not.toHaveProperty("CI");
+      // output's printout is captured, never a terminal.
+      const output = await lifecycle(["output"], onTerminal);
+      expect(output.runs[0]!.env.CI).toBe("1");
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 describe("npm run diff, destroy, output", () => {
-  it("diff runs cdktf diff, and takes no --yes", async () => {
-    const { code, stdout, runs } = await lifecycle(["diff"]);
-    expect(code).toBe(0);
-    expect(stdout).toBe(summary("1.5.0", "SSH: closed (log in with Session Manager)"));
-    expect(runs.map((r) => r.args)).toEqual([["diff", "keycloak-ec2"]]);
-    expect(await lifecycle(["diff", "--yes"], { cdktf: fakeCdktf() })).toEqual({
-      code: 2,
-      stdout: "",
-      runs: [],
-      stderr: "flag error: --yes: unknown flag (flags are --profile, --region, --config)\n",
-    });
-  });
+  it(
+    "diff runs cdktf diff, and suggests where --yes belongs",
+    async () => {
+      const { code, stdout, runs } = await lifecycle(["diff"]);
+      expect(code).toBe(0);
+      expect(stdout).toBe(summary("1.5.0", "SSH: closed (log in with Session Manager)"));
+      expect(runs.map((r) => r.args)).toEqual([["diff", "keycloak-ec2"]]);
+      const withYes = await lifecycle(["diff", "--yes"], { cdktf: fakeCdktf() });
+      expect({ ...withYes, stderr: lines(withYes.stderr) }).toEqual({
+        code: 2,
+        stdout: "",
+        runs: [],
+        stderr: [
+          "flag error: --yes: unknown flag (npm run diff changes nothing and asks for no approval; npm run deploy and npm run destroy take --yes; " +
+            "flags are --profile, --config, --region)",
+        ],
+      });
+      expect(lines((await lifecycle(["output", "--auto-approve"])).stderr)).toEqual([
+        "flag error: --auto-approve: unknown flag (npm run output changes nothing and asks for no approval; npm run deploy and npm run destroy take --yes; " +
+          "flags are --profile, --config, --region)",
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("destroy runs cdktf destroy and removes the outputs file", async () => {
-    fs.writeFileSync(outputsFile(), JSON.stringify({ "keycloak-ec2": OUTPUTS }));
-    const { code, runs } = await lifecycle(["destroy", "--yes"]);
-    expect(code).toBe(0);
-    expect(runs.map((r) => r.args)).toEqual([["destroy", "keycloak-ec2", "--auto-approve"]]);
-    expect(fs.existsSync(outputsFile())).toBe(false);
-  });
+  it(
+    "destroy runs cdktf destroy and removes the outputs file",
+    async () => {
+      fs.writeFileSync(outputsFile(), JSON.stringify({ "keycloak-ec2": OUTPUTS }));
+      const { code, runs } = await lifecycle(["destroy", "--yes"]);
+      expect(code).toBe(0);
+      expect(runs.map((r) => r.args)).toEqual([["destroy", "keycloak-ec2", "--auto-approve"]]);
+      expect(fs.existsSync(outputsFile())).toBe(false);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("output needs only terraform, and prints the outputs in place of cdktf's printout", async () => {
-    const cdktf = fakeCdktf({ printout: "cdktf's own table\n" });
-    const { code, stdout, stderr, runs } = await lifecycle(["output"], {
-      env: { HOME: dir, PATH: fakeTerraformBin(dir) },
-      cdktf,
-    });
-    expect(stderr).toBe("");
-    expect(code).toBe(0);
-    expect(stdout).toBe(printedOutputs());
-    expect(runs).toEqual([
-      {
-        args: ["output", "keycloak-ec2", "--outputs-file", outputsFile()],
-        env: expect.any(Object),
-        captureStdout: true,
-      },
-    ]);
-  });
+  it(
+    "output with local state needs only terraform, and prints the outputs in place of cdktf's printout",
+    async () => {
+      const cdktf = fakeCdktf({ printout: "cdktf's own table\n" });
+      const { code, stdout, stderr, runs } = await lifecycle(["output"], {
+        env: { HOME: dir, PATH: fakeTerraformBin(dir) },
+        cdktf,
+      });
+      expect(lines(stderr)).toEqual([]);
+      expect(code).toBe(0);
+      expect(stdout).toBe(printedOutputs());
+      expect(runs).toEqual([
+        {
+          args: ["output", "keycloak-ec2", "--outputs-file", outputsFile()],
+          env: expect.any(Object),
+          captureStdout: true,
+        },
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("reports a failed cdktf run with its exit code, after what it printed", async () => {
-    const cdktf = fakeCdktf({ code: 1, printout: "Error: no state\n" });
-    expect(await lifecycle(["output"], { cdktf })).toEqual({
-      code: 1,
-      stdout: "Error: no state\n",
-      runs: cdktf.runs,
-      stderr: "output error: cdktf output keycloak-ec2: failed with exit code 1 (see its messages above)\n",
-    });
-  });
+  it(
+    "output with S3 state also needs AWS credentials, with HCP Terraform's a token",
+    async () => {
+      const s3 = '{ "backend": { "type": "s3", "bucket": "acme-state", "key": "k", "region": "eu-west-3" } }';
+      fs.writeFileSync(path.join(dir, "s3.json"), s3);
+      fs.writeFileSync(
+        path.join(dir, "cloud.json"),
+        '{ "backend": { "type": "cloud", "organization": "acme", "workspace": "sso" } }',
+      );
+      // The S3 lock file needs Terraform 1.10.
+      const noCredentials = { HOME: dir, PATH: fakeTerraformBin(dir, "1.10.5") };
+      const fromS3 = await lifecycle(["output", "--config", "s3.json"], { env: noCredentials });
+      // An EC2 machine has credentials from its role as far as the checks can tell.
+      if (!runsOnEc2(systemInputs(process.env).readFile)) {
+        expect(lines(fromS3.stderr)).toEqual([expect.stringMatching(/^doctor error: AWS credentials: none found/)]);
+        expect([fromS3.code, fromS3.runs]).toEqual([2, []]);
+      }
+      const withKeys = { ...noCredentials, AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "s" };
+      expect((await lifecycle(["output", "--config", "s3.json"], { env: withKeys })).code).toBe(0);
+      const fromCloud = await lifecycle(["output", "--config", "cloud.json"], { env: noCredentials });
+      expect(lines(fromCloud.stderr)).toEqual([
+        "doctor error: backend: no HCP Terraform token for app.terraform.io (run terraform login, or set TF_TOKEN_app_terraform_io)",
+      ]);
+      expect([fromCloud.code, fromCloud.runs]).toEqual([2, []]);
+      const withToken = await lifecycle(["output", "--config", "cloud.json"], {
+        env: { ...noCredentials, TF_TOKEN_app_terraform_io: "t" },
+      });
+      expect(withToken.code).toBe(0);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "reports a failed cdktf run with its exit code, after what it printed",
+    async () => {
+      const cdktf = fakeCdktf({ code: 1, printout: "Error: no state\n" });
+      const { code, stdout, stderr, runs } = await lifecycle(["output"], { cdktf });
+      expect({ code, stdout, runs, stderr: lines(stderr) }).toEqual({
+        code: 1,
+        stdout: "Error: no state\n",
+        runs: cdktf.runs,
+        stderr: ["output error: cdktf output keycloak-ec2: failed with exit code 1 (see its messages above)"],
+      });
+    },
+    SLOW_TEST_MS,
+  );
 
   it("rejects unknown commands", async () => {
     expect(await lifecycle(["apply"])).toEqual({
@@ -252,7 +396,6 @@ describe("on a machine without terraform or credentials", () => {
       ? []
       : [expect.stringMatching(/^doctor error: AWS credentials: none found/)]),
   ];
-  const lines = (text: string) => text.trimEnd().split("\n");
 
   it.each([["deploy", "--yes"], ["destroy", "--yes"], ["diff"]])(
     "%s stops at the preflight, exit 2, running nothing",
@@ -261,19 +404,28 @@ describe("on a machine without terraform or credentials", () => {
       expect(lines(stderr)).toEqual(preflightProblems);
       expect([code, stdout, runs]).toEqual([2, "", []]);
     },
+    SLOW_TEST_MS,
   );
 
-  it("output stops at the terraform check alone", async () => {
-    expect(lines((await lifecycle(["output"], { env: bare() })).stderr)).toEqual([preflightProblems[0]]);
-  });
+  it(
+    "output with local state stops at the terraform check alone",
+    async () => {
+      expect(lines((await lifecycle(["output"], { env: bare() })).stderr)).toEqual([preflightProblems[0]]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("adds the refusal to the preflight's problems when deploy cannot ask for approval", async () => {
-    const { stderr } = await lifecycle(["deploy"], { env: { ...bare(), CI: "true" } });
-    expect(lines(stderr)).toEqual([
-      ...preflightProblems,
-      expect.stringMatching(/^deploy error: --yes: not given, and CI=true is set, so nobody can approve/),
-    ]);
-  });
+  it(
+    "adds the refusal to the preflight's problems when deploy cannot ask for approval",
+    async () => {
+      const { stderr } = await lifecycle(["deploy"], { env: { ...bare(), CI: "true" } });
+      expect(lines(stderr)).toEqual([
+        ...preflightProblems,
+        expect.stringMatching(/^deploy error: --yes: not given, and CI=true is set, so nobody can approve/),
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 describe("the real cdktf", () => {

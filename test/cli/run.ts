@@ -28,12 +28,33 @@ export async function runInProcess(
   return { code, stdout, stderr };
 }
 
-/** Makes `<dir>/bin` holding a fake `terraform` that reports `version`; returns that directory, for a PATH. */
+/** A generous time limit for a test that spawns processes or waits on servers, so that a loaded machine passes. */
+export const SLOW_TEST_MS = 60_000;
+
+/**
+ * Makes `<dir>/bin` holding a fake `terraform` that reports `version`; returns that directory, for a PATH. Any other
+ * run is recorded as one line in `<dir>/bin/terraform.log` (see `terraformCalls`) and exits with
+ * $FAKE_TERRAFORM_EXIT, else 0.
+ */
 export function fakeTerraformBin(dir: string, version = "1.9.8"): string {
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin, { recursive: true });
-  fs.writeFileSync(path.join(bin, "terraform"), `#!/bin/sh\necho '{"terraform_version": "${version}"}'\n`, {
-    mode: 0o755,
-  });
+  fs.writeFileSync(
+    path.join(bin, "terraform"),
+    [
+      "#!/bin/sh",
+      `if [ "$1" = version ]; then echo '{"terraform_version": "${version}"}'; exit 0; fi`,
+      `echo "cwd=$(pwd -P) args=$* CHECKPOINT_DISABLE=$CHECKPOINT_DISABLE" >> "${path.join(bin, "terraform.log")}"`,
+      'exit "${FAKE_TERRAFORM_EXIT:-0}"',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
   return bin;
+}
+
+/** The runs of the fake terraform in `bin` other than `version`, one line each: `cwd=... args=... CHECKPOINT_DISABLE=...`. */
+export function terraformCalls(bin: string): string[] {
+  const log = path.join(bin, "terraform.log");
+  return fs.existsSync(log) ? fs.readFileSync(log, "utf8").trimEnd().split("\n") : [];
 }

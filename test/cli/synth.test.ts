@@ -2,9 +2,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { synthCommand } from "../../src/cli/synth";
-import { runInProcess } from "./run";
+import { loadConfig } from "../../src/config/load";
+import { runInProcess, SLOW_TEST_MS } from "./run";
 
-// The synth command in-process; test/cli/main.test.ts runs the compiled main.js.
+// The synth command in-process; test/cli/main.test.ts runs the compiled main.js. Each synthesis takes a while on a
+// loaded machine: SLOW_TEST_MS each.
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-synth-"));
@@ -12,61 +14,128 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const synth = (argv: string[], env: NodeJS.ProcessEnv = {}) => runInProcess(synthCommand, argv, { cwd: dir, env });
-const stackFile = (name = "keycloak-ec2") => path.join(dir, "cdktf.out", "stacks", name, "cdk.tf.json");
+/** The deployment's default name for a profile. */
+const defaultName = (profile: string) => loadConfig({ flags: { profile }, env: {}, cwd: dir }).config.name;
+const ARTICLE = () => defaultName("article");
+const stackDir = (name: string) => path.join(dir, "cdktf.out", "stacks", name);
+const stackFile = (name: string) => path.join(stackDir(name), "cdk.tf.json");
 
 describe("the synth command", () => {
-  it("synthesizes into cdktf.out/stacks/<name>/cdk.tf.json in the working directory", async () => {
-    expect(await synth(["--profile", "article"])).toEqual({ code: 0, stdout: "", stderr: "" });
-    expect(Object.keys(JSON.parse(fs.readFileSync(stackFile(), "utf8")).resource.aws_instance)).toEqual(["ec2"]);
-    expect(fs.existsSync(path.join(dir, "cdktf.out", "manifest.json"))).toBe(true);
-    expect(fs.readdirSync(dir)).toEqual(["cdktf.out"]);
-  });
+  it(
+    "synthesizes into cdktf.out/stacks/<name>/cdk.tf.json in the working directory, and says so on one line",
+    async () => {
+      const config = loadConfig({ flags: { profile: "article" }, env: {}, cwd: dir }).config;
+      expect(await synth(["--profile", "article"])).toEqual({
+        code: 0,
+        stdout: `wrote cdktf.out/stacks/${config.name}/cdk.tf.json (profile article, region ${config.region})\n`,
+        stderr: "",
+      });
+      expect(Object.keys(JSON.parse(fs.readFileSync(stackFile(config.name), "utf8")).resource.aws_instance)).toEqual([
+        "ec2",
+      ]);
+      expect(fs.existsSync(path.join(dir, "cdktf.out", "manifest.json"))).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual(["cdktf.out"]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("honours KEYCLOAK_EC2_CONFIG and KEYCLOAK_EC2_PROFILE, as under `cdktf synth`", async () => {
-    fs.writeFileSync(path.join(dir, "c.json"), '{ "name": "sso", "profile": "production" }');
-    expect((await synth([], { KEYCLOAK_EC2_CONFIG: "c.json", KEYCLOAK_EC2_PROFILE: "article" })).code).toBe(0);
-    expect(JSON.parse(fs.readFileSync(stackFile("sso"), "utf8")).resource.aws_instance.ec2).toBeDefined();
-  });
+  it(
+    "honours KEYCLOAK_EC2_CONFIG and KEYCLOAK_EC2_PROFILE, as under `cdktf synth`",
+    async () => {
+      fs.writeFileSync(path.join(dir, "c.json"), '{ "name": "sso", "profile": "production" }');
+      const { code, stdout } = await synth([], { KEYCLOAK_EC2_CONFIG: "c.json", KEYCLOAK_EC2_PROFILE: "article" });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^wrote cdktf\.out\/stacks\/sso\/cdk\.tf\.json \(profile article, region [a-z0-9-]+\)\n$/);
+      expect(JSON.parse(fs.readFileSync(stackFile("sso"), "utf8")).resource.aws_instance.ec2).toBeDefined();
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("writes where the cdktf CLI says (CDKTF_OUTDIR), leaving the working directory alone", async () => {
-    const outdir = path.join(dir, "cli-out");
-    expect((await synth(["--profile", "article"], { CDKTF_OUTDIR: outdir })).code).toBe(0);
-    expect(fs.existsSync(path.join(outdir, "stacks", "keycloak-ec2", "cdk.tf.json"))).toBe(true);
-    expect(fs.readdirSync(dir)).toEqual(["cli-out"]);
-  });
+  it(
+    "writes where the cdktf CLI says (CDKTF_OUTDIR), leaving the working directory alone and the reporting to it",
+    async () => {
+      const outdir = path.join(dir, "cli-out");
+      const { code, stdout } = await synth(["--profile", "article"], { CDKTF_OUTDIR: outdir });
+      expect([code, stdout]).toEqual([0, ""]);
+      expect(fs.existsSync(path.join(outdir, "stacks", ARTICLE(), "cdk.tf.json"))).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual(["cli-out"]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("rejects a bad config with one line per problem, exit 2, and writes nothing", async () => {
-    fs.writeFileSync(path.join(dir, "keycloak.config.json"), '{ "regoin": "eu-west-3", "instanceType": "t3.huge" }');
-    const { code, stdout, stderr } = await synth([]);
-    expect(code).toBe(2);
-    expect(stdout).toBe("");
-    expect(stderr.trimEnd().split("\n")).toEqual([
-      'config error: regoin: unknown field (did you mean "region"?)',
-      expect.stringMatching(/^config error: instanceType: "t3.huge" is not an EC2 instance type/),
-    ]);
-    expect(fs.existsSync(path.join(dir, "cdktf.out"))).toBe(false);
-  });
+  it(
+    "rejects a bad config with one line per problem, exit 2, and writes nothing",
+    async () => {
+      fs.writeFileSync(path.join(dir, "keycloak.config.json"), '{ "regoin": "eu-west-3", "instanceType": "t3.huge" }');
+      const { code, stdout, stderr } = await synth([]);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr.trimEnd().split("\n")).toEqual([
+        'config error: regoin: unknown field (did you mean "region"?)',
+        expect.stringMatching(/^config error: instanceType: "t3.huge" is not an EC2 instance type/),
+      ]);
+      expect(fs.existsSync(path.join(dir, "cdktf.out"))).toBe(false);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("leaves a previous synthesis whole when a later run fails", async () => {
-    expect((await synth(["--profile", "article"])).code).toBe(0);
-    const before = fs.readFileSync(stackFile(), "utf8");
-    expect((await synth(["--profile", "staging"])).code).toBe(2);
-    expect(fs.readFileSync(stackFile(), "utf8")).toBe(before);
-    expect(fs.readdirSync(dir)).toEqual(["cdktf.out"]);
-  });
+  it(
+    "leaves a previous synthesis whole when a later run fails",
+    async () => {
+      expect((await synth(["--profile", "article"])).code).toBe(0);
+      const before = fs.readFileSync(stackFile(ARTICLE()), "utf8");
+      expect((await synth(["--profile", "staging"])).code).toBe(2);
+      expect(fs.readFileSync(stackFile(ARTICLE()), "utf8")).toBe(before);
+      expect(fs.readdirSync(dir)).toEqual(["cdktf.out"]);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "keeps Terraform's working files of each stack (the backend it was initialized with) across synths",
+    async () => {
+      // GIVEN a synthesized stack that Terraform initialized, and one that is no longer synthesized
+      expect((await synth(["--profile", "article"])).code).toBe(0);
+      const working = path.join(stackDir(ARTICLE()), ".terraform");
+      fs.mkdirSync(path.join(working, "providers"), { recursive: true });
+      fs.writeFileSync(path.join(working, "terraform.tfstate"), '{ "backend": { "type": "local" } }');
+      fs.writeFileSync(path.join(stackDir(ARTICLE()), ".terraform.lock.hcl"), "# lock\n");
+      fs.mkdirSync(path.join(stackDir("gone"), ".terraform"), { recursive: true });
+      // WHEN synth runs again, with another backend
+      fs.writeFileSync(
+        path.join(dir, "s3.json"),
+        '{ "profile": "article", "backend": { "type": "s3", "bucket": "acme-state", "key": "k", "region": "eu-west-1" } }',
+      );
+      expect((await synth(["--config", "s3.json"])).code).toBe(0);
+      // THEN the new output has the new backend and the stack's working files, and nothing of the other stack
+      expect(JSON.parse(fs.readFileSync(stackFile(ARTICLE()), "utf8")).terraform.backend.s3).toBeDefined();
+      expect(fs.readFileSync(path.join(working, "terraform.tfstate"), "utf8")).toBe(
+        '{ "backend": { "type": "local" } }',
+      );
+      expect(fs.existsSync(path.join(working, "providers"))).toBe(true);
+      expect(fs.readFileSync(path.join(stackDir(ARTICLE()), ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+      expect(fs.readdirSync(path.join(dir, "cdktf.out", "stacks"))).toEqual([ARTICLE()]);
+      expect(fs.readdirSync(dir).sort()).toEqual(["cdktf.out", "s3.json"]);
+    },
+    SLOW_TEST_MS,
+  );
 
   it("rejects an unknown flag", async () => {
     expect(await synth(["--profle", "dev"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: "flag error: --profle: unknown flag (did you mean --profile? flags are --profile, --region, --config)\n",
+      stderr: "flag error: --profle: unknown flag (did you mean --profile? flags are --profile, --config, --region)\n",
     });
   });
 
-  it("prints config warnings and still synthesizes", async () => {
-    fs.writeFileSync(path.join(dir, "keycloak.config.json"), '{ "instanceType": "t3.micro" }');
-    const { code, stderr } = await synth([]);
-    expect(code).toBe(0);
-    expect(stderr).toMatch(/^config warning: instanceType: t3\.micro has less than 2 GiB/);
-  });
+  it(
+    "prints config warnings and still synthesizes",
+    async () => {
+      fs.writeFileSync(path.join(dir, "keycloak.config.json"), '{ "instanceType": "t3.micro" }');
+      const { code, stderr } = await synth([]);
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/^config warning: instanceType: t3\.micro has less than 2 GiB/m);
+    },
+    SLOW_TEST_MS,
+  );
 });

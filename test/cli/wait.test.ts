@@ -2,10 +2,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { urlFlag, waitCommand } from "../../src/cli/wait";
+import { loadConfig } from "../../src/config/load";
 import { ready, useFakeKeycloak } from "../deploy/fake-keycloak";
-import { runInProcess } from "./run";
+import { runInProcess, SLOW_TEST_MS } from "./run";
 
-jest.setTimeout(15_000);
+// Tests that wait on a fake Keycloak have SLOW_TEST_MS.
 const { serve } = useFakeKeycloak();
 
 // `root` stands for the project directory, where deploy keeps the outputs file.
@@ -17,6 +18,9 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const wait = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
   runInProcess((a, e, c, io) => waitCommand(a, e, c, io, root), argv, { cwd: root, env });
+/** The dev profile's outputs file in the project directory. */
+const devOutputsFile = () =>
+  path.join(root, `${loadConfig({ flags: { profile: "dev" }, env: {}, cwd: root }).config.name}.outputs.json`);
 
 describe("npm run wait", () => {
   it("refuses the article profile, which never starts Keycloak", async () => {
@@ -28,26 +32,32 @@ describe("npm run wait", () => {
     });
   });
 
-  it("waits for the URL given, accepting the dev profile's self-signed certificate", async () => {
-    const url = await serve(ready);
-    const { code, stdout } = await wait(["--profile", "dev", "--url", `${url}/`, "--timeout", "5"]);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`));
-  });
+  it(
+    "waits for the URL given, accepting the dev profile's self-signed certificate",
+    async () => {
+      const url = await serve(ready);
+      const { code, stdout } = await wait(["--profile", "dev", "--url", `${url}/`, "--timeout", "5"]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`));
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("takes keycloak_url from the outputs file that deploy wrote", async () => {
-    const url = await serve(ready);
-    fs.writeFileSync(
-      path.join(root, "keycloak-ec2.outputs.json"),
-      JSON.stringify({ "keycloak-ec2": { keycloak_url: url } }),
-    );
-    expect((await wait(["--profile", "dev"])).stdout).toMatch(
-      new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`),
-    );
-  });
+  it(
+    "takes keycloak_url from the outputs file that deploy wrote",
+    async () => {
+      const url = await serve(ready);
+      const file = devOutputsFile();
+      fs.writeFileSync(file, JSON.stringify({ [path.basename(file, ".outputs.json")]: { keycloak_url: url } }));
+      expect((await wait(["--profile", "dev"])).stdout).toMatch(
+        new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`),
+      );
+    },
+    SLOW_TEST_MS,
+  );
 
   it("says what to run when there is no outputs file", async () => {
-    const file = path.join(root, "keycloak-ec2.outputs.json");
+    const file = devOutputsFile();
     expect(await wait(["--profile", "dev"])).toEqual({
       code: 2,
       stdout: "",

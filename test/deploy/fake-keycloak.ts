@@ -5,6 +5,7 @@ import * as https from "node:https";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { SLOW_TEST_MS } from "../cli/run";
 
 /** How a fake Keycloak answers: `base` is its own base URL, as keycloak_url would be. */
 export type Handler = (base: string, response: http.ServerResponse) => void;
@@ -26,7 +27,8 @@ export const status =
 
 /**
  * Real HTTPS servers on 127.0.0.1 with a self-signed certificate made by openssl, as the instance makes its own.
- * Call in a test file's top level: the certificate is made once, the servers are closed after each test.
+ * Call in a test file's top level: the certificate is made once (openssl, spawned: SLOW_TEST_MS), the servers are
+ * closed after each test.
  */
 export function useFakeKeycloak() {
   let dir = "";
@@ -58,9 +60,9 @@ export function useFakeKeycloak() {
       { stdio: "ignore" },
     );
     tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
-  });
+  }, SLOW_TEST_MS);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  afterEach(closeServers);
+  afterEach(closeServers, SLOW_TEST_MS);
 
   return {
     /** An HTTPS server answering every request with `handler`; resolves to its base URL. */

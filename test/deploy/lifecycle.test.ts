@@ -5,6 +5,7 @@ import { loadConfig } from "../../src/config/load";
 import {
   approvalProblem,
   cdktfRun,
+  cdktfSeesCi,
   isCi,
   isLifecycleCommand,
   LifecycleCommand,
@@ -29,7 +30,7 @@ describe("the cdktf command line and environment", () => {
     ["diff", false, ["diff", "keycloak-ec2"]],
     ["output", false, ["output", "keycloak-ec2", "--outputs-file", OUTPUTS]],
   ])("%s (--yes: %s) runs cdktf %j", (command, yes, args) => {
-    expect(cdktfRun(command, defaults(), { yes, outputsFile: OUTPUTS, env: {} }).args).toEqual(args);
+    expect(cdktfRun(command, defaults(), { yes, outputsFile: OUTPUTS, env: {}, terminal: true }).args).toEqual(args);
   });
 
   it("hands the config in force to the app as KEYCLOAK_EC2_* variables, the file by its absolute path", () => {
@@ -39,6 +40,7 @@ describe("the cdktf command line and environment", () => {
       yes: false,
       outputsFile: OUTPUTS,
       env: { PATH: "/usr/bin", KEYCLOAK_EC2_PROFILE: "production" },
+      terminal: true,
     });
     expect(run.args[1]).toBe("sso");
     expect(run.env).toEqual({
@@ -55,12 +57,31 @@ describe("the cdktf command line and environment", () => {
       yes: false,
       outputsFile: OUTPUTS,
       env: { KEYCLOAK_EC2_CONFIG: "", CHECKPOINT_DISABLE: "" },
+      terminal: true,
     });
     expect(run.env).toEqual({
       KEYCLOAK_EC2_PROFILE: "production",
       KEYCLOAK_EC2_REGION: "us-east-1",
       CHECKPOINT_DISABLE: "",
     });
+  });
+
+  it("off a terminal, sets CI=1 so that cdktf's UI prints each line once instead of redrawing a spinner", () => {
+    const env = (given: NodeJS.ProcessEnv, terminal: boolean) =>
+      cdktfRun("deploy", defaults(), { yes: true, outputsFile: OUTPUTS, env: given, terminal }).env;
+    expect(env({}, false).CI).toBe("1");
+    expect(env({}, true).CI).toBeUndefined();
+    expect(env({ CI: "false" }, false).CI).toBe("1");
+    expect(env({ CI: "true" }, false).CI).toBe("true");
+    expect(env({ BUILD_NUMBER: "7" }, false).CI).toBeUndefined();
+  });
+
+  it("knows when cdktf's UI (Ink, through is-ci) takes the environment for CI", () => {
+    expect(
+      [{ CI: "1" }, { CI: "0" }, { CI: "false" }, { RUN_ID: "9" }, { CONTINUOUS_INTEGRATION: "yes" }, {}].map(
+        cdktfSeesCi,
+      ),
+    ).toEqual([true, true, false, true, true, false]);
   });
 
   it("knows its commands, and which of them cdktf asks approval for", () => {
@@ -74,28 +95,36 @@ describe("the cdktf command line and environment", () => {
 });
 
 describe("refusing to wait for an approval nobody can give", () => {
+  const both = { stdin: true, stdout: true };
   it.each([
-    ["deploy", false, {}, true, undefined],
-    ["deploy", true, { CI: "true" }, false, undefined],
-    ["diff", false, { CI: "true" }, false, undefined],
-    ["output", false, {}, false, undefined],
-    ["deploy", false, { CI: "false" }, true, undefined],
+    ["deploy", false, {}, both, undefined],
+    ["deploy", true, { CI: "true" }, { stdin: false, stdout: false }, undefined],
+    ["diff", false, { CI: "true" }, { stdin: false, stdout: false }, undefined],
+    ["output", false, {}, { stdin: false, stdout: false }, undefined],
+    ["deploy", false, { CI: "false" }, both, undefined],
     [
       "deploy",
       false,
       { CI: "true" },
-      true,
+      both,
       "deploy error: --yes: not given, and CI=true is set, so nobody can approve the plan and cdktf would wait forever (review the plan with npm run diff, then run npm run deploy -- --yes)",
     ],
     [
       "destroy",
       false,
       {},
-      false,
+      { stdin: false, stdout: true },
       "destroy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever (when you are sure, run npm run destroy -- --yes)",
     ],
-  ] as const)("%s, --yes %s, env %j, stdin a terminal %s", (command, yes, env, tty, expected) => {
-    expect(approvalProblem(command, yes, env, tty)).toBe(expected);
+    [
+      "deploy",
+      false,
+      {},
+      { stdin: true, stdout: false },
+      "deploy error: --yes: not given, and standard output is not a terminal (cdktf then prints plainly, without its approval prompt), so nobody can approve the plan and cdktf would wait forever (review the plan with npm run diff, then run npm run deploy -- --yes)",
+    ],
+  ] as const)("%s, --yes %s, env %j, terminals %j", (command, yes, env, terminal, expected) => {
+    expect(approvalProblem(command, yes, env, terminal)).toBe(expected);
   });
 
   it("knows CI when it sees it", () => {

@@ -10,9 +10,10 @@ import {
   waitUntilReady,
 } from "../../src/deploy/wait";
 import { UserError } from "../../src/errors";
+import { SLOW_TEST_MS } from "../cli/run";
 import { discovery, Handler, ready, status, useFakeKeycloak } from "./fake-keycloak";
 
-jest.setTimeout(15_000);
+// The tests that wait on fake Keycloak servers have SLOW_TEST_MS each.
 const { serve, closeServers } = useFakeKeycloak();
 
 const dev = validateConfig({ profile: "dev" }).config;
@@ -37,30 +38,38 @@ async function waitAndLog(
 }
 
 describe("waiting for Keycloak", () => {
-  it("(a) waits through HTTP 503 until the discovery document is served, one log line per state", async () => {
-    let readyAt = 0;
-    const url = await serve((base, response) => {
-      readyAt ||= Date.now() + 1500;
-      (Date.now() < readyAt ? status(503) : ready)(base, response);
-    });
-    const { lines, error } = await waitAndLog(dev, url, 10);
-    expect(error).toBeUndefined();
-    expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, HTTP 503$`)),
-      expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
-    ]);
-  });
+  it(
+    "(a) waits through HTTP 503 until the discovery document is served, one log line per state",
+    async () => {
+      let readyAt = 0;
+      const url = await serve((base, response) => {
+        readyAt ||= Date.now() + 1500;
+        (Date.now() < readyAt ? status(503) : ready)(base, response);
+      });
+      const { lines, error } = await waitAndLog(dev, url, 10);
+      expect(error).toBeUndefined();
+      expect(lines).toEqual([
+        expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, HTTP 503$`)),
+        expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("(b) gives up after the timeout with a clear message and exit code 1", async () => {
-    const url = await serve(status(503));
-    const { lines, error } = await waitAndLog(dev, url, 2);
-    expect(lines).toEqual([expect.stringMatching(/: \d+ s, HTTP 503$/)]);
-    expect(error?.exitCode).toBe(1);
-    expect(error?.problems).toEqual([
-      `wait error: ${url}: Keycloak is not ready after 2 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
-        "if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)",
-    ]);
-  });
+  it(
+    "(b) gives up after the timeout with a clear message and exit code 1",
+    async () => {
+      const url = await serve(status(503));
+      const { lines, error } = await waitAndLog(dev, url, 2);
+      expect(lines).toEqual([expect.stringMatching(/: \d+ s, HTTP 503$/)]);
+      expect(error?.exitCode).toBe(1);
+      expect(error?.problems).toEqual([
+        `wait error: ${url}: Keycloak is not ready after 2 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
+          "if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)",
+      ]);
+    },
+    SLOW_TEST_MS,
+  );
 
   it.each<[string, Handler, string]>([
     ["a server error", status(500), "HTTP 500"],
@@ -78,56 +87,80 @@ describe("waiting for Keycloak", () => {
       "unexpected issuer https://127.0.0.1:PORT/realms/app",
     ],
     ["JSON without an issuer", discovery(undefined), "JSON without an issuer"],
-  ])("(c) reports %s as such, not ready", async (_, handler, state) => {
-    const url = await serve(handler);
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
-      ready: false,
-      state: state.replace("PORT", new URL(url).port),
-    });
-  });
+  ])(
+    "(c) reports %s as such, not ready",
+    async (_, handler, state) => {
+      const url = await serve(handler);
+      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+        ready: false,
+        state: state.replace("PORT", new URL(url).port),
+      });
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("(d) refuses the self-signed certificate when the profile brings its own, and never becomes ready", async () => {
-    const url = await serve(ready);
-    expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: true, state: "ready" });
-    expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({
-      ready: false,
-      state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)",
-    });
-    const { error } = await waitAndLog(ownCertificate, url, 1);
-    expect(error?.problems[0]).toMatch(/not ready after 1 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
-  });
+  it(
+    "(d) refuses the self-signed certificate when the profile brings its own, and never becomes ready",
+    async () => {
+      const url = await serve(ready);
+      expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
+      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: true, state: "ready" });
+      expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({
+        ready: false,
+        state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)",
+      });
+      const { error } = await waitAndLog(ownCertificate, url, 1);
+      expect(error?.problems[0]).toMatch(/not ready after 1 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("(e) reports a closed port as connection refused", async () => {
-    const url = await serve(ready);
-    await closeServers();
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
-      ready: false,
-      state: "connection refused",
-    });
-  });
+  it(
+    "(e) reports a closed port as connection refused",
+    async () => {
+      const url = await serve(ready);
+      await closeServers();
+      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+        ready: false,
+        state: "connection refused",
+      });
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("limits each request's time: a server that never answers", async () => {
-    const url = await serve(() => undefined);
-    expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 300 })).toEqual({
-      ready: false,
-      state: "no answer within 1 s",
-    });
-  });
+  it(
+    "limits each request's time: a server that never answers",
+    async () => {
+      const url = await serve(() => undefined);
+      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 300 })).toEqual({
+        ready: false,
+        state: "no answer within 1 s",
+      });
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("gives up early rather than sleep past the deadline", async () => {
-    const url = await serve(status(503));
-    const probes: string[] = [];
-    const result = await waitUntilReady({
-      keycloakUrl: url,
-      acceptSelfSigned: true,
-      timeoutMs: 1000,
-      intervalMs: 5000,
-      onProbe: (_, p) => probes.push(p.state),
-    });
-    expect(result).toEqual({ ready: false, elapsedMs: expect.any(Number), last: { ready: false, state: "HTTP 503" } });
-    expect(probes).toEqual(["HTTP 503"]);
-  });
+  it(
+    "gives up early rather than sleep past the deadline",
+    async () => {
+      const url = await serve(status(503));
+      const probes: string[] = [];
+      const result = await waitUntilReady({
+        keycloakUrl: url,
+        acceptSelfSigned: true,
+        timeoutMs: 1000,
+        intervalMs: 5000,
+        onProbe: (_, p) => probes.push(p.state),
+      });
+      expect(result).toEqual({
+        ready: false,
+        elapsedMs: expect.any(Number),
+        last: { ready: false, state: "HTTP 503" },
+      });
+      expect(probes).toEqual(["HTTP 503"]);
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 describe("the answer and the certificate", () => {

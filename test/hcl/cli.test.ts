@@ -5,10 +5,11 @@ import * as path from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { diffPreview, hclCommand } from "../../src/cli/hcl";
 import { HCL_FILE_NAMES } from "../../src/hcl/export";
-import { runInProcess } from "../cli/run";
+import { runInProcess, SLOW_TEST_MS } from "../cli/run";
 
 // The command runs in-process (much faster than a node process each); one case spawns the compiled command, as
 // `npm run hcl` runs it (`npm test` builds it first), for the exit code and the output streams.
+// Each synthesizes a stack or spawns node: SLOW_TEST_MS each, so that a loaded machine passes.
 const ROOT = path.resolve(__dirname, "../..");
 const HCL = path.join(ROOT, "dist/src/cli/hcl.js");
 const GOLDEN = "test/hcl/golden/article";
@@ -52,64 +53,72 @@ async function readHcl(dir: string): Promise<Record<string, any>> {
 const firstLine = (file: string) => fs.readFileSync(file, "utf8").split("\n")[0];
 
 describe("npm run hcl: the article profile's golden files", () => {
-  it("are exactly what the export writes today (the whole text is the contract)", async () => {
-    const { code, stdout, stderr } = await hcl(["--config", ARTICLE_CONFIG, "--out", GOLDEN, "--check"], ROOT);
-    expect(stderr).toBe("");
-    expect(stdout).toBe(`hcl check: ${GOLDEN} is up to date\n`);
-    expect(code).toBe(0);
-  });
+  it(
+    "are exactly what the export writes today (the whole text is the contract)",
+    async () => {
+      const { code, stdout, stderr } = await hcl(["--config", ARTICLE_CONFIG, "--out", GOLDEN, "--check"], ROOT);
+      expect(stderr).toBe("");
+      expect(stdout).toBe(`hcl check: ${GOLDEN} is up to date\n`);
+      expect(code).toBe(0);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("read back together, resource for resource, as the guide's main.tf, providers.tf and variables.tf", async () => {
-    const read = await readHcl(path.join(ROOT, GOLDEN));
-    const world = {
-      cidr_blocks: ["0.0.0.0/0"],
-      ipv6_cidr_blocks: ["::/0"],
-      prefix_list_ids: null,
-      security_groups: null,
-      self: null,
-    };
-    expect(read.resource).toEqual({
-      aws_default_vpc: { default: [{ tags: { Name: "Default VPC" } }] },
-      aws_security_group: {
-        sg: [
-          {
-            name: "${var.security_group_name}",
-            description: "Allow inbound traffic on port 8080 and 8443",
-            vpc_id: "${aws_default_vpc.default.id}",
-            ingress: [
-              { ...world, description: "open ssh port", from_port: 22, to_port: 22, protocol: "tcp" },
-              { ...world, description: "open port 8080", from_port: 8080, to_port: 8080, protocol: "tcp" },
-              { ...world, description: "open port 8443", from_port: 8443, to_port: 8443, protocol: "tcp" },
-            ],
-            egress: [{ ...world, description: null, from_port: 0, to_port: 0, protocol: "-1" }],
-            tags: { Name: "${var.security_group_name}" },
-          },
-        ],
-      },
-      aws_instance: {
-        ec2: [
-          {
-            ami: "ami-01cae1550c0adea9c",
-            instance_type: "t2.micro",
-            key_name: "${var.keyname}",
-            vpc_security_group_ids: ["${aws_security_group.sg.id}"],
-            user_data:
-              "#!/bin/bash\nsudo yum update -y\nsudo amazon-linux-extras install docker\nsudo service docker start\nsudo amazon-linux-extras enable postgresql13\nsudo yum install postgresql postgresql-server -y\nsudo postgresql-setup initdb\nsudo systemctl start postgresql\nsudo systemctl enable postgresql\n",
-            tags: { Name: "${var.aws_instance_name}" },
-          },
-        ],
-      },
-    });
-    expect(read.output).toEqual({
-      instance_ip: [{ value: "${aws_instance.ec2.public_ip}", description: "Public IP address" }],
-      instance_dns: [{ value: "${aws_instance.ec2.public_dns}", description: "Public DNS" }],
-    });
-    expect(read.terraform[0].required_version).toBe(">= 1.2.8");
-    expect(read.provider).toEqual({ aws: [{ region: "us-east-1" }] });
-    expect(Object.keys(read.variable).sort()).toEqual(["aws_instance_name", "keyname", "security_group_name"]);
-    for (const variable of Object.values(read.variable) as Array<Array<{ type: string }>>)
-      expect(variable[0].type).toBe("${string}");
-  });
+  it(
+    "read back together, resource for resource, as the guide's main.tf, providers.tf and variables.tf",
+    async () => {
+      const read = await readHcl(path.join(ROOT, GOLDEN));
+      const world = {
+        cidr_blocks: ["0.0.0.0/0"],
+        ipv6_cidr_blocks: ["::/0"],
+        prefix_list_ids: null,
+        security_groups: null,
+        self: null,
+      };
+      expect(read.resource).toEqual({
+        aws_default_vpc: { default: [{ tags: { Name: "Default VPC" } }] },
+        aws_security_group: {
+          sg: [
+            {
+              name: "${var.security_group_name}",
+              description: "Allow inbound traffic on port 8080 and 8443",
+              vpc_id: "${aws_default_vpc.default.id}",
+              ingress: [
+                { ...world, description: "open ssh port", from_port: 22, to_port: 22, protocol: "tcp" },
+                { ...world, description: "open port 8080", from_port: 8080, to_port: 8080, protocol: "tcp" },
+                { ...world, description: "open port 8443", from_port: 8443, to_port: 8443, protocol: "tcp" },
+              ],
+              egress: [{ ...world, description: null, from_port: 0, to_port: 0, protocol: "-1" }],
+              tags: { Name: "${var.security_group_name}" },
+            },
+          ],
+        },
+        aws_instance: {
+          ec2: [
+            {
+              ami: "ami-01cae1550c0adea9c",
+              instance_type: "t2.micro",
+              key_name: "${var.keyname}",
+              vpc_security_group_ids: ["${aws_security_group.sg.id}"],
+              user_data:
+                "#!/bin/bash\nsudo yum update -y\nsudo amazon-linux-extras install docker\nsudo service docker start\nsudo amazon-linux-extras enable postgresql13\nsudo yum install postgresql postgresql-server -y\nsudo postgresql-setup initdb\nsudo systemctl start postgresql\nsudo systemctl enable postgresql\n",
+              tags: { Name: "${var.aws_instance_name}" },
+            },
+          ],
+        },
+      });
+      expect(read.output).toEqual({
+        instance_ip: [{ value: "${aws_instance.ec2.public_ip}", description: "Public IP address" }],
+        instance_dns: [{ value: "${aws_instance.ec2.public_dns}", description: "Public DNS" }],
+      });
+      expect(read.terraform[0].required_version).toBe(">= 1.2.8");
+      expect(read.provider).toEqual({ aws: [{ region: "eu-west-1" }] });
+      expect(Object.keys(read.variable).sort()).toEqual(["aws_instance_name", "keyname", "security_group_name"]);
+      for (const variable of Object.values(read.variable) as Array<Array<{ type: string }>>)
+        expect(variable[0].type).toBe("${string}");
+    },
+    SLOW_TEST_MS,
+  );
 
   it("each start with the command that rewrites them", () => {
     for (const file of HCL_FILE_NAMES) {
@@ -121,183 +130,219 @@ describe("npm run hcl: the article profile's golden files", () => {
 });
 
 describe("npm run hcl: writing", () => {
-  it("writes the five files, with the state path relative to the output directory", async () => {
-    const { code, stdout, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "ops"]);
-    expect(stderr).toBe("");
-    expect(stdout).toBe("wrote ops/versions.tf, ops/providers.tf, ops/variables.tf, ops/main.tf, ops/outputs.tf\n");
-    expect(code).toBe(0);
-    expect(fs.readdirSync(path.join(scratch, "ops")).sort()).toEqual([...HCL_FILE_NAMES].sort());
-    const read = await readHcl(path.join(scratch, "ops"));
-    // cdktf runs Terraform in cdktf.out/stacks/<name>; from ops/ the same state file is one level up.
-    expect(read.terraform[0].backend).toEqual({ local: [{ path: "../terraform.keycloak-ec2.tfstate" }] });
-    for (const file of HCL_FILE_NAMES)
-      expect(fs.readFileSync(path.join(scratch, "ops", file), "utf8")).not.toContain(scratch);
-    expect(fs.existsSync(path.join(scratch, "cdktf.out"))).toBe(false);
-  });
+  it(
+    "writes the five files, with the state path relative to the output directory",
+    async () => {
+      const { code, stdout, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "ops"]);
+      expect(stderr).toBe("");
+      expect(stdout).toBe("wrote ops/versions.tf, ops/providers.tf, ops/variables.tf, ops/main.tf, ops/outputs.tf\n");
+      expect(code).toBe(0);
+      expect(fs.readdirSync(path.join(scratch, "ops")).sort()).toEqual([...HCL_FILE_NAMES].sort());
+      const read = await readHcl(path.join(scratch, "ops"));
+      // cdktf runs Terraform in cdktf.out/stacks/<name>; from ops/ the same state file is one level up.
+      expect(read.terraform[0].backend).toEqual({ local: [{ path: "../terraform.keycloak-ec2-article.tfstate" }] });
+      for (const file of HCL_FILE_NAMES)
+        expect(fs.readFileSync(path.join(scratch, "ops", file), "utf8")).not.toContain(scratch);
+      expect(fs.existsSync(path.join(scratch, "cdktf.out"))).toBe(false);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("heads each file with the flags in force, from the command line or the environment, in one order", async () => {
-    fs.writeFileSync(path.join(scratch, "keycloak.config.json"), '{ "profile": "article" }');
-    const env = { KEYCLOAK_EC2_PROFILE: "article" };
-    expect((await hcl(["--out", "./ops/", "--region", "eu-west-3"], scratch, env)).code).toBe(0);
-    expect(firstLine(path.join(scratch, "ops/main.tf"))).toBe(
-      `${GENERATED}npm run hcl -- --profile article --region eu-west-3 --out ops (config: keycloak.config.json). Do not edit; change the config and run it again.`,
-    );
-    // The same command, given as the header says, gives the same files.
-    expect(await hcl(["--profile", "article", "--region", "eu-west-3", "--out", "ops", "--check"])).toEqual({
-      code: 0,
-      stdout: "hcl check: ops is up to date\n",
-      stderr: "",
-    });
-  });
-
-  it("says when no config file applies, and quotes paths as a shell would", async () => {
-    expect((await hcl(["--profile", "article", "--out", "my ops"])).code).toBe(0);
-    expect(firstLine(path.join(scratch, "my ops/versions.tf"))).toBe(
-      `${GENERATED}npm run hcl -- --profile article --out 'my ops' (no config file: the defaults). Do not edit; change the config and run it again.`,
-    );
-  });
-
-  it("--no-backend leaves the backend out and changes nothing else", async () => {
-    await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "with"]);
-    expect((await hcl(["--config", ARTICLE_CONFIG_PATH, "--no-backend", "--out", "without"])).code).toBe(0);
-    const read = await readHcl(path.join(scratch, "without"));
-    expect(read.terraform[0].backend).toBeUndefined();
-    expect(read.terraform[0].required_version).toBe(">= 1.2.8");
-    const { backend, ...settings } = (await readHcl(path.join(scratch, "with"))).terraform[0];
-    expect(backend).toBeDefined();
-    expect(read.terraform[0]).toEqual(settings);
-    const body = (dir: string, file: string) =>
-      fs
-        .readFileSync(path.join(scratch, dir, file), "utf8")
-        .split("\n")
-        .slice(1)
-        .join("\n");
-    for (const file of ["providers.tf", "variables.tf", "main.tf", "outputs.tf"])
-      expect(body("without", file)).toBe(body("with", file));
-    expect(firstLine(path.join(scratch, "without/main.tf"))).toContain(
-      `--config ${ARTICLE_CONFIG_PATH} --no-backend --out without.`,
-    );
-  });
-
-  it("exports any Terraform JSON file with --from, rebasing its relative state path", async () => {
-    const stackDir = path.join(scratch, "cdktf.out/stacks/other");
-    fs.mkdirSync(stackDir, { recursive: true });
-    fs.writeFileSync(
-      path.join(stackDir, "cdk.tf.json"),
-      JSON.stringify({
-        "//": { metadata: {} },
-        terraform: { backend: { local: { path: "../../../other.tfstate" } } },
-        variable: { env: { type: "string", nullable: false } },
-        resource: { null_resource: { x: { triggers: { a: "${var.env}" } } } },
-      }),
-    );
-    // The config's variables do not apply to --from, nor appear in the header.
-    expect(
-      (
-        await hcl(["--from", "cdktf.out/stacks/other/cdk.tf.json", "--out", "hcl"], scratch, {
-          KEYCLOAK_EC2_PROFILE: "dev",
-        })
-      ).code,
-    ).toBe(0);
-    const read = await readHcl(path.join(scratch, "hcl"));
-    expect(read.terraform[0].backend).toEqual({ local: [{ path: "../other.tfstate" }] });
-    expect(read.variable.env).toEqual([{ type: "${string}", nullable: false }]);
-    expect(read.provider).toBeUndefined();
-    const header = `${GENERATED}npm run hcl -- --from cdktf.out/stacks/other/cdk.tf.json --out hcl. Do not edit; change cdktf.out/stacks/other/cdk.tf.json and run it again.`;
-    expect(fs.readFileSync(path.join(scratch, "hcl/providers.tf"), "utf8")).toBe(
-      `${header}\n# This stack configures no provider.\n`,
-    );
-    expect(fs.readFileSync(path.join(scratch, "hcl/outputs.tf"), "utf8")).toBe(
-      `${header}\n# This stack declares no outputs.\n`,
-    );
-  });
-
-  it("removes a .tf file an earlier export left, and warns of one it did not write", async () => {
-    fs.mkdirSync(path.join(scratch, "ops"));
-    fs.writeFileSync(path.join(scratch, "ops/old.tf"), `${GENERATED}npm run hcl -- --out ops. Do not edit.\n`);
-    fs.writeFileSync(path.join(scratch, "ops/extra.tf"), 'locals {\n  mine = "yes"\n}\n');
-    const { code, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "ops"]);
-    expect(code).toBe(0);
-    expect(stderr).toBe(
-      "hcl warning: ops/extra.tf: not generated by this export, and Terraform reads it with the generated files (--check reports it until it is removed)\n",
-    );
-    expect(fs.existsSync(path.join(scratch, "ops/old.tf"))).toBe(false);
-    expect(fs.existsSync(path.join(scratch, "ops/extra.tf"))).toBe(true);
-  });
-
-  it("keeps secrets out of the production export: a generated value reaches only its SSM parameter", async () => {
-    expect((await hcl(["--out", path.join(scratch, "prod")])).code).toBe(0);
-    const main = fs.readFileSync(path.join(scratch, "prod/main.tf"), "utf8");
-    const uses = [...main.matchAll(/^\s*(\w+)\s*=.*random_password\.\w+\.result/gm)].map((m) => m[1]);
-    expect(uses).toEqual(["value", "value", "value", "value"]);
-    expect(main).toContain("user_data_base64       = base64gzip(local.bootstrap_cloud_config)");
-    for (const file of HCL_FILE_NAMES)
-      expect(fs.readFileSync(path.join(scratch, "prod", file), "utf8")).not.toMatch(
-        /password\s?[:=]\s?"?[^\s?$\{].+/im,
+  it(
+    "heads each file with the flags in force, from the command line or the environment, in one order",
+    async () => {
+      fs.writeFileSync(path.join(scratch, "keycloak.config.json"), '{ "profile": "article" }');
+      const env = { KEYCLOAK_EC2_PROFILE: "article" };
+      expect((await hcl(["--out", "./ops/", "--region", "eu-west-1"], scratch, env)).code).toBe(0);
+      expect(firstLine(path.join(scratch, "ops/main.tf"))).toBe(
+        `${GENERATED}npm run hcl -- --profile article --region eu-west-1 --out ops (config: keycloak.config.json). Do not edit; change the config and run it again.`,
       );
-  });
+      // The same command, given as the header says, gives the same files.
+      expect(await hcl(["--profile", "article", "--region", "eu-west-1", "--out", "ops", "--check"])).toEqual({
+        code: 0,
+        stdout: "hcl check: ops is up to date\n",
+        stderr: "",
+      });
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "says when no config file applies, and quotes paths as a shell would",
+    async () => {
+      expect((await hcl(["--profile", "article", "--out", "my ops"])).code).toBe(0);
+      expect(firstLine(path.join(scratch, "my ops/versions.tf"))).toBe(
+        `${GENERATED}npm run hcl -- --profile article --out 'my ops' (no config file: the defaults). Do not edit; change the config and run it again.`,
+      );
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "--no-backend leaves the backend out and changes nothing else",
+    async () => {
+      await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "with"]);
+      expect((await hcl(["--config", ARTICLE_CONFIG_PATH, "--no-backend", "--out", "without"])).code).toBe(0);
+      const read = await readHcl(path.join(scratch, "without"));
+      expect(read.terraform[0].backend).toBeUndefined();
+      expect(read.terraform[0].required_version).toBe(">= 1.2.8");
+      const { backend, ...settings } = (await readHcl(path.join(scratch, "with"))).terraform[0];
+      expect(backend).toBeDefined();
+      expect(read.terraform[0]).toEqual(settings);
+      const body = (dir: string, file: string) =>
+        fs
+          .readFileSync(path.join(scratch, dir, file), "utf8")
+          .split("\n")
+          .slice(1)
+          .join("\n");
+      for (const file of ["providers.tf", "variables.tf", "main.tf", "outputs.tf"])
+        expect(body("without", file)).toBe(body("with", file));
+      expect(firstLine(path.join(scratch, "without/main.tf"))).toContain(
+        `--config ${ARTICLE_CONFIG_PATH} --no-backend --out without.`,
+      );
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "exports any Terraform JSON file with --from, rebasing its relative state path",
+    async () => {
+      const stackDir = path.join(scratch, "cdktf.out/stacks/other");
+      fs.mkdirSync(stackDir, { recursive: true });
+      fs.writeFileSync(
+        path.join(stackDir, "cdk.tf.json"),
+        JSON.stringify({
+          "//": { metadata: {} },
+          terraform: { backend: { local: { path: "../../../other.tfstate" } } },
+          variable: { env: { type: "string", nullable: false } },
+          resource: { null_resource: { x: { triggers: { a: "${var.env}" } } } },
+        }),
+      );
+      // The config's variables do not apply to --from, nor appear in the header.
+      expect(
+        (
+          await hcl(["--from", "cdktf.out/stacks/other/cdk.tf.json", "--out", "hcl"], scratch, {
+            KEYCLOAK_EC2_PROFILE: "dev",
+          })
+        ).code,
+      ).toBe(0);
+      const read = await readHcl(path.join(scratch, "hcl"));
+      expect(read.terraform[0].backend).toEqual({ local: [{ path: "../other.tfstate" }] });
+      expect(read.variable.env).toEqual([{ type: "${string}", nullable: false }]);
+      expect(read.provider).toBeUndefined();
+      const header = `${GENERATED}npm run hcl -- --from cdktf.out/stacks/other/cdk.tf.json --out hcl. Do not edit; change cdktf.out/stacks/other/cdk.tf.json and run it again.`;
+      expect(fs.readFileSync(path.join(scratch, "hcl/providers.tf"), "utf8")).toBe(
+        `${header}\n# This stack configures no provider.\n`,
+      );
+      expect(fs.readFileSync(path.join(scratch, "hcl/outputs.tf"), "utf8")).toBe(
+        `${header}\n# This stack declares no outputs.\n`,
+      );
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "removes a .tf file an earlier export left, and warns of one it did not write",
+    async () => {
+      fs.mkdirSync(path.join(scratch, "ops"));
+      fs.writeFileSync(path.join(scratch, "ops/old.tf"), `${GENERATED}npm run hcl -- --out ops. Do not edit.\n`);
+      fs.writeFileSync(path.join(scratch, "ops/extra.tf"), 'locals {\n  mine = "yes"\n}\n');
+      const { code, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "ops"]);
+      expect(code).toBe(0);
+      expect(stderr).toBe(
+        "hcl warning: ops/extra.tf: not generated by this export, and Terraform reads it with the generated files (--check reports it until it is removed)\n",
+      );
+      expect(fs.existsSync(path.join(scratch, "ops/old.tf"))).toBe(false);
+      expect(fs.existsSync(path.join(scratch, "ops/extra.tf"))).toBe(true);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "keeps secrets out of the production export: a generated value reaches only its SSM parameter",
+    async () => {
+      expect((await hcl(["--out", path.join(scratch, "prod")])).code).toBe(0);
+      const main = fs.readFileSync(path.join(scratch, "prod/main.tf"), "utf8");
+      const uses = [...main.matchAll(/^\s*(\w+)\s*=.*random_password\.\w+\.result/gm)].map((m) => m[1]);
+      expect(uses).toEqual(["value", "value", "value", "value"]);
+      expect(main).toContain("user_data_base64       = base64gzip(local.bootstrap_cloud_config)");
+      for (const file of HCL_FILE_NAMES)
+        expect(fs.readFileSync(path.join(scratch, "prod", file), "utf8")).not.toMatch(
+          /password\s?[:=]\s?"?[^\s?$\{].+/im,
+        );
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 describe("npm run hcl -- --check", () => {
-  it("names each file that differs, is missing or is not generated, with the command that fixes it, and writes nothing", async () => {
-    await hcl(["--config", ARTICLE_CONFIG_PATH, "--region", "eu-west-3", "--out", "ops"]);
-    const main = path.join(scratch, "ops/main.tf");
-    fs.writeFileSync(
-      main,
-      fs.readFileSync(main, "utf8").replace('instance_type = "t2.micro"', 'instance_type = "t3.micro"'),
-    );
-    fs.rmSync(path.join(scratch, "ops/outputs.tf"));
-    fs.writeFileSync(path.join(scratch, "ops/extra.tf"), "# mine\n");
-    fs.writeFileSync(path.join(scratch, "ops/old.tf"), `${GENERATED}npm run hcl -- --out ops. Do not edit.\n`);
-    const before = fs
-      .readdirSync(path.join(scratch, "ops"))
-      .map((file) => [file, fs.readFileSync(path.join(scratch, "ops", file), "utf8")]);
-
-    const { code, stdout, stderr } = await hcl([
-      "--out",
-      "ops/",
-      "--check",
-      "--region",
-      "eu-west-3",
-      "--config",
-      ARTICLE_CONFIG_PATH,
-    ]);
-    const command = `npm run hcl -- --config ${ARTICLE_CONFIG_PATH} --region eu-west-3 --out ops`;
-    expect(stdout).toBe("");
-    expect(stderr.split("\n")).toEqual([
-      `hcl check: ops/main.tf differs from what the config gives (run ${command} and commit the result)`,
-      "    @@ -9,3 +9,3 @@",
-      '     resource "aws_instance" "ec2" {',
-      '       ami           = "ami-01cae1550c0adea9c"',
-      '    -  instance_type = "t3.micro"',
-      '    +  instance_type = "t2.micro"',
-      `hcl check: ops/outputs.tf is missing (run ${command} and commit the result)`,
-      "hcl check: ops/extra.tf is not generated by this export (remove it, or move it out of ops: Terraform would read it with the generated files)",
-      `hcl check: ops/old.tf is not generated by this export (left by an earlier export: ${command} removes it)`,
-      "",
-    ]);
-    expect(code).toBe(1);
-    expect(
-      fs
+  it(
+    "names each file that differs, is missing or is not generated, with the command that fixes it, and writes nothing",
+    async () => {
+      await hcl(["--config", ARTICLE_CONFIG_PATH, "--region", "eu-west-1", "--out", "ops"]);
+      const main = path.join(scratch, "ops/main.tf");
+      fs.writeFileSync(
+        main,
+        fs.readFileSync(main, "utf8").replace('instance_type = "t2.micro"', 'instance_type = "t3.micro"'),
+      );
+      fs.rmSync(path.join(scratch, "ops/outputs.tf"));
+      fs.writeFileSync(path.join(scratch, "ops/extra.tf"), "# mine\n");
+      fs.writeFileSync(path.join(scratch, "ops/old.tf"), `${GENERATED}npm run hcl -- --out ops. Do not edit.\n`);
+      const before = fs
         .readdirSync(path.join(scratch, "ops"))
-        .map((file) => [file, fs.readFileSync(path.join(scratch, "ops", file), "utf8")]),
-    ).toEqual(before);
-  });
+        .map((file) => [file, fs.readFileSync(path.join(scratch, "ops", file), "utf8")]);
 
-  it("fails when the files were made with other flags: the header is part of the files", async () => {
-    await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "ops"]);
-    const { code, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--no-backend", "--out", "ops", "--check"]);
-    expect(code).toBe(1);
-    const command = `npm run hcl -- --config ${ARTICLE_CONFIG_PATH} --no-backend --out ops`;
-    expect(stderr.split("\n").filter((line) => line.startsWith("hcl check:"))).toEqual(
-      HCL_FILE_NAMES.map(
-        (file) => `hcl check: ops/${file} differs from what the config gives (run ${command} and commit the result)`,
-      ),
-    );
-    expect(stderr).toContain(
-      `    -${GENERATED}npm run hcl -- --config ${ARTICLE_CONFIG_PATH} --out ops. Do not edit; change the config and run it again.`,
-    );
-  });
+      const { code, stdout, stderr } = await hcl([
+        "--out",
+        "ops/",
+        "--check",
+        "--region",
+        "eu-west-1",
+        "--config",
+        ARTICLE_CONFIG_PATH,
+      ]);
+      const command = `npm run hcl -- --config ${ARTICLE_CONFIG_PATH} --region eu-west-1 --out ops`;
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")).toEqual([
+        `hcl check: ops/main.tf differs from what the config gives (run ${command} and commit the result)`,
+        "    @@ -9,3 +9,3 @@",
+        '     resource "aws_instance" "ec2" {',
+        '       ami           = "ami-01cae1550c0adea9c"',
+        '    -  instance_type = "t3.micro"',
+        '    +  instance_type = "t2.micro"',
+        `hcl check: ops/outputs.tf is missing (run ${command} and commit the result)`,
+        "hcl check: ops/extra.tf is not generated by this export (remove it, or move it out of ops: Terraform would read it with the generated files)",
+        `hcl check: ops/old.tf is not generated by this export (left by an earlier export: ${command} removes it)`,
+        "",
+      ]);
+      expect(code).toBe(1);
+      expect(
+        fs
+          .readdirSync(path.join(scratch, "ops"))
+          .map((file) => [file, fs.readFileSync(path.join(scratch, "ops", file), "utf8")]),
+      ).toEqual(before);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "fails when the files were made with other flags: the header is part of the files",
+    async () => {
+      await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "ops"]);
+      const { code, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--no-backend", "--out", "ops", "--check"]);
+      expect(code).toBe(1);
+      const command = `npm run hcl -- --config ${ARTICLE_CONFIG_PATH} --no-backend --out ops`;
+      expect(stderr.split("\n").filter((line) => line.startsWith("hcl check:"))).toEqual(
+        HCL_FILE_NAMES.map(
+          (file) => `hcl check: ops/${file} differs from what the config gives (run ${command} and commit the result)`,
+        ),
+      );
+      expect(stderr).toContain(
+        `    -${GENERATED}npm run hcl -- --config ${ARTICLE_CONFIG_PATH} --out ops. Do not edit; change the config and run it again.`,
+      );
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 describe("diffPreview", () => {
@@ -356,77 +401,105 @@ describe("npm run hcl: mistakes", () => {
       ["--out", "cdktf.out/stacks/keycloak-ec2/"],
       "hcl error: --out: cdktf.out/stacks/keycloak-ec2 is in cdktf.out, which every synth replaces (give a directory of its own, e.g. --out infra)",
     ],
-  ])("%j: one line, exit 2, nothing written", async (args, expected) => {
-    const { code, stdout, stderr } = await hcl(args);
-    expect(stderr).toBe(`${expected.replace("MISSING", path.join(scratch, "missing.json"))}\n`);
-    expect(stdout).toBe("");
-    expect(code).toBe(2);
-    expect(fs.readdirSync(scratch)).toEqual([]);
-  });
+  ])(
+    "%j: one line, exit 2, nothing written",
+    async (args, expected) => {
+      const { code, stdout, stderr } = await hcl(args);
+      expect(stderr).toBe(`${expected.replace("MISSING", path.join(scratch, "missing.json"))}\n`);
+      expect(stdout).toBe("");
+      expect(code).toBe(2);
+      expect(fs.readdirSync(scratch)).toEqual([]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it.each([["package.json"], ["cdktf.json"]])("refuses to write into a project's root (%s)", async (marker) => {
-    fs.mkdirSync(path.join(scratch, "sub"));
-    fs.writeFileSync(path.join(scratch, marker), "{}");
-    const { code, stderr } = await hcl(["--profile", "article", "--out", ".."], path.join(scratch, "sub"));
-    expect(stderr).toBe(
-      `hcl error: --out: .. is a project's root (it holds ${marker}) (give a directory of its own, e.g. --out infra)\n`,
-    );
-    expect(code).toBe(2);
-    expect(fs.readdirSync(scratch).sort()).toEqual([marker, "sub"].sort());
-  });
+  it.each([["package.json"], ["cdktf.json"]])(
+    "refuses to write into a project's root (%s)",
+    async (marker) => {
+      fs.mkdirSync(path.join(scratch, "sub"));
+      fs.writeFileSync(path.join(scratch, marker), "{}");
+      const { code, stderr } = await hcl(["--profile", "article", "--out", ".."], path.join(scratch, "sub"));
+      expect(stderr).toBe(
+        `hcl error: --out: .. is a project's root (it holds ${marker}) (give a directory of its own, e.g. --out infra)\n`,
+      );
+      expect(code).toBe(2);
+      expect(fs.readdirSync(scratch).sort()).toEqual([marker, "sub"].sort());
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("--help prints the flags and an example, and exits 0", async () => {
-    const { code, stdout, stderr } = await hcl(["--out", "o", "--help"]);
-    expect(code).toBe(0);
-    expect(stderr).toBe("");
-    expect(stdout).toMatch(/^Usage: npm run hcl -- /);
-    for (const flag of ["--profile", "--config", "--region", "--from", "--no-backend", "--out", "--check", "--help"])
-      expect(stdout).toContain(`  ${flag} `);
-    expect(stdout).toContain("Example: npm run hcl -- --profile production --out infra\n");
-    expect(fs.readdirSync(scratch)).toEqual([]);
-  });
+  it(
+    "--help prints the flags and an example, and exits 0",
+    async () => {
+      const { code, stdout, stderr } = await hcl(["--out", "o", "--help"]);
+      expect(code).toBe(0);
+      expect(stderr).toBe("");
+      expect(stdout).toMatch(/^Usage: npm run hcl -- /);
+      for (const flag of ["--profile", "--config", "--region", "--from", "--no-backend", "--out", "--check", "--help"])
+        expect(stdout).toContain(`  ${flag} `);
+      expect(stdout).toContain("Example: npm run hcl -- --profile production --out infra\n");
+      expect(fs.readdirSync(scratch)).toEqual([]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("reports an output directory it cannot write, removing what it began", async () => {
-    fs.writeFileSync(path.join(scratch, "taken"), "a file");
-    const { code, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "taken/hcl"]);
-    expect(stderr).toBe(
-      "hcl error: --out: cannot write taken/hcl (ENOTDIR) (give a directory you can write, or a new one)\n",
-    );
-    expect(code).toBe(2);
-    expect(fs.readdirSync(scratch)).toEqual(["taken"]);
-  });
+  it(
+    "reports an output directory it cannot write, removing what it began",
+    async () => {
+      fs.writeFileSync(path.join(scratch, "taken"), "a file");
+      const { code, stderr } = await hcl(["--config", ARTICLE_CONFIG_PATH, "--out", "taken/hcl"]);
+      expect(stderr).toBe(
+        "hcl error: --out: cannot write taken/hcl (ENOTDIR) (give a directory you can write, or a new one)\n",
+      );
+      expect(code).toBe(2);
+      expect(fs.readdirSync(scratch)).toEqual(["taken"]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("exits 2 with the one line and no stack trace when run as a command", () => {
-    if (!fs.existsSync(HCL)) throw new Error(`${HCL} is missing: run npm run build (npm test does)`);
-    const { status, stdout, stderr } = spawnSync(process.execPath, [HCL, "--from", "missing.json", "--out", "o"], {
-      cwd: scratch,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH! },
-    });
-    expect(stdout).toBe("");
-    expect(stderr).toBe(
-      `hcl error: --from: ${path.join(scratch, "missing.json")}: file not found (give a Terraform JSON file, e.g. cdktf.out/stacks/<stack>/cdk.tf.json)\n`,
-    );
-    expect(status).toBe(2);
-  });
+  it(
+    "exits 2 with the one line and no stack trace when run as a command",
+    () => {
+      if (!fs.existsSync(HCL)) throw new Error(`${HCL} is missing: run npm run build (npm test does)`);
+      const { status, stdout, stderr } = spawnSync(process.execPath, [HCL, "--from", "missing.json", "--out", "o"], {
+        cwd: scratch,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH! },
+      });
+      expect(stdout).toBe("");
+      expect(stderr).toBe(
+        `hcl error: --from: ${path.join(scratch, "missing.json")}: file not found (give a Terraform JSON file, e.g. cdktf.out/stacks/<stack>/cdk.tf.json)\n`,
+      );
+      expect(status).toBe(2);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("reports a --from file that is not JSON", async () => {
-    fs.writeFileSync(path.join(scratch, "bad.json"), "{ nope");
-    const { code, stderr } = await hcl(["--from", "bad.json", "--out", "o"]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/^hcl error: --from: .*bad\.json: not valid JSON: .* \(give a Terraform JSON file\)\n$/);
-  });
+  it(
+    "reports a --from file that is not JSON",
+    async () => {
+      fs.writeFileSync(path.join(scratch, "bad.json"), "{ nope");
+      const { code, stderr } = await hcl(["--from", "bad.json", "--out", "o"]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^hcl error: --from: .*bad\.json: not valid JSON: .* \(give a Terraform JSON file\)\n$/);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("reports a value HCL cannot hold, naming where it is", async () => {
-    fs.writeFileSync(
-      path.join(scratch, "odd.json"),
-      JSON.stringify({ resource: { null_resource: { x: { "bad name": 1 } } } }),
-    );
-    const { code, stderr } = await hcl(["--from", "odd.json", "--out", "o"]);
-    expect(code).toBe(2);
-    expect(stderr).toBe(
-      "hcl error: resource.null_resource.x.bad name: HCL cannot hold it exactly: an argument name must be an identifier (change the value, or keep the Terraform JSON, which Terraform runs as it is)\n",
-    );
-    expect(fs.existsSync(path.join(scratch, "o"))).toBe(false);
-  });
+  it(
+    "reports a value HCL cannot hold, naming where it is",
+    async () => {
+      fs.writeFileSync(
+        path.join(scratch, "odd.json"),
+        JSON.stringify({ resource: { null_resource: { x: { "bad name": 1 } } } }),
+      );
+      const { code, stderr } = await hcl(["--from", "odd.json", "--out", "o"]);
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        "hcl error: resource.null_resource.x.bad name: HCL cannot hold it exactly: an argument name must be an identifier (change the value, or keep the Terraform JSON, which Terraform runs as it is)\n",
+      );
+      expect(fs.existsSync(path.join(scratch, "o"))).toBe(false);
+    },
+    SLOW_TEST_MS,
+  );
 });

@@ -58,7 +58,7 @@ beforeAll(() => {
     }),
   );
   fs.writeFileSync(path.join(consumer, "main.ts"), readmeExample());
-}, 30_000);
+}, 60_000);
 
 afterAll(() => fs.rmSync(consumer, { recursive: true, force: true }));
 
@@ -104,7 +104,7 @@ describe("keycloak-ec2 as a library", () => {
       ).stdout.trim();
     expect(probe("keycloak-ec2")).toBe("ok");
     expect(probe("keycloak-ec2/dist/src/cli/synth")).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
-  });
+  }, 60_000);
 
   it("packs its compiled library, declarations and boot files, without the command-line code", () => {
     const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, encoding: "utf8" });

@@ -1,5 +1,6 @@
 import { requiredTerraformVersion } from "../../../src/config/terraform";
 import { checkTerraform, compareVersions, parseTerraformVersion } from "../../../src/deploy/preflight/terraform";
+import { SLOW_TEST_MS } from "../../cli/run";
 import { synthesize } from "../../stack/synth";
 import { config, ok, problem, TERRAFORM, useFakeHome } from "./machine";
 
@@ -111,7 +112,11 @@ describe("terraform", () => {
       "s3 with DynamoDB",
       { backend: { type: "s3", bucket: "acme-state", key: "k", region: "us-east-1", dynamodbTable: "locks" } },
     ],
-  ])("requires what the synthesized stack requires (%s)", (_, raw) => {
-    expect(synthesize(raw).tf.terraform.required_version).toBe(`>= ${requiredTerraformVersion(config(raw))}`);
-  });
+  ])(
+    "requires what the synthesized stack requires (%s)",
+    (_, raw) => {
+      expect(synthesize(raw).tf.terraform.required_version).toBe(`>= ${requiredTerraformVersion(config(raw))}`);
+    },
+    SLOW_TEST_MS,
+  );
 });
