@@ -5,7 +5,8 @@ import { requiredTerraformVersion } from "../config/terraform";
 import { Host } from "../constructs/host";
 import { Network } from "../constructs/network";
 import { DeploymentStack } from "../stacks/deployment-stack";
-import { ARTICLE_AMI, articleUserData } from "./user-data";
+import { ARTICLE_AMI } from "../aws/article-ami";
+import { articleUserData } from "./user-data";
 
 /**
  * The guide's resource names, by construct path: part of the article profile's contract (ops compare against its

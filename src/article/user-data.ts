@@ -16,6 +16,3 @@ export function articleUserData(): string {
     "",
   ].join("\n");
 }
-
-/** The guide's image: Amazon Linux 2 (x86_64) in one region. Past end of support since 2026-06-30. */
-export const ARTICLE_AMI = "ami-01cae1550c0adea9c";

@@ -31,6 +31,8 @@ export interface HostProps {
   /** Subnet to launch in (may be a reference). @default - the default subnet of the default VPC, in an
    * availability zone EC2 picks */
   readonly subnetId?: string;
+  /** Give the instance a public IPv4 address at launch. @default - the subnet's setting */
+  readonly associatePublicIpAddress?: boolean;
   /** Security groups of the instance. */
   readonly securityGroupIds: readonly string[];
   /** Boot script or cloud-config, as text. Give this or `userDataBase64`. @default - none */
@@ -51,6 +53,9 @@ export interface HostProps {
    * `ssm:GetParameter` on all of them). @default false
    */
   readonly instanceRole?: boolean;
+  /** Prefix of the role's and instance profile's names (IAM adds a unique suffix): at most 38 characters of
+   * letters, digits and `+=,.@_-`. @default "keycloak-ec2-" */
+  readonly iamNamePrefix?: string;
   /** One-minute CloudWatch metrics (about 2.10 USD a month for an instance). EBS optimisation is left to the
    * instance type: current types have it by default, and asking for it fails on t2. @default false */
   readonly detailedMonitoring?: boolean;
@@ -81,6 +86,10 @@ export class Host extends Construct implements IParameterReader {
       throw propError("Host", "encryptedRootVolumeSize", `must be a whole number of GiB from 8 to 16384, got ${size}`);
     }
 
+    const namePrefix = props.iamNamePrefix ?? "keycloak-ec2-";
+    if (isKnown(namePrefix) && !/^[\w+=,.@-]{1,38}$/.test(namePrefix)) {
+      throw propError("Host", "iamNamePrefix", `must be 1-38 letters, digits and +=,.@_-, got "${namePrefix}"`);
+    }
     let instanceProfile: IamInstanceProfile | undefined;
     const roleReady: ITerraformDependable[] = [];
     if (props.instanceRole) {
@@ -94,7 +103,7 @@ export class Host extends Construct implements IParameterReader {
         ],
       });
       this.role = new IamRole(this, "role", {
-        namePrefix: "keycloak-ec2-",
+        namePrefix,
         description: "Instance role of a keycloak-ec2 host: Session Manager and its own SSM parameters",
         assumeRolePolicy: assumeRole.json,
       });
@@ -106,7 +115,7 @@ export class Host extends Construct implements IParameterReader {
         }),
       );
       instanceProfile = new IamInstanceProfile(this, "instance_profile", {
-        namePrefix: "keycloak-ec2-",
+        namePrefix,
         role: this.role.name,
       });
     }
@@ -121,6 +130,7 @@ export class Host extends Construct implements IParameterReader {
       instanceType: props.instanceType,
       keyName: props.keyName,
       subnetId: props.subnetId,
+      associatePublicIpAddress: props.associatePublicIpAddress,
       vpcSecurityGroupIds: [...props.securityGroupIds],
       userData: props.userData,
       userDataBase64: props.userDataBase64,

@@ -17,7 +17,7 @@ import {
   DEFAULT_ADMIN_USER,
   DEFAULT_INSTANCE_TYPE,
   DEFAULT_KEYCLOAK_VERSION,
-  DEFAULT_NAME,
+  DEFAULT_NAMES,
   DEFAULT_REALM,
   DEFAULT_ROOT_VOLUME_SIZE,
 } from "../defaults";
@@ -32,7 +32,7 @@ export interface KeycloakServerProps {
    * database, with the same hardened host and HTTPS; not for production. @default "production" */
   readonly mode?: KeycloakMode;
   /** Name of the deployment: the SSM path of its secrets (`/<name>/keycloak/...`) and the default of the names
-   * below. Lower-case letters, digits and dashes. @default "keycloak-ec2" */
+   * below. Lower-case letters, digits and dashes. @default "keycloak-ec2" (production), "keycloak-ec2-dev" (dev) */
   readonly deploymentName?: string;
   /** EC2 instance type (may be a reference, e.g. a variable). Amazon Linux 2023 is picked for its architecture.
    * @default "t3.small" */
@@ -40,6 +40,8 @@ export interface KeycloakServerProps {
   /** An existing public subnet (with a route to an internet gateway) to launch in; its VPC holds the security
    * group. Needed in accounts without a default VPC. @default - the default VPC, in a subnet EC2 picks */
   readonly subnetId?: string;
+  /** The VPC `subnetId` must be in: a check, the plan stops otherwise. Needs `subnetId`. @default - no check */
+  readonly vpcId?: string;
   /** Existing EC2 key pair for SSH. @default - none: log in with Session Manager */
   readonly keyName?: string;
   /** IPv4/IPv6 CIDRs allowed on port 22 (may be a reference). @default [] - no SSH rule at all */
@@ -105,7 +107,7 @@ export class KeycloakServer extends Construct {
   constructor(scope: Construct, id: string, props: KeycloakServerProps = {}) {
     super(scope, id);
     const mode = props.mode ?? "production";
-    const name = props.deploymentName ?? DEFAULT_NAME;
+    const name = props.deploymentName ?? DEFAULT_NAMES[mode];
     if (isKnown(name) && !/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
       throw propError(
         "KeycloakServer",
@@ -138,7 +140,10 @@ export class KeycloakServer extends Construct {
       lifecycle: { ignoreChanges: ["input"] },
     });
 
-    const subnet = props.subnetId === undefined ? undefined : new DataAwsSubnet(this, "subnet", { id: props.subnetId });
+    if (props.vpcId !== undefined && props.subnetId === undefined) {
+      throw propError("KeycloakServer", "vpcId", "needs 'subnetId': a VPC does not say where to launch");
+    }
+    const subnet = props.subnetId === undefined ? undefined : this.lookUpSubnet(props.subnetId, props.vpcId);
     this.network = new Network(this, "network", {
       vpcId: subnet?.vpcId,
       securityGroupName: props.securityGroupName ?? `${name}-sg`,
@@ -171,12 +176,15 @@ export class KeycloakServer extends Construct {
       ignoreUserDataChanges: true,
       instanceType,
       subnetId: props.subnetId,
+      // A subnet of one's own may not map public addresses on launch; the default VPC's subnets do.
+      associatePublicIpAddress: props.subnetId === undefined ? undefined : true,
       keyName: props.keyName,
       securityGroupIds: [this.securityGroup.id],
       userDataBase64: this.bootstrap.userDataBase64,
       name: instanceName,
       encryptedRootVolumeSize: props.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE,
       instanceRole: true,
+      iamNamePrefix: `${name}-`,
       detailedMonitoring: true,
       elasticIpAllocationId: this.elasticIp?.allocationId,
       // The boot reads the secrets and downloads packages at once: both must be in place when it starts.
@@ -200,6 +208,24 @@ export class KeycloakServer extends Construct {
     this.url = `https://${props.hostname ?? this.publicDns}:${HTTPS_PORT}`;
     this.adminConsoleUrl = `${this.url}/admin/master/console/`;
     this.realmIssuerUrl = `${this.url}/realms/${realm.name}`;
+  }
+
+  /** The user's subnet; its VPC must be `vpcId` when that is given. */
+  private lookUpSubnet(subnetId: string, vpcId: string | undefined): DataAwsSubnet {
+    return new DataAwsSubnet(this, "subnet", {
+      id: subnetId,
+      lifecycle:
+        vpcId === undefined
+          ? undefined
+          : {
+              postcondition: [
+                {
+                  condition: `\${self.vpc_id == "${vpcId}"}`,
+                  errorMessage: `The subnet is not in the VPC given as vpcId${isKnown(vpcId) ? ` (${vpcId})` : ""}: give a subnet of that VPC.`,
+                },
+              ],
+            },
+    });
   }
 
   /**

@@ -204,6 +204,7 @@ export const DATA_SOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws_subnet: { filter: {}, timeouts: {} },
   aws_subnets: { filter: {}, timeouts: {} },
   aws_vpc: { filter: {}, timeouts: {} },
+  aws_vpcs: { filter: {}, timeouts: {} },
 };
 
 /** `precondition`, `postcondition` and variable `validation`: `condition` and `error_message` are expressions. */

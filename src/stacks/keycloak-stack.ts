@@ -4,6 +4,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ServerConfig } from "../config/schema";
 import { requiredTerraformVersion } from "../config/terraform";
 import { KeycloakServer } from "../constructs/keycloak-server";
+import { networkAddressOf } from "../aws/cidr";
 import { DeploymentStack } from "./deployment-stack";
 
 /** The construct id of the server: left out of the Terraform names (`host_instance`, not `keycloak_host_instance`). */
@@ -33,6 +34,8 @@ export class KeycloakStack extends DeploymentStack {
       mode: config.profile,
       deploymentName: config.name,
       instanceType: variables.instanceType.stringValue,
+      subnetId: config.subnetId,
+      vpcId: config.vpcId,
       keyName: config.keyName,
       sshCidrs: config.sshCidrs,
       httpsCidrs: variables.httpsCidrs.listValue,
@@ -58,27 +61,36 @@ export class KeycloakStack extends DeploymentStack {
         nullable: false,
         default: config.instanceType,
         description:
-          "EC2 instance type. Keep its architecture (x86_64, or arm64 for Graviton types): the Amazon Linux 2023 image follows it.",
+          "EC2 instance type. Keep its architecture (x86_64, or arm64 for Graviton types): the plan refuses the other one. A change stops and starts the instance; Keycloak's memory is sized again at start.",
         validation: [
           {
             condition: '${can(regex("^[a-z][a-z0-9-]*\\\\.[a-z0-9]+$", var.instance_type))}',
             errorMessage: "instance_type must be an EC2 instance type such as t3.small.",
+          },
+          {
+            condition: '${!can(regex("^(a1|c1|m1|m2|t1|mac[0-9a-z-]*)\\\\.", var.instance_type))}',
+            errorMessage:
+              "instance_type must be of a family Amazon Linux 2023 runs on (not a1, c1, m1, m2, t1 or a Mac).",
           },
         ],
       }),
       httpsCidrs: new TerraformVariable(this, "https_cidrs", {
         type: "list(string)",
         nullable: false,
-        default: config.httpsCidrs,
-        description: "IPv4 and IPv6 CIDRs allowed on Keycloak's HTTPS port.",
+        // Written as Terraform writes networks (lower case, zeros compressed), which the validation below compares with.
+        default: config.httpsCidrs.map((cidr) => networkAddressOf(cidr) ?? cidr),
+        description:
+          'IPv4 and IPv6 network CIDRs allowed on Keycloak\'s HTTPS port (in a Terraform Cloud workspace, an HCL list such as ["203.0.113.0/24"]).',
         validation: [
           {
             condition: "${length(var.https_cidrs) > 0}",
             errorMessage: "https_cidrs must not be empty: nobody could reach Keycloak.",
           },
           {
-            condition: "${alltrue([for cidr in var.https_cidrs : can(cidrhost(cidr, 0))])}",
-            errorMessage: "Each of https_cidrs must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24.",
+            condition:
+              "${alltrue([for cidr in var.https_cidrs : can(cidrhost(cidr, 0)) && try(cidrsubnet(cidr, 0, 0) == lower(cidr), false)])}",
+            errorMessage:
+              "Each of https_cidrs must be an IPv4 or IPv6 network CIDR, host bits zero and zeros compressed, such as 203.0.113.0/24 or 2001:db8::/32.",
           },
         ],
       }),
@@ -86,7 +98,8 @@ export class KeycloakStack extends DeploymentStack {
         type: "number",
         nullable: false,
         default: config.rootVolumeSize,
-        description: "Size of the encrypted gp3 root volume, in GiB.",
+        description:
+          "Size of the encrypted gp3 root volume, in GiB. It can only grow (EBS cannot shrink a volume); the file system grows at the next boot.",
         validation: [
           {
             condition:
@@ -99,7 +112,8 @@ export class KeycloakStack extends DeploymentStack {
         type: "string",
         nullable: false,
         default: config.keycloak.version,
-        description: "Exact tag of quay.io/keycloak/keycloak, a 26.x release.",
+        description:
+          "Exact tag of quay.io/keycloak/keycloak, a 26.x release. Used when the instance boots for the first time: the boot runs once per instance, so a change reaches a new instance only (an in-place upgrade is done on the instance, see the README).",
         validation: [
           {
             condition: '${can(regex("^26\\\\.[0-9]+\\\\.[0-9]+$", var.keycloak_version))}',

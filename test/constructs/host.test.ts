@@ -54,6 +54,13 @@ describe("Host validation", () => {
     // WHEN / THEN
     expect(() => host.grantParameterRead(ARNS)).toThrow(/Host: 'instanceRole' must be set for grantParameterRead/);
   });
+
+  it.each(["x".repeat(39), "my prefix-"])("rejects the IAM name prefix %p", (iamNamePrefix) => {
+    // GIVEN / WHEN / THEN
+    expect(() => new Host(newStack(), "host", { ...PROPS, instanceRole: true, iamNamePrefix })).toThrow(
+      /Host: 'iamNamePrefix' must be 1-38 letters/,
+    );
+  });
 });
 
 describe("Host instance", () => {

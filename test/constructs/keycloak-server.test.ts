@@ -133,12 +133,12 @@ describe("KeycloakServer options", () => {
     expect(tf.output.url.value).toBe(`https://\${aws_instance.${idOf("aws_instance")}.public_dns}:8443`);
   });
 
-  it("in dev mode, generates no database password", () => {
+  it("in dev mode, generates no database password, under a name of its own so as not to meet production's", () => {
     // GIVEN / WHEN
     const { json } = synthServer({ mode: "dev" });
     // THEN
-    expect(json).toHaveResourceWithProperties(SsmParameter, { name: "/keycloak-ec2/keycloak/admin-password" });
-    expect(json).not.toHaveResourceWithProperties(SsmParameter, { name: "/keycloak-ec2/keycloak/db-password" });
+    expect(json).toHaveResourceWithProperties(SsmParameter, { name: "/keycloak-ec2-dev/keycloak/admin-password" });
+    expect(json).not.toHaveResourceWithProperties(SsmParameter, { name: "/keycloak-ec2-dev/keycloak/db-password" });
   });
 
   it("looks the user's certificate parameters up without decryption and lets the instance read them", () => {

@@ -83,8 +83,8 @@ describe("article profile: the guide's Terraform, resource for resource", () => 
   it("declares the guide's three string variables, with defaults from the config", () => {
     expect(tf.variable).toEqual({
       keyname: { type: "string", default: "my-key" },
-      security_group_name: { type: "string", default: "keycloak-ec2-sg" },
-      aws_instance_name: { type: "string", default: "keycloak-ec2" },
+      security_group_name: { type: "string", default: "keycloak-ec2-article-sg" },
+      aws_instance_name: { type: "string", default: "keycloak-ec2-article" },
     });
   });
 

@@ -113,7 +113,8 @@ describe("production profile (the default)", () => {
     const plain = group({});
     expect(plain).toEqual({ name: "keycloak-ec2-sg", description: "Keycloak on EC2, managed by keycloak-ec2" });
     expect(group({ keyName: "ops", sshCidrs: ["203.0.113.0/24"] })).toEqual(plain);
-    expect(group({ profile: "dev" })).toEqual(plain);
+    // Same name, other profile (profiles have names of their own by default; this is the case that would collide).
+    expect(group({ profile: "dev", name: "keycloak-ec2" })).toEqual(plain);
     expect(group({ httpsCidrs: ["198.51.100.0/24"], instanceType: "t3.large" })).toEqual(plain);
   });
 

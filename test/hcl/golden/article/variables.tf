@@ -2,7 +2,7 @@
 
 variable "aws_instance_name" {
   type    = string
-  default = "keycloak-ec2"
+  default = "keycloak-ec2-article"
 }
 
 variable "keyname" {
@@ -11,5 +11,5 @@ variable "keyname" {
 
 variable "security_group_name" {
   type    = string
-  default = "keycloak-ec2-sg"
+  default = "keycloak-ec2-article-sg"
 }

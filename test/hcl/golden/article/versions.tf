@@ -9,6 +9,6 @@ terraform {
     }
   }
   backend "local" {
-    path = "../../../../terraform.keycloak-ec2.tfstate"
+    path = "../../../../terraform.keycloak-ec2-article.tfstate"
   }
 }
