@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { parseFlags } from "./args";
 import { commandConfig, CONFIG_FLAG_HELP, CONFIG_FLAGS, CONFIG_USAGE } from "./config";
+import { projectRoot } from "./cdktf";
 import { Command, runMain } from "./edge";
 import { CommandHelp, helpOrVersion } from "./help";
 import { preflight } from "../deploy/preflight";
@@ -27,7 +28,7 @@ export const doctorCommand: Command = (argv, env, cwd, io) => {
   const info = helpOrVersion(argv, DOCTOR_HELP);
   if (info) return io.stdout(info);
   const { config, file } = commandConfig(parseFlags(argv, CONFIG_FLAGS), env, cwd, io);
-  const report = preflight(config, systemInputs(env));
+  const report = preflight(config, systemInputs(env, projectRoot()));
   // The config file as a path from the working directory, unless it is elsewhere.
   const shown = file && !path.relative(cwd, file).startsWith("..") ? path.relative(cwd, file) : file;
   const lines = [

@@ -106,7 +106,7 @@ export async function lifecycleCommand(
       ? { config, timeoutSeconds: waitTimeoutSeconds(undefined, env) }
       : undefined;
 
-  const machine = systemInputs(env);
+  const machine = systemInputs(env, cdktf.projectRoot);
   // Output reads the state only: terraform, and what the backend needs (AWS credentials for S3, a token for HCP
   // Terraform). Its own printout is the outputs, so what passed is not shown.
   const capture = command === "output";

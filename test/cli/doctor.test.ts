@@ -42,6 +42,7 @@ describe("npm run doctor", () => {
         "region: us-east-1",
         `backend: local state file terraform.${name}.tfstate in the project directory`,
         "SSH: closed (log in with Session Manager)",
+        `state: terraform.${name}.tfstate does not exist yet (a new deployment)`,
       ]);
       expect(lines(stderr)).toEqual([
         expect.stringMatching(/^doctor error: terraform: "terraform" not found on PATH \(.*releases\.hashicorp\.com/),
@@ -69,6 +70,7 @@ describe("npm run doctor", () => {
         "region: us-east-1",
         `backend: local state file terraform.${name}.tfstate in the project directory`,
         "SSH: closed (log in with Session Manager)",
+        `state: terraform.${name}.tfstate does not exist yet (a new deployment)`,
       ]);
     },
     SLOW_TEST_MS,

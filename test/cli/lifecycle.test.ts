@@ -104,6 +104,7 @@ const summary = (terraformMinimum: string, ssh: string, region = "us-east-1") =>
     `region: ${region}`,
     "backend: local state file terraform.keycloak-ec2.tfstate in the project directory",
     ssh,
+    "state: terraform.keycloak-ec2.tfstate does not exist yet (a new deployment)",
   ]
     .map((line) => `${line}\n`)
     .join("");

@@ -5,6 +5,7 @@ import { Finding } from "./finding";
 import { PreflightInputs } from "./inputs";
 import { checkRegion } from "./region";
 import { checkSsh } from "./ssh";
+import { checkStateProfile } from "./state-profile";
 import { checkTerraform } from "./terraform";
 
 /**
@@ -34,6 +35,7 @@ export function preflight(config: KeycloakEc2Config, inputs: PreflightInputs): P
     checkRegion(config, inputs.env),
     checkBackend(config, inputs),
     checkSsh(config),
+    checkStateProfile(config, inputs),
   ]);
 }
 

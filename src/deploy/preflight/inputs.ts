@@ -10,6 +10,8 @@ export interface PreflightInputs {
   readonly which: (command: string) => string | undefined;
   /** A file's text, or undefined when it cannot be read. */
   readonly readFile: (file: string) => string | undefined;
+  /** The project directory, where a local state file lives. @default - the state is not read */
+  readonly projectDir?: string;
   /** Runs a program (no shell) to completion. */
   readonly run: (program: string, args: readonly string[]) => CommandResult;
 }

@@ -15,9 +15,10 @@ function isExecutable(file: string): boolean {
 }
 
 /** The real machine, seen through `env` (a command's environment): PATH lookup, files, and a bounded `spawnSync`. */
-export function systemInputs(env: NodeJS.ProcessEnv): PreflightInputs {
+export function systemInputs(env: NodeJS.ProcessEnv, projectDir?: string): PreflightInputs {
   return {
     env,
+    projectDir,
     home: env.HOME || os.homedir(),
     which: (command) =>
       command.includes("/")

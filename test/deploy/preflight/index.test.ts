@@ -20,6 +20,7 @@ describe("preflight", () => {
         "region: us-east-1",
         "backend: local state file terraform.keycloak-ec2.tfstate in the project directory",
         "SSH: closed (log in with Session Manager)",
+        "state: not read (no project directory)",
       ],
     });
   });
