@@ -36,27 +36,39 @@ export function projectCdktf(root: string = projectRoot()): Cdktf {
         return Promise.reject(
           new UserError(problemLine(args[0], "cdktf", `${cdktf} not found`, `run npm ci in ${root}`)),
         );
-      return new Promise((resolve, reject) => {
-        // The link's target with this very node: no `node` needed on PATH for its `#!/usr/bin/env node` line.
-        const child = spawn(process.execPath, [fs.realpathSync(cdktf), ...args], {
-          cwd: root,
-          env,
-          stdio: ["inherit", captureStdout ? "pipe" : "inherit", "inherit"],
-        });
-        let stdout = "";
-        child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-        // Ctrl-C reaches cdktf as well (same process group): it stops terraform cleanly; this process waits to report.
-        const ignore = () => undefined;
-        process.on("SIGINT", ignore);
-        child.on("error", (error) => {
-          process.off("SIGINT", ignore);
-          reject(error);
-        });
-        child.on("close", (code, signal) => {
-          process.off("SIGINT", ignore);
-          resolve({ code: code ?? (signal === "SIGINT" ? 130 : 1), stdout });
-        });
-      });
+      // The link's target with this very node: no `node` needed on PATH for its `#!/usr/bin/env node` line.
+      return runToEnd(process.execPath, [fs.realpathSync(cdktf), ...args], { cwd: root, env, captureStdout });
     },
   };
+}
+
+/**
+ * Runs a program to its end with this process's terminal (it may ask questions), capturing its stdout if asked.
+ * Ctrl-C reaches the child as well (same process group), which stops Terraform cleanly: this process ignores it and
+ * waits to report. A child ended by Ctrl-C counts as exit code 130.
+ */
+export function runToEnd(
+  program: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly captureStdout?: boolean },
+): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["inherit", options.captureStdout ? "pipe" : "inherit", "inherit"],
+    });
+    let stdout = "";
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    const ignore = () => undefined;
+    process.on("SIGINT", ignore);
+    child.on("error", (error) => {
+      process.off("SIGINT", ignore);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      process.off("SIGINT", ignore);
+      resolve({ code: code ?? (signal === "SIGINT" ? 130 : 1), stdout });
+    });
+  });
 }

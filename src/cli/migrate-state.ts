@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { parseFlags } from "./args";
-import { projectRoot } from "./cdktf";
+import { projectRoot, runToEnd } from "./cdktf";
 import { commandConfig, CONFIG_FLAG_HELP, CONFIG_USAGE } from "./config";
 import { CommandIO, runMain } from "./edge";
 import { CommandHelp, flagSpecOf, helpOrVersion } from "./help";
@@ -29,24 +28,6 @@ export const MIGRATE_STATE_HELP: CommandHelp = {
   ],
   example: "npm run migrate-state -- --config keycloak.s3.json --yes",
 };
-
-/** Runs a program to its end with this process's terminal (Terraform may ask questions); resolves to its exit code. */
-function runProgram(program: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd, env, stdio: "inherit" });
-    // Ctrl-C reaches terraform as well (same process group): it stops cleanly; this process waits to report.
-    const ignore = () => undefined;
-    process.on("SIGINT", ignore);
-    child.on("error", (error) => {
-      process.off("SIGINT", ignore);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      process.off("SIGINT", ignore);
-      resolve(code ?? (signal === "SIGINT" ? 130 : 1));
-    });
-  });
-}
 
 /**
  * `npm run migrate-state -- [--profile P] [--config F] [--region R] [--yes]`: moves the state to the config's
@@ -104,7 +85,7 @@ export async function migrateStateCommand(
   io.stdout(`migrate-state: from ${from} to ${to}: ${command} in ${shownDir}\n`);
   const childEnv = { ...env, CHECKPOINT_DISABLE: env.CHECKPOINT_DISABLE ?? "1" };
   // The preflight found it on PATH.
-  const code = await runProgram(machine.which(terraform) ?? terraform, plan.args, stackDir, childEnv);
+  const { code } = await runToEnd(machine.which(terraform) ?? terraform, plan.args, { cwd: stackDir, env: childEnv });
   if (code !== 0) {
     throw new UserError(
       problemLine(

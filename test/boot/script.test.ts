@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { bootScript, memoryScript } from "../../src/boot/cloud-config";
 import { SECRET_NAMES } from "../../src/boot/secrets";
+import { selfSignedCertificate } from "../certificates";
 import { BootHarness, MEMORY_SCRIPT, SCRIPT } from "./harness";
 
 const STUB = path.resolve(__dirname, "stubs/stub.sh");
@@ -93,28 +94,9 @@ describe("boot script: functions run for real", () => {
   });
 
   it("installs a certificate of the user's own from SSM, refusing one that is not PEM", () => {
-    const made = path.join(root, "own");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=own.example.com",
-        "-keyout",
-        `${made}.key`,
-        "-out",
-        `${made}.crt`,
-      ],
-      { stdio: "ignore" },
-    );
-    putParameter("/own/cert", fs.readFileSync(`${made}.crt`, "utf8"));
-    putParameter("/own/key", fs.readFileSync(`${made}.key`, "utf8"));
+    const own = selfSignedCertificate(path.join(root, "own"), "own.example.com");
+    putParameter("/own/cert", own.cert);
+    putParameter("/own/key", own.key);
     writeSettings({ TLS_CERTIFICATE_PARAMETER: "/own/cert", TLS_PRIVATE_KEY_PARAMETER: "/own/key" });
     expect(run("resolve_addresses; setup_tls").code).toBe(0);
     expect(certificateText()).toMatch(/Subject: CN ?= ?own\.example\.com/);

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { selfSignedCertificate } from "../certificates";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -32,34 +32,13 @@ export const status =
  */
 export function useFakeKeycloak() {
   let dir = "";
-  let tls: { key: Buffer; cert: Buffer };
+  let tls: { key: string; cert: string };
   const servers: http.Server[] = [];
   const closeServers = () => Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-keycloak-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        "-keyout",
-        path.join(dir, "key.pem"),
-        "-out",
-        path.join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
+    tls = selfSignedCertificate(path.join(dir, "localhost"), "localhost", "IP:127.0.0.1,DNS:localhost");
   }, SLOW_TEST_MS);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   afterEach(closeServers, SLOW_TEST_MS);
