@@ -37,7 +37,8 @@ export function keycloakUnit(mode: KeycloakMode): string {
     : "docker.service network-online.target";
   const run = [
     // The image's own user (uid 1000, group 0), written out: group 0 is what may read the TLS key.
-    "/usr/bin/docker run --rm --name keycloak --network host --user 1000:0",
+    // --pull=never: the image is local (built or pulled by the boot); a missing one is an error, not a download.
+    "/usr/bin/docker run --rm --pull=never --name keycloak --network host --user 1000:0",
     "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP}",
     // From the unit's environment (memory.env) into the container's, where kc.sh reads it.
     "--env JAVA_OPTS_KC_HEAP",

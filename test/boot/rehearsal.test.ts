@@ -69,7 +69,7 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
     expect(first.output).toContain(`Keycloak is ready at https://${PUBLIC_DNS}:8443`);
   });
 
-  it("runs the steps in order: swap, the Elastic IP, packages, PostgreSQL, TLS, environment, image, start, wait", () => {
+  it("runs the steps in order: swap, the Elastic IP, packages, PostgreSQL, TLS, image, environment, start, wait", () => {
     expectInOrder(calls, [
       /^dd if=\/dev\/zero of=\$ROOT\/swapfile bs=1M count=2048/,
       /^swapon \$ROOT\/swapfile$/,
@@ -84,9 +84,10 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/db-password /,
       /^sudo -u postgres psql -q -v ON_ERROR_STOP=1$/,
       /^openssl req -x509 /,
-      /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/admin-password /,
+      // The image before the environment that names it: a failed build leaves the running version alone.
       /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.\d+\.\d+$/,
-      /^docker build --tag keycloak-ec2\/keycloak:26\.\d+\.\d+-[0-9a-f]{12} /,
+      /^docker build --tag localhost\/keycloak-ec2\/keycloak:26\.\d+\.\d+-[0-9a-f]{12} /,
+      /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/admin-password /,
       /^systemctl daemon-reload$/,
       /^systemctl enable keycloak\.service$/,
       /^systemctl restart keycloak\.service$/,
@@ -164,11 +165,11 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       "systemctl reload postgresql",
       ssm("db-password"),
       "sudo -u postgres psql -q -v ON_ERROR_STOP=1",
+      `docker image inspect ${image}`,
       ssm("admin-password"),
       ssm("db-password"),
       ssm("bff-client-secret"),
       ssm("service-client-secret"),
-      `docker image inspect ${image}`,
       "systemctl daemon-reload",
       "systemctl enable keycloak.service",
       "systemctl is-active --quiet keycloak.service",

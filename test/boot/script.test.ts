@@ -136,7 +136,7 @@ describe("boot script: functions run for real", () => {
     // The heap is the memory script's, sized at every start.
     expect(env).not.toContain("JAVA_OPTS_KC_HEAP");
     expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(
-      /^KEYCLOAK_IMAGE=keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}\nKEYCLOAK_URL=https:\/\/ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com:8443\n$/,
+      /^KEYCLOAK_IMAGE=localhost\/keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}\nKEYCLOAK_URL=https:\/\/ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com:8443\n$/,
     );
     expect(fs.statSync(`${root}/etc/keycloak-ec2/runtime.env`).mode & 0o777).toBe(0o600);
     for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
@@ -312,7 +312,7 @@ describe("boot script: Keycloak image", () => {
 
   it("builds a production image with the build-time options, from Keycloak's image, once", () => {
     const image = boot.run("run_image").stdout;
-    expect(image).toMatch(/^keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}$/);
+    expect(image).toMatch(/^localhost\/keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}$/);
     expect(boot.run("prepare_image").code).toBe(0);
     expect(boot.calls()).toEqual([
       `docker image inspect ${image}`,
@@ -339,7 +339,7 @@ describe("boot script: Keycloak image", () => {
     const first = boot.run("run_image").stdout;
     boot.writeSettings({ KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.5" });
     const second = boot.run("run_image").stdout;
-    expect(second).toMatch(/^keycloak-ec2\/keycloak:26\.7\.5-[0-9a-f]{12}$/);
+    expect(second).toMatch(/^localhost\/keycloak-ec2\/keycloak:26\.7\.5-[0-9a-f]{12}$/);
     expect(second.split("-").pop()).not.toBe(first.split("-").pop());
   });
 

@@ -51,6 +51,10 @@ describe("Keycloak systemd unit", () => {
     for (const unit of [production, dev]) expect(execStart(unit)).toContain(" --user 1000:0 ");
   });
 
+  it("never pulls: the image is local, and a missing one must fail rather than be looked for on Docker Hub", () => {
+    for (const unit of [production, dev]) expect(execStart(unit)).toMatch(/^\/usr\/bin\/docker run --rm --pull=never /);
+  });
+
   it("sizes the memory before every start: the memory script, then its file for the limits and the heap", () => {
     for (const [unit, mode] of [
       [production, "production"],

@@ -78,12 +78,13 @@ wait_for_elastic_ip() {
 
 # The value of an SSM parameter (SecureString decrypted with the instance role), retried while IAM propagates.
 parameter() {
-  local attempt attempts=${KEYCLOAK_EC2_PARAMETER_ATTEMPTS:-6}
+  local attempt attempts=${KEYCLOAK_EC2_PARAMETER_ATTEMPTS:-6} error
   for ((attempt = 1; ; attempt++)); do
-    if aws ssm get-parameter --region "$AWS_REGION" --name "$1" --with-decryption --query Parameter.Value --output text 2>/dev/null; then
+    # The AWS CLI's message (AccessDenied, ParameterNotFound, ...) is kept for the last failure.
+    if { error=$(aws ssm get-parameter --region "$AWS_REGION" --name "$1" --with-decryption --query Parameter.Value --output text 2>&1 >&3); } 3>&1; then
       return 0
     fi
-    ((attempt < attempts)) || fail "cannot read SSM parameter $1 with the instance role"
+    ((attempt < attempts)) || fail "cannot read SSM parameter $1 with the instance role: ${error:-no message}"
     log "cannot read SSM parameter $1 yet (attempt $attempt of $attempts), retrying"
     sleep $((attempt * 5))
   done
@@ -233,8 +234,9 @@ dockerfile() {
   printf 'RUN /opt/keycloak/bin/kc.sh build\n'
 }
 
-# The image keycloak.service runs: in production keycloak-ec2/keycloak:<version>-<hash of the Dockerfile>, so a new
-# version or new build options make a new image, and the same ones find theirs.
+# The image keycloak.service runs: in production localhost/keycloak-ec2/keycloak:<version>-<hash of the Dockerfile>,
+# so a new version or new build options make a new image, and the same ones find theirs. The localhost/ registry
+# names a local image only: a missing one is never looked for on Docker Hub (the unit also runs with --pull=never).
 run_image() {
   if [[ $PROFILE != production ]]; then
     printf '%s' "$KEYCLOAK_IMAGE"
@@ -242,7 +244,7 @@ run_image() {
   fi
   local hash
   hash=$(dockerfile | sha256sum)
-  printf 'keycloak-ec2/keycloak:%s-%s' "${KEYCLOAK_IMAGE##*:}" "${hash:0:12}"
+  printf 'localhost/keycloak-ec2/keycloak:%s-%s' "${KEYCLOAK_IMAGE##*:}" "${hash:0:12}"
 }
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -282,7 +284,8 @@ write_environment() {
     printf '%s=%s\n' SERVICE_CLIENT_SECRET "$service_secret"
   } >"$CONF_DIR/keycloak.env.new"
   mv -f "$CONF_DIR/keycloak.env.new" "$CONF_DIR/keycloak.env"
-  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$image" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env"
+  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$image" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env.new"
+  mv -f "$CONF_DIR/runtime.env.new" "$CONF_DIR/runtime.env"
 }
 
 # (Re)starts Keycloak only if what it runs with changed since the last run, so a re-run leaves it alone.
@@ -324,8 +327,9 @@ main() {
   if [[ $PROFILE == production ]]; then setup_postgresql; fi
   resolve_addresses
   setup_tls
-  write_environment
+  # The image exists before the unit is pointed at it: a failed download or build leaves the running version alone.
   prepare_image
+  write_environment
   start_keycloak
   wait_until_ready
 }
