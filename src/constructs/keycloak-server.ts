@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { DataResource, Fn } from "cdktf";
+import { Fn } from "cdktf";
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
@@ -25,6 +25,7 @@ import { Host } from "./host";
 import { KeycloakBootstrap } from "./keycloak-bootstrap";
 import { checkCidrs, Network } from "./network";
 import { Secrets } from "./secrets";
+import { TerraformData } from "./terraform-data";
 import { isKnown, propError } from "./validation";
 
 export interface KeycloakServerProps {
@@ -135,7 +136,7 @@ export class KeycloakServer extends Construct {
     });
     // The architecture the instance was created with. The AMI is not followed after creation, so a type of the
     // other architecture would stop the instance and fail to start it (an x86_64 image on arm64): refused at plan.
-    const createdFor = new DataResource(this, "architecture", {
+    const createdFor = new TerraformData(this, "architecture", {
       input: { architecture },
       lifecycle: { ignoreChanges: ["input"] },
     });
@@ -192,7 +193,7 @@ export class KeycloakServer extends Construct {
       preconditions: [
         {
           // Parenthesized: a conditional binds looser than ==.
-          condition: `\${${createdFor.fqn}.output.architecture == (${architecture})}`,
+          condition: `\${${createdFor.outputValue("architecture")} == (${architecture})}`,
           errorMessage:
             "The instance type's architecture (x86_64, or arm64 for Graviton types) differs from the running instance's, whose image cannot boot on the other. Choose a type of the same architecture, or replace the instance and the terraform_data resource named architecture together, on purpose, with terraform apply -replace (back the data up first).",
         },

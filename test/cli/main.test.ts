@@ -19,11 +19,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]) {
+function run(args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH! }) {
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     cwd: dir,
     encoding: "utf8",
-    env: { PATH: process.env.PATH! },
+    env,
     timeout: SLOW_TEST_MS,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -46,6 +46,22 @@ describe("node dist/main.js", () => {
         fs.readFileSync(path.join(dir, "cdktf.out", "stacks", "keycloak-ec2", "cdk.tf.json"), "utf8"),
       );
       expect(Object.keys(tf.resource.aws_instance)).toEqual(["ec2"]);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "synthesizes the production stack on a machine without terraform (nothing on PATH at all)",
+    () => {
+      fs.writeFileSync(
+        path.join(dir, "sso.json"),
+        '{ "name": "sso", "keycloak": { "realm": { "spa": false, "bff": false } } }',
+      );
+      expect(run(["--config", "sso.json"], { PATH: "" })).toEqual({
+        code: 0,
+        stdout: "wrote cdktf.out/stacks/sso/cdk.tf.json (profile production, region us-east-1)\n",
+        stderr: "",
+      });
     },
     SLOW_TEST_MS,
   );
