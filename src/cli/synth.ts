@@ -13,7 +13,8 @@ export const DEFAULT_OUTDIR = "cdktf.out";
 
 /** The cdktf app: one stack for the deployment, synthesized into `outdir`. Returns the stack's JSON file. */
 export function synthesizeStack(config: KeycloakEc2Config, outdir: string): string {
-  const app = new App({ outdir });
+  // Stack traces in construct metadata cost time for every construct and nothing here reads them.
+  const app = new App({ outdir, stackTraces: false });
   stackFor(app, config);
   app.synth();
   return stackFile(outdir, config.name);
