@@ -14,5 +14,4 @@ module.exports = {
       { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
     ],
   },
-  setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
 };

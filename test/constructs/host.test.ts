@@ -1,3 +1,4 @@
+import "../cdktf-matchers";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";

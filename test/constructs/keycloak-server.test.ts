@@ -1,3 +1,4 @@
+import "../cdktf-matchers";
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";

@@ -1,3 +1,4 @@
+import "../cdktf-matchers";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { DefaultVpc } from "@cdktf/provider-aws/lib/default-vpc";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";

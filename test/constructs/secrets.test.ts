@@ -1,3 +1,4 @@
+import "../cdktf-matchers";
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";

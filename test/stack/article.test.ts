@@ -1,3 +1,4 @@
+import "../cdktf-matchers";
 import { DefaultVpc } from "@cdktf/provider-aws/lib/default-vpc";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";

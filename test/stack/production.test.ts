@@ -1,3 +1,4 @@
+import "../cdktf-matchers";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
