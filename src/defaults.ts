@@ -19,7 +19,7 @@ export const DEFAULT_NAMES = {
   article: `${DEFAULT_NAME}-article`,
 } as const;
 
-/** 2 GiB, enough for Keycloak's JVM and PostgreSQL without swap. */
+/** 2 GiB: Keycloak's JVM and PostgreSQL fit, with a swap file for spikes. */
 export const DEFAULT_INSTANCE_TYPE = "t3.small";
 
 /** Size of the encrypted root volume, GiB. */

@@ -63,8 +63,3 @@ export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
 export function cidrFamily(cidr: string): "ipv4" | "ipv6" {
   return cidr.includes(":") ? "ipv6" : "ipv4";
 }
-
-/** Whether a list of CIDRs opens to the whole internet in either family. */
-export function includesWorld(cidrs: readonly string[]): boolean {
-  return cidrs.some((cidr) => WORLD_CIDRS.includes(cidr));
-}

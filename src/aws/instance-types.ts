@@ -20,7 +20,7 @@ export function isArm64InstanceType(instanceType: string): boolean {
 /** Families Amazon Linux 2023 does not run on (A1 and the first-generation Xen types). */
 export const NOT_ON_AL2023: readonly string[] = ["a1", "c1", "m1", "m2", "t1"];
 
-/** Instance types with less than 2 GiB of memory: Keycloak's JVM and PostgreSQL need swap and a capped heap. */
+/** Instance types with less than 2 GiB of memory: Keycloak's JVM and PostgreSQL do not fit without swap. */
 export function isSmallInstanceType(instanceType: string): boolean {
   const size = instanceType.split(".")[1];
   return size === "nano" || size === "micro";

@@ -173,7 +173,7 @@ export const COMMON_FIELDS = {
     fix: 'use a region code such as "eu-west-3"',
   }),
   instanceType: stringField({
-    doc: "EC2 instance type. Under 2 GiB of memory (`*.nano`, `*.micro`) dev and production warn, add a swap file and cap Keycloak's heap; families Amazon Linux 2023 does not run on are refused.",
+    doc: "EC2 instance type. Under 2 GiB of memory (`*.nano`, `*.micro`) dev and production warn; at 2 GiB or less the boot adds a swap file, and Keycloak's memory is sized from the machine at every start. Families Amazon Linux 2023 does not run on are refused.",
     defaultText: `\`"t2.micro"\` (article), \`"${DEFAULT_INSTANCE_TYPE}"\``,
     default: ({ profile }) => (profile === "article" ? "t2.micro" : DEFAULT_INSTANCE_TYPE),
     check: (type, { profile }) => {

@@ -29,7 +29,7 @@ function checkServer(config: ServerConfig, problems: Problems): void {
   if (isSmallInstanceType(config.instanceType)) {
     problems.warn(
       "instanceType",
-      `${config.instanceType} has less than 2 GiB of memory: the boot adds a swap file and caps Keycloak's heap; expect slow starts (t3.small is the default)`,
+      `${config.instanceType} has less than 2 GiB of memory: Keycloak then leans on the swap file the boot adds; expect slow starts (t3.small is the default)`,
     );
   }
   if (config.httpsCidrs.length === 0)
