@@ -629,7 +629,7 @@ describe("validateConfig: defaults and overrides", () => {
     expect(config.instanceType).toBe("t3.micro");
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^config warning: instanceType: t3\.micro has less than 2 GiB of memory: the boot adds a swap file/,
+        /^config warning: instanceType: t3\.micro has less than 2 GiB of memory: Keycloak then leans on the swap file the boot adds/,
       ),
     ]);
   });
