@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 
-/** A self-signed RSA certificate for `commonName` (and `subjectAltName`, if given), made by the real openssl;
+/** A self-signed ECDSA P-256 certificate for `commonName` (and `subjectAltName`, if given), made by the real openssl;
  * written to `<base>.crt` and `<base>.key`, returned as PEM text. */
 export function selfSignedCertificate(
   base: string,
@@ -11,7 +11,19 @@ export function selfSignedCertificate(
   execFileSync(
     "openssl",
     [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${commonName}`],
+      ...[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        `/CN=${commonName}`,
+      ],
       ...(subjectAltName ? ["-addext", `subjectAltName=${subjectAltName}`] : []),
       ...["-keyout", `${base}.key`, "-out", `${base}.crt`],
     ],

@@ -32,7 +32,7 @@ const NO_LEGACY_GRANTS: ClientRepresentation = {
 /**
  * The user behind a client's service account, declared as `kc.sh export` writes it. Keycloak 26 has crashed at
  * startup ("Session not bound to a realm") importing a service-account client without it (keycloak#33637, #34673,
- * #38647; research/issue9-facts.md section 5): declared, the import finds it and skips the code that crashes. The
+ * #38647; docs/design-facts.md §5): declared, the import finds it and skips the code that crashes. The
  * realm's default role is named after the realm in lower case, as Keycloak's RealmManager names it at import.
  */
 export function serviceAccountUser(realmName: string, clientId: string): UserRepresentation {

@@ -8,7 +8,7 @@ import { keycloakUnit, PATHS } from "../../src/boot/unit";
 /** The `docker run` command line of a unit, joined back into one line. */
 const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
 
-/** Options Keycloak fixes at build time (research/issue9-facts.md section 6): never given to `start --optimized`. */
+/** Options Keycloak fixes at build time (docs/design-facts.md §6): never given to `start --optimized`. */
 const BUILD_TIME_OPTIONS = [
   "db",
   "health-enabled",

@@ -15,7 +15,7 @@ readonly MEMINFO=${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}
 # What shares the machine with Keycloak, in MiB.
 readonly HOST_MIB=384       # Amazon Linux itself, the SSM agent, dockerd and containerd
 readonly POSTGRESQL_MIB=256 # production: shared_buffers (128 MB, set by the boot) and the backends of Keycloak's pool
-# Keycloak's container guide: "set the memory limit to at least 750 MB" (research/issue9-facts.md section 7).
+# Keycloak's container guide: "set the memory limit to at least 750 MB" (docs/design-facts.md §7).
 readonly CONTAINER_MIN_MIB=768
 # Keycloak's sizing guide: "approximately 300 MB of non-heap-based memory" (section 7).
 readonly NON_HEAP_MIB=320
