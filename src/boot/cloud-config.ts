@@ -46,9 +46,11 @@ export interface BootSettings {
   readonly TLS_PRIVATE_KEY_PARAMETER: string;
 }
 
+const SCRIPTS_DIR = path.join(__dirname, "files");
+
 /** A shell script of the boot, shipped as a real file so that shellcheck reads exactly what runs. */
 function shippedFile(name: string): string {
-  return fs.readFileSync(path.join(__dirname, "files", name), "utf8");
+  return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
 }
 
 /** The boot script, run once by cloud-init. */
@@ -59,6 +61,16 @@ export function bootScript(): string {
 /** The memory script, run by keycloak.service before every start (`ExecStartPre`). */
 export function memoryScript(): string {
   return shippedFile("keycloak-memory.sh");
+}
+
+/** Every script of the boot (src/boot/files/*.sh), installed side by side in /opt/keycloak-ec2, where they source
+ * each other. */
+export function bootScripts(): BootFile[] {
+  return fs
+    .readdirSync(SCRIPTS_DIR)
+    .filter((name) => name.endsWith(".sh"))
+    .sort()
+    .map((name) => ({ path: `${PATHS.scriptsDir}/${name}`, permissions: "0700", content: shippedFile(name) }));
 }
 
 export function bootSettings(input: BootInput): BootSettings {
@@ -91,8 +103,7 @@ export function settingsFile(settings: BootSettings): string {
 /** The files of a Keycloak boot that do not depend on Terraform values. */
 export function staticBootFiles(mode: KeycloakMode, realm: RealmSettings): BootFile[] {
   return [
-    { path: PATHS.script, permissions: "0700", content: bootScript() },
-    { path: PATHS.memoryScript, permissions: "0700", content: memoryScript() },
+    ...bootScripts(),
     { path: PATHS.unit, permissions: "0644", content: keycloakUnit(mode) },
     {
       path: `${PATHS.importDir}/${realm.name}-realm.json`,

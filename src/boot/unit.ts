@@ -7,6 +7,8 @@ export const HTTPS_PORT = 8443;
 /** Where the boot puts things on the host, and where the container sees them. */
 export const PATHS = {
   settings: "/etc/keycloak-ec2/boot.env",
+  /** The boot's scripts, side by side. */
+  scriptsDir: "/opt/keycloak-ec2",
   script: "/opt/keycloak-ec2/keycloak-boot.sh",
   /** Sizes the container and the heap before every start of the unit. */
   memoryScript: "/opt/keycloak-ec2/keycloak-memory.sh",

@@ -98,11 +98,13 @@ describe("static boot files", () => {
       const { files } = rendered({ profile: mode });
       expect(files.map((f) => [f.path, f.permissions])).toEqual([
         ["/opt/keycloak-ec2/keycloak-boot.sh", "0700"],
+        ["/opt/keycloak-ec2/keycloak-common.sh", "0700"],
         ["/opt/keycloak-ec2/keycloak-memory.sh", "0700"],
         ["/etc/systemd/system/keycloak.service", "0644"],
         ["/opt/keycloak-ec2/import/app-realm.json", "0644"],
       ]);
-      expect(files[2].content).toContain(`ExecStartPre=${files[1].path} ${mode}\n`);
+      const unit = files.find((f) => f.path.endsWith(".service"))!;
+      expect(unit.content).toContain(`ExecStartPre=/opt/keycloak-ec2/keycloak-memory.sh ${mode}\n`);
     },
   );
 });

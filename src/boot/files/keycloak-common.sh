@@ -1,0 +1,95 @@
+#!/bin/bash
+# keycloak-ec2: what the boot and its companion scripts share (paths, settings, logging, retries, SSM reads).
+# Sourced, never run: each script sets its own shell options first. Settings come from /etc/keycloak-ec2/boot.env.
+# shellcheck disable=SC2034 # the paths are used by the scripts that source this one
+
+# KEYCLOAK_EC2_ROOT relocates every file the boot writes (the tests rehearse it in a scratch directory); it is
+# empty on the instance. The other KEYCLOAK_EC2_* variables shorten its waits for the tests.
+readonly ROOT=${KEYCLOAK_EC2_ROOT:-}
+readonly CONF_DIR=$ROOT/etc/keycloak-ec2
+readonly TLS_DIR=$CONF_DIR/tls
+readonly STATE_DIR=$ROOT/var/lib/keycloak-ec2
+readonly IMAGE_DIR=$STATE_DIR/image
+readonly IMPORT_DIR=$ROOT/opt/keycloak-ec2/import
+readonly PGDATA=$ROOT/var/lib/pgsql/data
+readonly UNIT=$ROOT/etc/systemd/system/keycloak.service
+readonly SWAPFILE=$ROOT/swapfile
+readonly FSTAB=$ROOT/etc/fstab
+readonly RETRY_ATTEMPTS=${KEYCLOAK_EC2_RETRY_ATTEMPTS:-5}
+readonly RETRY_DELAY=${KEYCLOAK_EC2_RETRY_DELAY:-10}
+readonly ADDRESS_WAIT=${KEYCLOAK_EC2_ADDRESS_WAIT:-300}
+readonly ADDRESS_POLL=${KEYCLOAK_EC2_ADDRESS_POLL:-5}
+
+# shellcheck source=/dev/null
+. "$CONF_DIR/boot.env"
+: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${HTTPS_PORT:?}"
+
+# To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
+log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+fail() {
+  log "FAILED: $*"
+  exit 1
+}
+trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
+
+imds() {
+  local token
+  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
+  curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+# Runs one command until it succeeds: RETRY_ATTEMPTS times at most, waiting RETRY_DELAY seconds longer after each
+# failure (10, 20, 30, 40 s by default), for downloads that a network hiccup (an address switch) breaks. Give it a
+# command, not a function: set -e does not apply inside a function run as a condition.
+retry() {
+  local attempt
+  for ((attempt = 1; ; attempt++)); do
+    if "$@"; then return 0; fi
+    ((attempt < RETRY_ATTEMPTS)) || fail "$* failed $attempt times, giving up (is the network reachable?)"
+    log "$1 failed (attempt $attempt of $RETRY_ATTEMPTS), retrying in $((attempt * RETRY_DELAY)) s"
+    sleep $((attempt * RETRY_DELAY))
+  done
+}
+
+# Terraform associates the Elastic IP (PUBLIC_IP) once the instance is running, and the switch from the temporary
+# public address resets open connections: a package or image download in flight fails. So the network steps start
+# once the instance's public address is the Elastic IP, or after ADDRESS_WAIT seconds (the retries cover a late
+# switch). Without an Elastic IP there is nothing to wait for.
+wait_for_elastic_ip() {
+  [[ -n ${PUBLIC_IP:-} ]] || return 0
+  local current deadline=$((SECONDS + ADDRESS_WAIT)) last_report=-30
+  until current=$(imds public-ipv4 2>/dev/null) && [[ $current == "$PUBLIC_IP" ]]; do
+    if ((SECONDS >= deadline)); then
+      log "the Elastic IP $PUBLIC_IP is still not the instance's address after $ADDRESS_WAIT s: going on"
+      return 0
+    fi
+    if ((SECONDS - last_report >= 30)); then
+      log "waiting for the Elastic IP $PUBLIC_IP (the instance's public address is ${current:-none yet})"
+      last_report=$SECONDS
+    fi
+    sleep "$ADDRESS_POLL"
+  done
+  log "the instance answers at its Elastic IP $PUBLIC_IP"
+}
+
+# The value of an SSM parameter (SecureString decrypted with the instance role), retried while IAM propagates.
+parameter() {
+  local attempt attempts=${KEYCLOAK_EC2_PARAMETER_ATTEMPTS:-6} error
+  for ((attempt = 1; ; attempt++)); do
+    # The AWS CLI's message (AccessDenied, ParameterNotFound, ...) is kept for the last failure.
+    if { error=$(aws ssm get-parameter --region "$AWS_REGION" --name "$1" --with-decryption --query Parameter.Value --output text 2>&1 >&3); } 3>&1; then
+      return 0
+    fi
+    ((attempt < attempts)) || fail "cannot read SSM parameter $1 with the instance role: ${error:-no message}"
+    log "cannot read SSM parameter $1 yet (attempt $attempt of $attempts), retrying"
+    sleep $((attempt * 5))
+  done
+}
+
+# A generated secret, checked to be alphanumeric: it is written into env files, SQL and the realm import.
+secret() {
+  local value
+  value=$(parameter "$PARAMETER_PREFIX/$1")
+  [[ $value =~ ^[A-Za-z0-9]{16,}$ ]] || fail "SSM parameter $PARAMETER_PREFIX/$1 is not a generated alphanumeric secret"
+  printf '%s' "$value"
+}
