@@ -5,8 +5,10 @@ import { parseFlags } from "../../src/cli/args";
 import { Cdktf } from "../../src/cli/cdktf";
 import { CONFIG_FLAGS } from "../../src/cli/config";
 import { doctorCommand } from "../../src/cli/doctor";
+import { BACKUP_HELP, backupCommand, RESTORE_HELP, restoreCommand } from "../../src/cli/backup";
 import { Command } from "../../src/cli/edge";
 import { hclCommand } from "../../src/cli/hcl";
+import { flagSpecOf } from "../../src/cli/help";
 import { flagSpecFor, lifecycleCommand } from "../../src/cli/lifecycle";
 import { migrateStateCommand } from "../../src/cli/migrate-state";
 import { synthCommand } from "../../src/cli/synth";
@@ -66,6 +68,16 @@ const CASES: readonly Case[] = [
     command: () => (argv, env, cwd, io) => migrateStateCommand(argv, env, cwd, io, dir),
     flags: [...CONFIG, "yes"],
   },
+  {
+    name: "backup",
+    command: () => (argv, env, cwd, io) => backupCommand(argv, env, cwd, io, { root: dir }),
+    flags: ["list", ...CONFIG],
+  },
+  {
+    name: "restore",
+    command: () => (argv, env, cwd, io) => restoreCommand(argv, env, cwd, io, { root: dir }),
+    flags: ["from", "yes", ...CONFIG],
+  },
 ];
 
 const run = ({ command, prefix = [] }: Case, argv: string[]) =>
@@ -100,6 +112,8 @@ describe("the examples of the help", () => {
     ["deploy", flagSpecFor("deploy")],
     ["destroy", flagSpecFor("destroy")],
     ["output", flagSpecFor("output")],
+    ["backup", flagSpecOf(BACKUP_HELP.flags)],
+    ["restore", flagSpecOf(RESTORE_HELP.flags)],
   ] as const)("%s: its example's flags are the command's", async (name, spec) => {
     const { stdout } = await run(
       CASES.find((c) => c.name === name)!,
