@@ -6,13 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # GNU time (bench), shellcheck (boot scripts), cloud-init (cloud-config schema), PostgreSQL (the boot's database
-# set-up, run against a real server), systemd (systemd-analyze verify of the unit).
+# set-up, run against a real server), systemd (systemd-analyze verify of the unit), xfsprogs and e2fsprogs (the data
+# volume's set-up, on a loop device).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v cloud-init >/dev/null || missing+=(cloud-init)
 [ -x /usr/bin/time ] || missing+=(time)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+[ -x /usr/sbin/mkfs.xfs ] || missing+=(xfsprogs)
+[ -x /usr/sbin/mkfs.ext4 ] || missing+=(e2fsprogs)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

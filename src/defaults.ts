@@ -39,3 +39,9 @@ export const DEFAULT_REALM = {
   bff: { clientId: "bff", redirectUris: ["http://localhost:3000/*"] },
   service: { clientId: "service" },
 } as const;
+
+/** Size of the encrypted data volume, GiB: PostgreSQL of a Keycloak with tens of thousands of users fits. */
+export const DEFAULT_DATA_VOLUME_SIZE = 10;
+
+/** Days the daily snapshots and logical backups are kept. */
+export const DEFAULT_BACKUP_RETENTION_DAYS = 14;

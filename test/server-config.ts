@@ -1,4 +1,4 @@
-import { BootInput } from "../src/boot/cloud-config";
+import { BootInput } from "../src/boot/boot-files";
 import { parameterPrefix } from "../src/boot/secrets";
 import { ServerConfig } from "../src/config/schema";
 import { validateConfig } from "../src/config/validate";

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { BACKUP_PATHS, backupService, backupTimer } from "./backup";
 import { realmRepresentation, RealmSettings } from "./realm";
 import { HTTPS_PORT, keycloakImage, KeycloakMode, keycloakUnit, PATHS } from "./unit";
 
@@ -26,6 +27,11 @@ export interface BootInput {
   readonly publicIp?: string;
   /** SSM parameters of a certificate of the user's own. @default - a self-signed certificate */
   readonly tlsCertificate?: { readonly certificateParameter: string; readonly privateKeyParameter: string };
+  /** The data volume (its id, `vol-...`) and the device name it is attached as. @default - none: data on the root
+   * volume */
+  readonly dataVolume?: { readonly volumeId: string; readonly deviceName: string };
+  /** Where the logical backups go: bucket name and key prefix. @default - no logical backups */
+  readonly backups?: { readonly bucket: string; readonly prefix: string };
 }
 
 /** Values the boot script reads from its settings file. */
@@ -44,6 +50,12 @@ export interface BootSettings {
   /** Empty: a self-signed certificate. */
   readonly TLS_CERTIFICATE_PARAMETER: string;
   readonly TLS_PRIVATE_KEY_PARAMETER: string;
+  /** Empty: no data volume. */
+  readonly DATA_VOLUME_ID: string;
+  readonly DATA_DEVICE: string;
+  /** Empty: no logical backups. */
+  readonly BACKUP_BUCKET: string;
+  readonly BACKUP_PREFIX: string;
 }
 
 const SCRIPTS_DIR = path.join(__dirname, "files");
@@ -86,6 +98,10 @@ export function bootSettings(input: BootInput): BootSettings {
     PUBLIC_IP: input.publicIp ?? "",
     TLS_CERTIFICATE_PARAMETER: input.tlsCertificate?.certificateParameter ?? "",
     TLS_PRIVATE_KEY_PARAMETER: input.tlsCertificate?.privateKeyParameter ?? "",
+    DATA_VOLUME_ID: input.dataVolume?.volumeId ?? "",
+    DATA_DEVICE: input.dataVolume?.deviceName ?? "",
+    BACKUP_BUCKET: input.backups?.bucket ?? "",
+    BACKUP_PREFIX: input.backups?.prefix ?? "",
   };
 }
 
@@ -105,61 +121,16 @@ export function staticBootFiles(mode: KeycloakMode, realm: RealmSettings): BootF
   return [
     ...bootScripts(),
     { path: PATHS.unit, permissions: "0644", content: keycloakUnit(mode) },
+    ...(mode === "production"
+      ? [
+          { path: BACKUP_PATHS.service, permissions: "0644", content: backupService() },
+          { path: BACKUP_PATHS.timer, permissions: "0644", content: backupTimer() },
+        ]
+      : []),
     {
       path: `${PATHS.importDir}/${realm.name}-realm.json`,
       permissions: "0644",
       content: `${JSON.stringify(realmRepresentation(realm), null, 2)}\n`,
     },
   ];
-}
-
-/** A YAML literal block: exact for text that ends in one newline and holds only printable characters. */
-function literalBlock(text: string, indent: string): string {
-  if (
-    !text.endsWith("\n") ||
-    text.endsWith("\n\n") ||
-    text.startsWith(" ") ||
-    /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(text)
-  ) {
-    throw new Error(
-      "a boot file must end in exactly one newline, not start with a space, and hold printable text only",
-    );
-  }
-  return `|\n${text
-    .slice(0, -1)
-    .split("\n")
-    .map((line) => (line ? indent + line : ""))
-    .join("\n")}\n`;
-}
-
-/**
- * The cloud-config document: writes the files, then runs the boot script. `escape` is applied to the content of
- * the static files (the construct passes Terraform's template escape); the settings file is placed as given.
- */
-export function cloudConfig(
-  settings: string,
-  files: readonly BootFile[],
-  escape: (text: string) => string = (text) => text,
-): string {
-  const entries = [
-    { path: PATHS.settings, permissions: "0600", content: settings, escaped: false },
-    ...files.map((f) => ({ ...f, escaped: true })),
-  ];
-  const writeFiles = entries.map((file) =>
-    [
-      `  - path: ${file.path}`,
-      "    owner: root:root",
-      `    permissions: '${file.permissions}'`,
-      `    content: ${literalBlock(file.escaped ? escape(file.content) : file.content, "      ")}`,
-    ].join("\n"),
-  );
-  return [
-    "#cloud-config",
-    "# keycloak-ec2: writes the boot settings, scripts, Keycloak unit and realm, then runs the boot script.",
-    "write_files:",
-    ...writeFiles.map((entry) => entry.trimEnd()),
-    "runcmd:",
-    `  - [${PATHS.script}]`,
-    "",
-  ].join("\n");
 }

@@ -46,7 +46,8 @@ export function keycloakUnit(mode: KeycloakMode): string {
     "--env JAVA_OPTS_KC_HEAP",
     "--env-file /etc/keycloak-ec2/keycloak.env",
     "--volume /etc/keycloak-ec2/tls:/opt/keycloak/conf/tls:ro",
-    ...(production ? [] : ["--volume keycloak-dev-data:/opt/keycloak/data"]),
+    // dev: the embedded H2 database on the data volume (keycloak-data.sh makes the directory, owned 1000:0).
+    ...(production ? [] : ["--volume /srv/keycloak-ec2/keycloak:/opt/keycloak/data"]),
     `--volume ${PATHS.importDir}:/opt/keycloak/data/import:ro`,
     `\${KEYCLOAK_IMAGE} ${production ? "start --optimized" : "start-dev"}`,
     // A single node: Keycloak's local caches instead of the clustered Infinispan stack (a runtime option in 26).

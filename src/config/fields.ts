@@ -28,6 +28,8 @@ import {
 } from "./field";
 import {
   DEFAULT_ADMIN_USER,
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  DEFAULT_DATA_VOLUME_SIZE,
   DEFAULT_INSTANCE_TYPE,
   DEFAULT_KEYCLOAK_VERSION,
   DEFAULT_NAMES,
@@ -323,8 +325,42 @@ export const SERVER_FIELDS = {
     defaultText: "`true`",
     default: () => true,
   }),
+  dataVolumeSize: integerField({
+    type: "integer (GiB)",
+    doc: "Size of the encrypted gp3 data volume (dev, production), 1 to 16384: PostgreSQL (or the dev profile's H2), TLS material, the boot's state. It outlives the instance: a replaced instance gets it back.",
+    defaultText: `\`${DEFAULT_DATA_VOLUME_SIZE}\``,
+    default: () => DEFAULT_DATA_VOLUME_SIZE,
+    min: 1,
+    max: 16384,
+    unit: "GiB",
+    example: 10,
+  }),
+  availabilityZone: stringField({
+    type: "zone name",
+    doc: "Availability zone of the instance and its data volume (dev, production), which must share one. Refused with `subnetId`: the subnet decides the zone. Changing it later would move the volume, which `dataProtection` refuses.",
+    defaultText: '`subnetId`\'s zone, else `"<region>a"`',
+    default: () => undefined,
+    check: (zone) =>
+      /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(zone) ? undefined : `"${zone}" is not an availability zone name`,
+    fix: 'write e.g. "eu-west-3a"',
+  }),
+  dataProtection: booleanField({
+    doc: "Refuse to destroy the data volume and the backup bucket (Terraform's `prevent_destroy`): a destroy then fails as a whole until you set it to `false` (docs/operations.md says how to keep or delete the data). The volume takes a final snapshot when it is deleted either way.",
+    defaultText: "`true` (production), `false` (dev)",
+    default: ({ profile }) => profile === "production",
+  }),
+  backupRetentionDays: integerField({
+    type: "integer (days)",
+    doc: "Days the daily EBS snapshots of the data volume and the daily logical backups (production) in the deployment's S3 bucket are kept, 1 to 1000.",
+    defaultText: `\`${DEFAULT_BACKUP_RETENTION_DAYS}\``,
+    default: () => DEFAULT_BACKUP_RETENTION_DAYS,
+    min: 1,
+    max: 1000,
+    unit: "days",
+    example: 30,
+  }),
   followLatestAmi: booleanField({
-    doc: "Replace the instance when AWS publishes a newer Amazon Linux 2023 AMI. Off, a new AMI changes nothing.",
+    doc: "Replace the instance when AWS publishes a newer Amazon Linux 2023 AMI: the data volume keeps the data, and Keycloak is down while the new instance boots. Off, a new AMI changes nothing.",
     defaultText: "`false`",
     default: () => false,
   }),

@@ -44,6 +44,23 @@ function checkServer(config: ServerConfig, problems: Problems): void {
       "is given without subnetId: a VPC alone does not say where to launch the instance",
       `add "subnetId", a public subnet of ${config.vpcId}: aws ec2 describe-subnets --filters Name=vpc-id,Values=${config.vpcId}`,
     );
+  if (config.availabilityZone !== undefined && config.subnetId !== undefined)
+    problems.add(
+      "availabilityZone",
+      "is given with subnetId: the subnet decides the zone",
+      "remove availabilityZone, or subnetId and let the default VPC's subnet of that zone be used",
+    );
+  if (config.availabilityZone !== undefined && !config.availabilityZone.startsWith(config.region))
+    problems.add(
+      "availabilityZone",
+      `"${config.availabilityZone}" is not a zone of region ${config.region}`,
+      `write a zone of ${config.region}, e.g. "${config.region}a"`,
+    );
+  if (config.followLatestAmi)
+    problems.warn(
+      "followLatestAmi",
+      "replaces the instance on the first apply after AWS publishes a new Amazon Linux 2023 AMI: the data volume keeps every realm and user, and Keycloak is down for the few minutes the new instance takes to boot",
+    );
   if (config.sshCidrs.length > 0 && config.keyName === undefined) {
     problems.warn(
       "sshCidrs",
@@ -133,6 +150,14 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
       rootVolumeSize: SERVER_FIELDS.rootVolumeSize.read(file.rootVolumeSize, "rootVolumeSize", context),
       elasticIp: SERVER_FIELDS.elasticIp.read(file.elasticIp, "elasticIp", context),
       followLatestAmi: SERVER_FIELDS.followLatestAmi.read(file.followLatestAmi, "followLatestAmi", context),
+      dataVolumeSize: SERVER_FIELDS.dataVolumeSize.read(file.dataVolumeSize, "dataVolumeSize", context),
+      availabilityZone: SERVER_FIELDS.availabilityZone.read(file.availabilityZone, "availabilityZone", context),
+      dataProtection: SERVER_FIELDS.dataProtection.read(file.dataProtection, "dataProtection", context),
+      backupRetentionDays: SERVER_FIELDS.backupRetentionDays.read(
+        file.backupRetentionDays,
+        "backupRetentionDays",
+        context,
+      ),
       vpcId: SERVER_FIELDS.vpcId.read(file.vpcId, "vpcId", context),
       subnetId: SERVER_FIELDS.subnetId.read(file.subnetId, "subnetId", context),
       keycloak: SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context),

@@ -1,6 +1,9 @@
 import { Construct } from "constructs";
 import { dependable, ITerraformDependable, Lazy, Precondition } from "cdktf";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { EipAssociation } from "@cdktf/provider-aws/lib/eip-association";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -33,6 +36,9 @@ export interface HostProps {
   readonly subnetId?: string;
   /** Give the instance a public IPv4 address at launch. @default - the subnet's setting */
   readonly associatePublicIpAddress?: boolean;
+  /** Availability zone to launch in (may be a reference). Give it, or a subnet, when something zonal (an EBS
+   * volume) must meet the instance. @default - the subnet's, or one EC2 picks */
+  readonly availabilityZone?: string;
   /** Security groups of the instance. */
   readonly securityGroupIds: readonly string[];
   /** Boot script or cloud-config, as text. Give this or `userDataBase64`. @default - none */
@@ -131,6 +137,7 @@ export class Host extends Construct implements IParameterReader {
       keyName: props.keyName,
       subnetId: props.subnetId,
       associatePublicIpAddress: props.associatePublicIpAddress,
+      availabilityZone: props.availabilityZone,
       vpcSecurityGroupIds: [...props.securityGroupIds],
       userData: props.userData,
       userDataBase64: props.userDataBase64,
@@ -169,6 +176,19 @@ export class Host extends Construct implements IParameterReader {
       );
     if (this.readableParameterArns.length === 0) this.addReadParametersPolicy(this.role);
     this.readableParameterArns.push(...parameterArns);
+  }
+
+  /**
+   * Adds an inline policy to the instance role (e.g. the S3 prefixes the host may write), in place before the
+   * instance boots. `name` is the policy's name, unique per host.
+   */
+  addRolePolicy(name: string, statements: readonly DataAwsIamPolicyDocumentStatement[]): void {
+    if (!this.role)
+      throw propError("Host", "instanceRole", "must be set for addRolePolicy: only an instance role has policies");
+    const id = name.replace(/-/g, "_");
+    const document = new DataAwsIamPolicyDocument(this, `${id}_policy`, { statement: [...statements] });
+    const policy = new IamRolePolicy(this, id, { role: this.role.name, name, policy: document.json });
+    this.instance.dependsOn = [...(this.instance.dependsOn ?? []), dependable(policy)];
   }
 
   /** The role's policy for the granted parameters (filled lazily: grants may come one by one), before the boot. */

@@ -1,26 +1,44 @@
 import { Construct } from "constructs";
-import { Fn, TerraformLocal } from "cdktf";
-import { BootInput, bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../boot/cloud-config";
+import { Fn, ITerraformDependable, TerraformLocal } from "cdktf";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
+import { BootInput, bootSettings, settingsFile, staticBootFiles } from "../boot/boot-files";
+import { bundleScript, fetchScript } from "../boot/bundle";
 import { RealmSettings } from "../boot/realm";
 import { escapeTemplate } from "../text/template";
+import { BackupBucket } from "./backup-bucket";
 import { isKnown, propError } from "./validation";
 
 export interface KeycloakBootstrapProps extends BootInput {
-  /** The application realm imported at first start. */
+  /** The application realm: imported at the first start, reconciled into the running Keycloak at every change. */
   readonly realm: RealmSettings;
+  /** The deployment's bucket: the bundle is stored under `boot/`, Systems Manager's output under `ssm/`. */
+  readonly bucket: BackupBucket;
+  /** Name of the association that applies changes (`<name>-apply`). */
+  readonly associationName: string;
 }
 
+/** Key prefixes in the deployment's bucket. */
+export const BUCKET_PREFIXES = { boot: "boot", commandOutput: "ssm", backups: "backups/postgresql" } as const;
+
 /**
- * Everything the instance does at first boot, as one cloud-config document: the guide's manual steps after SSH
- * (PostgreSQL, certificate, Keycloak in Docker, realm import), done at boot. The document is a Terraform local
- * so that ops read it as text in the plan and the HCL; the instance receives it gzip-compressed. Values in
- * `BootInput` may be Terraform references: they go into the settings file, which Terraform renders.
+ * Everything the instance does to become a Keycloak server, and again at every change: the guide's manual steps
+ * after SSH (PostgreSQL, certificate, Keycloak in Docker, the realm), done by an idempotent boot. Its settings and
+ * files travel as one bundle in S3, a Terraform local (ops read it as text in the plan and the HCL); the user data
+ * only fetches and runs it, so it never changes. A Systems Manager association re-runs the fetch whenever the
+ * bundle's hash changes. Values in `BootInput` may be Terraform references: they go into the settings file.
  */
 export class KeycloakBootstrap extends Construct {
-  /** The cloud-config document, as Terraform will render it. */
-  public readonly cloudConfig: TerraformLocal;
-  /** `base64gzip(local.<cloud config>)`, for the instance's `user_data_base64`. */
-  public readonly userDataBase64: string;
+  /** The boot bundle, as Terraform will render it. */
+  public readonly bundle: TerraformLocal;
+  /** The bundle's object in S3. */
+  public readonly bundleObject: S3Object;
+  /** The instance's user data: fetches the bundle and runs it. Changes only with the bucket or the region. */
+  public readonly userData: string;
+  /** The association that applies a changed bundle to the running instance, once `applyTo` was called. */
+  public association?: SsmAssociation;
+  private readonly props: KeycloakBootstrapProps;
 
   constructor(scope: Construct, id: string, props: KeycloakBootstrapProps) {
     super(scope, id);
@@ -53,12 +71,49 @@ export class KeycloakBootstrap extends Construct {
         throw propError("KeycloakBootstrap", prop, "must not hold quotes or line breaks");
       }
     }
+    this.props = props;
     const settings = settingsFile(bootSettings(props));
-    this.cloudConfig = new TerraformLocal(
+    this.bundle = new TerraformLocal(
       this,
-      "cloud_config",
-      cloudConfig(settings, staticBootFiles(props.mode, props.realm), escapeTemplate),
+      "bundle",
+      bundleScript(settings, staticBootFiles(props.mode, props.realm), escapeTemplate),
     );
-    this.userDataBase64 = Fn.base64gzip(this.cloudConfig.asString);
+    const bucket = props.bucket.bucket.bucket;
+    this.bundleObject = new S3Object(this, "bundle_object", {
+      bucket,
+      key: `${BUCKET_PREFIXES.boot}/bundle.sh`,
+      content: this.bundle.asString,
+      contentType: "text/x-shellscript",
+      dependsOn: props.bucket.ready,
+    });
+    this.userData = fetchScript({ region: props.region, bucket, key: this.bundleObject.key });
+  }
+
+  /**
+   * Re-runs the boot on `instance` whenever the bundle changes: Systems Manager runs an association when it is
+   * created and at every update (docs/design-facts.md §11), and the command holds the bundle's hash. Its output goes
+   * to the bucket under `ssm/`. `after`: what must exist before the first run (e.g. the data volume's attachment).
+   */
+  applyTo(instance: Instance, after: readonly ITerraformDependable[] = []): SsmAssociation {
+    if (this.association) throw propError("KeycloakBootstrap", "applyTo", "was called twice");
+    const { region, bucket } = this.props;
+    this.association = new SsmAssociation(this, "apply", {
+      associationName: this.props.associationName,
+      name: "AWS-RunShellScript",
+      targets: [{ key: "InstanceIds", values: [instance.id] }],
+      parameters: {
+        commands: fetchScript({
+          region,
+          bucket: bucket.bucket.bucket,
+          key: this.bundleObject.key,
+          sha256: Fn.sha256(this.bundle.asString),
+        }),
+        executionTimeout: "3600",
+      },
+      outputLocation: { s3BucketName: bucket.bucket.bucket, s3KeyPrefix: BUCKET_PREFIXES.commandOutput },
+      complianceSeverity: "HIGH",
+      dependsOn: after.length ? [...after] : undefined,
+    });
+    return this.association;
   }
 }

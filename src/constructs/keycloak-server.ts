@@ -13,8 +13,13 @@ import { WORLD_CIDRS } from "../aws/cidr";
 import { RealmSettings } from "../boot/realm";
 import { parameterPrefix, SECRET_NAMES, secretsOf } from "../boot/secrets";
 import { HTTPS_PORT, KeycloakMode } from "../boot/unit";
+import { BackupBucket } from "./backup-bucket";
+import { DataVolume } from "./data-volume";
+import { SnapshotPolicy } from "./snapshot-policy";
 import {
   DEFAULT_ADMIN_USER,
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  DEFAULT_DATA_VOLUME_SIZE,
   DEFAULT_INSTANCE_TYPE,
   DEFAULT_KEYCLOAK_VERSION,
   DEFAULT_NAMES,
@@ -22,7 +27,7 @@ import {
   DEFAULT_ROOT_VOLUME_SIZE,
 } from "../defaults";
 import { Host } from "./host";
-import { KeycloakBootstrap } from "./keycloak-bootstrap";
+import { BUCKET_PREFIXES, KeycloakBootstrap } from "./keycloak-bootstrap";
 import { checkCidrs, Network } from "./network";
 import { Secrets } from "./secrets";
 import { TerraformData } from "./terraform-data";
@@ -41,6 +46,9 @@ export interface KeycloakServerProps {
   /** An existing public subnet (with a route to an internet gateway) to launch in; its VPC holds the security
    * group. Needed in accounts without a default VPC. @default - the default VPC, in a subnet EC2 picks */
   readonly subnetId?: string;
+  /** Availability zone of the instance and its data volume, which must share one (may be a reference). Refused
+   * with `subnetId`: the subnet decides the zone. @default - the subnet's zone, else the region's zone "a" */
+  readonly availabilityZone?: string;
   /** The VPC `subnetId` must be in: a check, the plan stops otherwise. Needs `subnetId`. @default - no check */
   readonly vpcId?: string;
   /** Existing EC2 key pair for SSH. @default - none: log in with Session Manager */
@@ -58,8 +66,18 @@ export interface KeycloakServerProps {
   /** An Elastic IP, so that the address and the certificate survive stop/start (about 3.6 USD a month).
    * @default true */
   readonly elasticIp?: boolean;
-  /** Replace the instance when AWS publishes a newer Amazon Linux 2023 AMI. @default false - a new AMI changes nothing */
+  /** Replace the instance when AWS publishes a newer Amazon Linux 2023 AMI; the data volume keeps the data, and
+   * Keycloak is down while the new instance boots. @default false - a new AMI changes nothing */
   readonly followLatestAmi?: boolean;
+  /** Size of the encrypted gp3 data volume in GiB (may be a reference): PostgreSQL, the dev profile's H2
+   * database, TLS material, the boot's state. It outlives the instance. @default 10 */
+  readonly dataVolumeSize?: number;
+  /** Refuse to destroy the data volume and the backup bucket (Terraform's `prevent_destroy`). @default true
+   * (production), false (dev) */
+  readonly dataProtection?: boolean;
+  /** Days the daily snapshots of the data volume and the daily logical backups are kept (may be a reference).
+   * @default 14 */
+  readonly backupRetentionDays?: number;
   /** Exact tag of quay.io/keycloak/keycloak, a 26.x release (may be a reference). @default "26.7.4" */
   readonly keycloakVersion?: string;
   /** DNS name clients use; point it at the Elastic IP yourself. @default - the Elastic IP's public DNS name */
@@ -84,6 +102,12 @@ export class KeycloakServer extends Construct {
   public readonly bootstrap: KeycloakBootstrap;
   /** The Elastic IP, unless `elasticIp` is false. */
   public readonly elasticIp?: Eip;
+  /** The data volume and its attachment. */
+  public readonly dataVolume: DataVolume;
+  /** The deployment's bucket: logical backups, the boot bundle, Systems Manager's output. */
+  public readonly bucket: BackupBucket;
+  /** Daily snapshots of the data volume. */
+  public readonly snapshotPolicy: SnapshotPolicy;
   /** The EC2 instance (`aws_instance`). */
   public readonly instance: Instance;
   /** The instance's security group: add rules to it, or reference it from other groups. */
@@ -144,7 +168,12 @@ export class KeycloakServer extends Construct {
     if (props.vpcId !== undefined && props.subnetId === undefined) {
       throw propError("KeycloakServer", "vpcId", "needs 'subnetId': a VPC does not say where to launch");
     }
+    if (props.availabilityZone !== undefined && props.subnetId !== undefined) {
+      throw propError("KeycloakServer", "availabilityZone", "cannot go with 'subnetId': the subnet decides the zone");
+    }
     const subnet = props.subnetId === undefined ? undefined : this.lookUpSubnet(props.subnetId, props.vpcId);
+    // The zone is fixed, not picked by EC2 at each launch: a replaced instance must meet its data volume.
+    const availabilityZone = subnet?.availabilityZone ?? props.availabilityZone ?? `${this.region}a`;
     this.network = new Network(this, "network", {
       vpcId: subnet?.vpcId,
       securityGroupName: props.securityGroupName ?? `${name}-sg`,
@@ -158,6 +187,24 @@ export class KeycloakServer extends Construct {
       props.elasticIp === false ? undefined : new Eip(this, "address", { domain: "vpc", tags: { Name: instanceName } });
     this.secrets = new Secrets(this, "secrets", { parameterPrefix: parameterPrefix(name), names: secretsOf(mode) });
     this.adminPasswordParameter = this.secrets.parameter(SECRET_NAMES.adminPassword);
+
+    const protect = props.dataProtection ?? mode === "production";
+    const retainDays = props.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
+    this.bucket = new BackupBucket(this, "bucket", { bucketPrefix: `${name}-`, retainDays, protect });
+    const snapshotTag = { key: "keycloak-ec2:snapshots", value: name };
+    this.dataVolume = new DataVolume(this, "data", {
+      availabilityZone,
+      sizeGiB: props.dataVolumeSize ?? DEFAULT_DATA_VOLUME_SIZE,
+      name: `${instanceName}-data`,
+      protect,
+      tags: { [snapshotTag.key]: snapshotTag.value },
+    });
+    this.snapshotPolicy = new SnapshotPolicy(this, "snapshots", {
+      targetTag: snapshotTag,
+      retainDays,
+      iamNamePrefix: `${name}-dlm-`,
+      description: `Daily snapshots of the data volume of keycloak-ec2 deployment ${name}`,
+    });
     this.bootstrap = new KeycloakBootstrap(this, "bootstrap", {
       mode,
       region: this.region,
@@ -168,7 +215,12 @@ export class KeycloakServer extends Construct {
       publicDns: this.elasticIp?.publicDns,
       publicIp: this.elasticIp?.publicIp,
       tlsCertificate: props.tlsCertificate,
+      dataVolume: { volumeId: this.dataVolume.volume.id, deviceName: this.dataVolume.deviceName },
+      backups:
+        mode === "production" ? { bucket: this.bucket.bucket.bucket, prefix: BUCKET_PREFIXES.backups } : undefined,
       realm,
+      bucket: this.bucket,
+      associationName: `${name}-apply`,
     });
 
     this.host = new Host(this, "host", {
@@ -177,19 +229,20 @@ export class KeycloakServer extends Construct {
       ignoreUserDataChanges: true,
       instanceType,
       subnetId: props.subnetId,
+      availabilityZone: subnet === undefined ? availabilityZone : undefined,
       // A subnet of one's own may not map public addresses on launch; the default VPC's subnets do.
       associatePublicIpAddress: props.subnetId === undefined ? undefined : true,
       keyName: props.keyName,
       securityGroupIds: [this.securityGroup.id],
-      userDataBase64: this.bootstrap.userDataBase64,
+      userData: this.bootstrap.userData,
       name: instanceName,
       encryptedRootVolumeSize: props.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE,
       instanceRole: true,
       iamNamePrefix: `${name}-`,
       detailedMonitoring: true,
       elasticIpAllocationId: this.elasticIp?.allocationId,
-      // The boot reads the secrets and downloads packages at once: both must be in place when it starts.
-      dependsOn: [...Object.values(this.secrets.parameters), ...this.network.egressRules],
+      // The boot fetches its bundle, reads the secrets and downloads packages at once: all must be in place.
+      dependsOn: [...Object.values(this.secrets.parameters), ...this.network.egressRules, this.bootstrap.bundleObject],
       preconditions: [
         {
           // Parenthesized: a conditional binds looser than ==.
@@ -202,6 +255,12 @@ export class KeycloakServer extends Construct {
     this.instance = this.host.instance;
     this.role = this.host.role!;
     this.secrets.grantRead(this.host);
+    this.bucket.grantHostAccess(this.host, "bucket-access", {
+      read: [BUCKET_PREFIXES.boot, BUCKET_PREFIXES.backups],
+      write: [BUCKET_PREFIXES.backups, BUCKET_PREFIXES.commandOutput],
+    });
+    const attachment = this.dataVolume.attachTo(this.instance);
+    this.bootstrap.applyTo(this.instance, [attachment]);
     if (props.tlsCertificate) this.grantCertificateRead(props.tlsCertificate);
 
     this.publicIp = this.elasticIp?.publicIp ?? this.instance.publicIp;

@@ -169,6 +169,7 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws_s3_bucket_notification: { lambda_function: {}, queue: {}, topic: {} },
   aws_s3_bucket_object_lock_configuration: { rule: { default_retention: {} } },
   aws_s3_bucket_ownership_controls: { rule: {} },
+  aws_s3_object: { override_provider: { default_tags: {} } },
   aws_s3_bucket_replication_configuration: {
     rule: {
       delete_marker_replication: {},

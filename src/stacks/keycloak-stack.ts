@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformVariable } from "cdktf";
+import { BUCKET_PREFIXES } from "../constructs/keycloak-bootstrap";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ServerConfig } from "../config/schema";
 import { requiredTerraformVersion } from "../config/terraform";
@@ -44,6 +45,10 @@ export class KeycloakStack extends DeploymentStack {
       rootVolumeSize: variables.rootVolumeSize.numberValue,
       elasticIp: config.elasticIp,
       followLatestAmi: config.followLatestAmi,
+      dataVolumeSize: config.dataVolumeSize,
+      availabilityZone: config.availabilityZone,
+      dataProtection: config.dataProtection,
+      backupRetentionDays: config.backupRetentionDays,
       keycloakVersion: variables.keycloakVersion.stringValue,
       hostname: config.keycloak.hostname,
       adminUser: config.keycloak.adminUser,
@@ -113,7 +118,7 @@ export class KeycloakStack extends DeploymentStack {
         nullable: false,
         default: config.keycloak.version,
         description:
-          "Exact tag of quay.io/keycloak/keycloak, a 26.x release. Used when the instance boots for the first time: the boot runs once per instance, so a change reaches a new instance only (an in-place upgrade is done on the instance, see the README).",
+          "Exact tag of quay.io/keycloak/keycloak, a 26.x release. A change is applied in place: the running instance takes a backup, starts the new version and goes back if it does not become ready (docs/operations.md).",
         validation: [
           {
             condition: '${can(regex("^26\\\\.[0-9]+\\\\.[0-9]+$", var.keycloak_version))}',
@@ -151,6 +156,23 @@ export class KeycloakStack extends DeploymentStack {
       session_manager_command: {
         value: `aws ssm start-session --region ${server.region} --target ${server.instance.id}`,
         description: "Opens a shell on the instance through Session Manager (no SSH needed)",
+      },
+      instance_id: {
+        value: server.instance.id,
+        description: "EC2 instance id (Session Manager and Run Command target)",
+      },
+      region: { value: server.region, description: "AWS region of the deployment" },
+      data_volume_id: {
+        value: server.dataVolume.volume.id,
+        description: "EBS data volume (PostgreSQL, TLS material): kept when the instance is replaced",
+      },
+      backup_bucket: {
+        value: server.bucket.bucket.bucket,
+        description: "S3 bucket of the logical backups, the boot bundle and Run Command output",
+      },
+      backup_prefix: {
+        value: BUCKET_PREFIXES.backups,
+        description: "Key prefix of the logical backups in backup_bucket",
       },
     };
     if (config.keyName && config.sshCidrs.length) {

@@ -1,47 +1,36 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { gzipSync } from "node:zlib";
-import { bootSettings, cloudConfig, settingsFile, staticBootFiles } from "../../src/boot/cloud-config";
+import { bootScripts, bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
+import { bundleScript, fetchScript } from "../../src/boot/bundle";
 import { escapeTemplate, renderLiteral } from "../../src/text/template";
 import { bootInputOf, serverConfig } from "../server-config";
 
 const ADDRESSES = { publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com", publicIp: "203.0.113.7" };
 
-/** The cloud-config the instance receives for a config (as Terraform renders it, references filled in). */
+/** The bundle the instance fetches for a config (as Terraform renders it, references filled in). */
 function rendered(raw: Record<string, unknown>) {
   const config = serverConfig(raw);
   const settings = settingsFile(bootSettings(bootInputOf(config, ADDRESSES)));
   const files = staticBootFiles(config.profile, config.keycloak.realm);
-  return { config, settings, files, text: cloudConfig(settings, files) };
+  return { config, settings, files, text: bundleScript(settings, files) };
 }
 
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-cloud-config-"));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "kc-bundle-"));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** cloud-init's own validator; throws with its report if the document is invalid. */
-function cloudInitSchema(text: string): string {
-  const file = path.join(dir, "user-data.yaml");
+const shellcheck = (text: string) => {
+  const file = path.join(dir, `script-${crypto.randomUUID()}.sh`);
   fs.writeFileSync(file, text);
-  const result = spawnSync("cloud-init", ["schema", "-c", file], { encoding: "utf8" });
-  if (result.error) throw new Error("cloud-init not found: apt-get install cloud-init (see the README)");
-  if (result.status !== 0) throw new Error(`cloud-init schema failed:\n${result.stdout}${result.stderr}`);
+  const result = spawnSync("shellcheck", ["-S", "style", file], { encoding: "utf8" });
+  if (result.error) throw new Error("shellcheck not found: apt-get install shellcheck (see the README)");
   return result.stdout;
-}
-
-/** The document as a YAML parser reads it (PyYAML, the parser cloud-init itself uses). */
-function parseYaml(text: string): { write_files: Array<Record<string, string>>; runcmd: string[][] } {
-  const json = execFileSync(
-    "/usr/bin/python3",
-    ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"],
-    { input: text, encoding: "utf8" },
-  );
-  return JSON.parse(json);
-}
+};
 
 const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ["production (defaults)", {}],
@@ -60,53 +49,130 @@ const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ],
 ];
 
-describe.each(VARIANTS)("cloud-config: %s", (_name, raw) => {
+describe.each(VARIANTS)("boot bundle: %s", (_name, raw) => {
   const { text, settings, files } = rendered(raw);
 
-  it("is valid cloud-config for cloud-init", () => {
-    expect(cloudInitSchema(text)).toMatch(/Valid schema|Valid cloud-config/);
+  it("passes shellcheck", () => {
+    expect(shellcheck(text)).toBe("");
   });
 
-  it("writes each file exactly as generated, with its mode, then runs the boot script", () => {
-    const parsed = parseYaml(text);
-    expect(parsed.write_files.map((f) => [f.path, f.permissions, f.owner])).toEqual([
-      ["/etc/keycloak-ec2/boot.env", "0600", "root:root"],
-      ...files.map((f) => [f.path, f.permissions, "root:root"]),
-    ]);
-    expect(parsed.write_files[0].content).toBe(settings);
-    files.forEach((file, i) => expect(parsed.write_files[i + 1].content).toBe(file.content));
-    expect(parsed.runcmd).toEqual([["/opt/keycloak-ec2/keycloak-boot.sh"]]);
-  });
-
-  it("fits EC2's 16 KB user data limit once gzip-compressed, with room to spare", () => {
-    expect(gzipSync(text).length).toBeLessThan(12 * 1024);
-  });
-
-  it("holds no literal password as a scanner sees it (Trivy's user-data rule)", () => {
-    expect(text).not.toMatch(/password\s?[:=]\s?"?[^\s?$\{].+/im);
+  it("installs each file exactly as generated, with its mode, replacing what was there, then runs the boot", () => {
+    const root = fs.mkdtempSync(path.join(dir, "root-"));
+    // A boot that only says it ran: the bundle execs whatever boot script it installed.
+    const fakeBoot = {
+      path: "/opt/keycloak-ec2/keycloak-boot.sh",
+      permissions: "0700",
+      content: "#!/bin/bash\necho boot ran\n",
+    };
+    const installed = [...files.filter((f) => f.path !== fakeBoot.path), fakeBoot];
+    fs.mkdirSync(`${root}/etc/keycloak-ec2`, { recursive: true });
+    fs.writeFileSync(`${root}/etc/keycloak-ec2/boot.env`, "OLD=1\n", { mode: 0o644 });
+    for (const run of [1, 2]) {
+      const output = execFileSync("bash", ["-c", bundleScript(settings, installed)], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, KEYCLOAK_EC2_ROOT: root },
+      });
+      expect(output).toBe("boot ran\n");
+      expect(fs.readFileSync(`${root}/etc/keycloak-ec2/boot.env`, "utf8")).toBe(settings);
+      expect(fs.statSync(`${root}/etc/keycloak-ec2/boot.env`).mode & 0o777).toBe(0o600);
+      for (const file of installed) {
+        expect([run, file.path, fs.readFileSync(path.join(root, file.path), "utf8")]).toEqual([
+          run,
+          file.path,
+          file.content,
+        ]);
+        expect(fs.statSync(path.join(root, file.path)).mode & 0o777).toBe(parseInt(file.permissions, 8));
+      }
+    }
+    expect(execFileSync("find", [root, "-name", "*.new"], { encoding: "utf8" })).toBe("");
   });
 
   it("survives Terraform's template rendering unchanged once escaped", () => {
-    expect(renderLiteral(cloudConfig(settings, files, escapeTemplate))).toBe(text);
+    expect(renderLiteral(bundleScript(settings, files, escapeTemplate))).toBe(text);
+  });
+});
+
+describe("fetch script (the user data, and Systems Manager's command)", () => {
+  const options = { region: "eu-west-3", bucket: "kc-backups-1", key: "boot/bundle.sh" };
+
+  it.each([
+    ["at first boot", fetchScript(options)],
+    ["from Systems Manager, with the hash", fetchScript({ ...options, sha256: "a".repeat(64) })],
+  ])("passes shellcheck and survives Terraform's rendering (%s)", (_, text) => {
+    expect(shellcheck(text)).toBe("");
+    expect(renderLiteral(text)).toBe(text);
+  });
+
+  it("holds no literal password as a scanner sees it (Trivy's user-data rule), and stays small", () => {
+    const text = fetchScript(options);
+    expect(text).not.toMatch(/password\s?[:=]/im);
+    expect(text.length).toBeLessThan(2048);
+  });
+
+  /** Runs the fetch script with a stub `aws` that copies from a scratch bucket, and `flock`/paths relocated. */
+  const fetchRun = (sha256: string | undefined, bundle: string) => {
+    const root = fs.mkdtempSync(path.join(dir, "fetch-"));
+    fs.mkdirSync(`${root}/bin`);
+    fs.mkdirSync(`${root}/bucket/boot`, { recursive: true });
+    fs.writeFileSync(`${root}/bucket/boot/bundle.sh`, bundle);
+    fs.writeFileSync(
+      `${root}/bin/aws`,
+      `#!/bin/bash\necho "aws $*" >>"${root}/calls"\ncp "${root}/bucket/\${6#s3://*/}" "$7"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    // The real paths are the instance's; the test relocates them under the scratch root.
+    const text = fetchScript({ ...options, sha256 })
+      .replaceAll("/opt/keycloak-ec2", `${root}/opt/keycloak-ec2`)
+      .replaceAll("/run/keycloak-ec2.lock", `${root}/lock`);
+    const result = spawnSync("bash", ["-c", text], {
+      encoding: "utf8",
+      env: { PATH: `${root}/bin:${process.env.PATH}` },
+    });
+    return { root, result };
+  };
+
+  it("fetches the bundle and runs it", () => {
+    const bundle = "#!/bin/bash\necho bundle ran\n";
+    const { root, result } = fetchRun(undefined, bundle);
+    expect(result.stdout).toBe("bundle ran\n");
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(`${root}/calls`, "utf8")).toBe(
+      "aws s3 cp --only-show-errors --region eu-west-3 s3://kc-backups-1/boot/bundle.sh " +
+        `${root}/opt/keycloak-ec2/bundle.sh.new\n`,
+    );
+    expect(fs.statSync(`${root}/opt/keycloak-ec2/bundle.sh`).mode & 0o777).toBe(0o700);
+  });
+
+  it("runs the bundle only if it is the one whose hash Systems Manager was given", () => {
+    const bundle = "#!/bin/bash\necho bundle ran\n";
+    const hash = crypto.createHash("sha256").update(bundle).digest("hex");
+    expect(fetchRun(hash, bundle).result.stdout).toBe("bundle ran\n");
+    const other = fetchRun("b".repeat(64), bundle).result;
+    expect(other.stdout).toBe("");
+    expect(other.stderr).toContain(`the bundle in S3 is ${hash}, not ${"b".repeat(64)}`);
+    expect(other.status).toBe(0);
   });
 });
 
 describe("static boot files", () => {
-  it.each([["production"], ["dev"]] as const)(
-    "ship the boot script, the memory script the unit runs, the unit and the realm (%s)",
-    (mode) => {
-      const { files } = rendered({ profile: mode });
-      expect(files.map((f) => [f.path, f.permissions])).toEqual([
-        ["/opt/keycloak-ec2/keycloak-boot.sh", "0700"],
-        ["/opt/keycloak-ec2/keycloak-common.sh", "0700"],
-        ["/opt/keycloak-ec2/keycloak-memory.sh", "0700"],
-        ["/etc/systemd/system/keycloak.service", "0644"],
-        ["/opt/keycloak-ec2/import/app-realm.json", "0644"],
-      ]);
-      const unit = files.find((f) => f.path.endsWith(".service"))!;
-      expect(unit.content).toContain(`ExecStartPre=/opt/keycloak-ec2/keycloak-memory.sh ${mode}\n`);
-    },
-  );
+  it.each([["production"], ["dev"]] as const)("ship every boot script, the unit and the realm (%s)", (mode) => {
+    const { files } = rendered({ profile: mode });
+    expect(files.map((f) => [f.path, f.permissions])).toEqual([
+      ...bootScripts().map((f) => [f.path, "0700"]),
+      ["/etc/systemd/system/keycloak.service", "0644"],
+      ...(mode === "production"
+        ? [
+            ["/etc/systemd/system/keycloak-backup.service", "0644"],
+            ["/etc/systemd/system/keycloak-backup.timer", "0644"],
+          ]
+        : []),
+      ["/opt/keycloak-ec2/import/app-realm.json", "0644"],
+    ]);
+    const unit = files.find((f) => f.path.endsWith(".service"))!;
+    expect(unit.content).toContain(`ExecStartPre=/opt/keycloak-ec2/keycloak-memory.sh ${mode}\n`);
+  });
 });
 
 describe("settings file", () => {
@@ -134,13 +200,13 @@ describe("settings file", () => {
   });
 });
 
-describe("cloudConfig guards", () => {
-  it("refuses a file that a YAML literal block could not carry exactly", () => {
-    expect(() => cloudConfig("A=1\n", [{ path: "/x", permissions: "0644", content: "no final newline" }])).toThrow(
-      /exactly one newline/,
+describe("bundle guards", () => {
+  it("refuses a file that its here-document could not carry exactly", () => {
+    expect(() => bundleScript("A=1\n", [{ path: "/x", permissions: "0644", content: "no final newline" }])).toThrow(
+      /must end in a newline/,
     );
-    expect(() => cloudConfig("A=1\n", [{ path: "/x", permissions: "0644", content: "bell\u0007\n" }])).toThrow(
-      /printable/,
-    );
+    expect(() =>
+      bundleScript("A=1\n", [{ path: "/x", permissions: "0644", content: "a\nKEYCLOAK_EC2_FILE_END\nb\n" }]),
+    ).toThrow(/no line "KEYCLOAK_EC2_FILE_END"/);
   });
 });

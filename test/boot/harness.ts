@@ -1,12 +1,13 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { BootFile } from "../../src/boot/cloud-config";
+import type { BootFile } from "../../src/boot/boot-files";
 
 export const SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-boot.sh");
 export const MEMORY_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-memory.sh");
+export const DATA_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-data.sh");
 const STUB = path.resolve(__dirname, "stubs/stub.sh");
 
 /** The commands the boot runs that the harness stands in for (test/boot/stubs/stub.sh); openssl is the real one, recorded. */
@@ -23,10 +24,29 @@ export const STUBBED = [
   "mkswap",
   "swapon",
   "openssl",
+  "blkid",
+  "mkfs.xfs",
+  "mount",
+  "mountpoint",
+  "udevadm",
 ] as const;
 
+/** Where `name` is in this machine's PATH. */
+function realCommand(name: string): string {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const file = path.join(dir, name);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error(`${name} not found in PATH`);
+}
+
 /** Directories the boot writes on the instance: what a rehearsal compares between runs. */
-const BOOT_DIRS = ["etc", "opt", "run", "var"];
+const BOOT_DIRS = ["etc", "opt", "run", "srv", "var"];
 
 /**
  * A scratch root (KEYCLOAK_EC2_ROOT) in which the real boot script runs, whole or function by function, against
@@ -40,7 +60,14 @@ export class BootHarness {
   private readonly state = path.join(this.root, "stub-state");
   private readonly log = path.join(this.root, "stub.log");
 
-  constructor(settings: Record<string, string> = {}) {
+  /**
+   * @param options.realCommands stubbed commands to run for real instead (still recorded in calls(), arguments and
+   *   all, as `ps` would show them): e.g. curl against a local HTTPS server. @default - every one is stubbed
+   */
+  constructor(
+    settings: Record<string, string> = {},
+    options: { readonly realCommands?: readonly (typeof STUBBED)[number][] } = {},
+  ) {
     for (const dir of [
       this.ssm,
       this.bin,
@@ -50,9 +77,13 @@ export class BootHarness {
     ])
       fs.mkdirSync(dir, { recursive: true });
     for (const name of STUBBED)
-      fs.writeFileSync(path.join(this.bin, name), `#!/bin/bash\nSTUB_NAME=${name} exec bash "${STUB}" "$@"\n`, {
-        mode: 0o755,
-      });
+      fs.writeFileSync(
+        path.join(this.bin, name),
+        options.realCommands?.includes(name)
+          ? `#!/bin/bash\nprintf '%s\\n' "${name} $*" >>"$STUB_LOG"\nexec "${realCommand(name)}" "$@"\n`
+          : `#!/bin/bash\nSTUB_NAME=${name} exec bash "${STUB}" "$@"\n`,
+        { mode: 0o755 },
+      );
     fs.writeFileSync(`${this.root}/etc/fstab`, "UUID=0000 / xfs defaults,noatime 1 1\n");
     fs.writeFileSync(this.log, "");
     this.writeSettings(settings);
@@ -79,6 +110,27 @@ export class BootHarness {
   setImds(name: string, ...values: string[]): void {
     fs.mkdirSync(path.join(this.state, "imds"), { recursive: true });
     fs.writeFileSync(path.join(this.state, "imds", name), values.map((v) => `${v}\n`).join(""));
+  }
+
+  /**
+   * Attaches the data volume as a Nitro instance shows it: its by-id link under the root's dev/, to `device` (by
+   * default a new blank file, which the stubbed disk commands treat as a device). Returns the device.
+   */
+  attachDataVolume(volumeId = "vol-0123456789abcdef0", device = path.join(this.root, "data-volume.img")): string {
+    const byId = path.join(this.root, "dev/disk/by-id");
+    fs.mkdirSync(byId, { recursive: true });
+    if (!fs.existsSync(device)) {
+      fs.writeFileSync(device, "");
+      fs.truncateSync(device, 64 << 20); // sparse: reads as zeros, as a new EBS volume does
+    }
+    fs.symlinkSync(device, path.join(byId, `nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`));
+    return device;
+  }
+
+  /** What the stubbed blkid finds on a device: its export lines (TYPE=ext4, UUID=...), or EXIT=n. */
+  setDisk(device: string, probe: string): void {
+    fs.mkdirSync(path.join(this.state, "disks"), { recursive: true });
+    fs.writeFileSync(path.join(this.state, "disks", device.replace(/\//g, "_")), probe);
   }
 
   /** The next `times` calls of a stubbed command fail, as when a connection is reset. */
@@ -150,6 +202,23 @@ export class BootHarness {
       env: this.env(env),
     });
     return { code: result.status, stdout: result.stdout, output: result.stdout + result.stderr };
+  }
+
+  /** run(), without blocking the event loop: for tests whose servers live in this process. */
+  runAsync(
+    commands: string,
+    env: Record<string, string> = {},
+    script = SCRIPT,
+  ): Promise<{ code: number | null; stdout: string; output: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("bash", ["-c", `source "${script}"\n${commands}`], { env: this.env(env) });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, output: stdout + stderr }));
+    });
   }
 
   /** Runs a script whole, as cloud-init runs the boot (`runcmd`) or systemd the memory script. */

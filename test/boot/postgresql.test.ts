@@ -1,25 +1,21 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BootHarness } from "./harness";
+import { asPostgres, ScratchCluster } from "./postgres";
 
 /**
  * The boot's PostgreSQL set-up against a real PostgreSQL server: the script's own pg_hba rules, settings and SQL
  * (its functions pg_hba_rules, pg_settings and keycloak_database_sql), on a scratch cluster run as the postgres
  * user on a free port. Needs Debian's postgresql package (.ci/run installs it) and root, to act as postgres.
  */
-const BIN = fs.existsSync("/usr/lib/postgresql")
-  ? path.join("/usr/lib/postgresql", fs.readdirSync("/usr/lib/postgresql").sort().pop()!, "bin")
-  : "";
 const PORT = String(20000 + (process.pid % 20000));
 
 describe("boot: PostgreSQL set-up on a real server", () => {
   const boot = new BootHarness();
-  const data = path.join(boot.root, "pgdata");
-  const socket = path.join(boot.root, "socket");
+  const cluster = new ScratchCluster(boot.root, PORT);
+  const { data, socket } = cluster;
 
-  const asPostgres = (command: string, args: string[], input?: string) =>
-    spawnSync("runuser", ["-u", "postgres", "--", command, ...args], { encoding: "utf8", input, cwd: "/" });
   const scriptText = (fn: string) => {
     const { code, stdout, output } = boot.run(fn);
     if (code !== 0) throw new Error(output);
@@ -41,41 +37,17 @@ describe("boot: PostgreSQL set-up on a real server", () => {
     });
 
   beforeAll(() => {
-    if (!BIN || process.getuid?.() !== 0)
-      throw new Error("needs Debian's postgresql package and root (apt-get install postgresql; run as CI does)");
     fs.chmodSync(boot.root, 0o755);
-    fs.mkdirSync(data);
-    fs.mkdirSync(socket);
-    execFileSync("chown", ["postgres:postgres", data, socket]);
-    const init = asPostgres(path.join(BIN, "initdb"), [
-      "-D",
-      data,
-      "-U",
-      "postgres",
-      "--auth-local=peer",
-      "--auth-host=reject",
-    ]);
-    if (init.status !== 0) throw new Error(init.stderr);
+    cluster.init();
     // The boot's own files, as setup_postgresql installs them.
     fs.writeFileSync(path.join(data, "pg_hba.conf"), scriptText("pg_hba_rules"));
     fs.writeFileSync(path.join(data, "keycloak-ec2.conf"), scriptText("pg_settings"));
     fs.appendFileSync(path.join(data, "postgresql.conf"), "include_if_exists = 'keycloak-ec2.conf'\n");
-    execFileSync("chown", ["-R", "postgres:postgres", data]);
-    const start = asPostgres(path.join(BIN, "pg_ctl"), [
-      "-D",
-      data,
-      "-w",
-      "-l",
-      path.join(data, "log"),
-      "-o",
-      `-p ${PORT} -k ${socket}`,
-      "start",
-    ]);
-    if (start.status !== 0) throw new Error(`${start.stderr}\n${fs.readFileSync(path.join(data, "log"), "utf8")}`);
+    cluster.start();
   }, 60_000);
 
   afterAll(() => {
-    asPostgres(path.join(BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"]);
+    cluster.stop();
     boot.remove();
   });
 

@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { bootSettings, settingsFile, staticBootFiles } from "../../src/boot/cloud-config";
+import { bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
 import { parameterPrefix } from "../../src/boot/secrets";
 import { bootInputOf, serverConfig } from "../server-config";
 import { BootHarness } from "./harness";
@@ -12,6 +12,7 @@ const SECRETS = {
 };
 const ELASTIC_IP = "203.0.113.7";
 const PUBLIC_DNS = "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com";
+const DATA_VOLUME_ID = "vol-0123456789abcdef0";
 
 /**
  * A first boot as the instance lives it: cloud-init writes the generated files (settings, scripts, unit, realm) into
@@ -23,8 +24,16 @@ function firstBoot(raw: Record<string, unknown>, memoryKib: number) {
   const config = serverConfig({ region: "eu-west-3", ...raw });
   const boot = new BootHarness();
   boot.writeSettingsFile(
-    settingsFile(bootSettings(bootInputOf(config, { publicDns: PUBLIC_DNS, publicIp: ELASTIC_IP }))),
+    settingsFile(
+      bootSettings({
+        ...bootInputOf(config, { publicDns: PUBLIC_DNS, publicIp: ELASTIC_IP }),
+        dataVolume: { volumeId: DATA_VOLUME_ID, deviceName: "/dev/sdf" },
+        backups: config.profile === "production" ? { bucket: "kc-backups", prefix: "backups/postgresql" } : undefined,
+      }),
+    ),
   );
+  // The data volume, blank as a new EBS volume: the boot finds it by its id and formats it (stubbed mkfs and mount).
+  boot.attachDataVolume(DATA_VOLUME_ID);
   boot.writeBootFiles(staticBootFiles(config.profile, config.keycloak.realm));
   for (const [name, value] of Object.entries(SECRETS))
     boot.putParameter(`${parameterPrefix(config.name)}/${name}`, value);
@@ -94,6 +103,20 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       /^docker rm --force keycloak$/,
       /^docker run /,
       /^curl .*https:\/\/127\.0\.0\.1:9000\/health\/ready$/,
+      /^systemctl enable --now keycloak-backup\.timer$/,
+    ]);
+    // The data volume before anything stateful; the realm created once Keycloak is ready.
+    expectInOrder(calls, [
+      /^systemctl enable --now docker$/,
+      /^mkfs\.xfs -q -L keycloak-ec2 \$ROOT\/data-volume\.img$/,
+      /^mount .*\$ROOT\/srv\/keycloak-ec2$/,
+      /^postgresql-setup --initdb$/,
+    ]);
+    expect(boot.stubState("keycloak-api").split("\n")).toEqual([
+      "POST /realms/master/protocol/openid-connect/token",
+      "GET /admin/realms/app",
+      "POST /admin/realms",
+      "",
     ]);
     // No download before the Elastic IP, and the address reset on the first one was retried.
     const firstDownload = calls.findIndex((c) => c.startsWith("dnf "));
@@ -161,6 +184,27 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       "curl -fsS -H X-aws-ec2-metadata-token: token http://169.254.169.254/latest/meta-data/public-ipv4",
       "rpm -q --quiet docker openssl postgresql16 postgresql16-server",
       "systemctl enable --now docker",
+      // The data volume: found formatted and mounted, so only checked (never formatted again).
+      "blkid -p -o export $ROOT/data-volume.img",
+      ...[
+        "-q srv/keycloak-ec2",
+        "-d srv/keycloak-ec2",
+        "-x data-volume.img",
+        "-q srv/keycloak-ec2",
+        "-q var/lib/pgsql",
+        "-q var/lib/pgsql",
+        "-q var/lib/keycloak-ec2",
+        "-q var/lib/keycloak-ec2",
+        "-q etc/keycloak-ec2/tls",
+        "-q etc/keycloak-ec2/tls",
+        "-q srv/keycloak-ec2",
+        "-d srv/keycloak-ec2",
+        "-d var/lib/pgsql",
+        "-d var/lib/keycloak-ec2",
+        "-d etc/keycloak-ec2/tls",
+      ]
+        .map((check) => check.replace(" ", " $ROOT/"))
+        .map((check) => `mountpoint ${check}`),
       "systemctl enable --now postgresql",
       "systemctl reload postgresql",
       ssm("db-password"),
@@ -174,7 +218,14 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       "systemctl enable keycloak.service",
       "systemctl is-active --quiet keycloak.service",
       "curl -fsk --max-time 5 https://127.0.0.1:9000/health/ready",
+      // The realm: the request is rebuilt with the secrets and found applied already, so nothing is sent.
+      ssm("admin-password"),
+      ssm("bff-client-secret"),
+      ssm("service-client-secret"),
+      "systemctl daemon-reload",
+      "systemctl enable --now keycloak-backup.timer",
     ]);
+    expect(again.output).toContain("as configured already");
     expect(boot.snapshot()).toEqual(files);
   });
 });

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { bootScript, memoryScript } from "../../src/boot/cloud-config";
+import { bootScript, memoryScript } from "../../src/boot/boot-files";
 import { SECRET_NAMES } from "../../src/boot/secrets";
 import { selfSignedCertificate } from "../certificates";
 import { BootHarness, MEMORY_SCRIPT, SCRIPT } from "./harness";
@@ -10,12 +10,15 @@ const STUB = path.resolve(__dirname, "stubs/stub.sh");
 
 describe("boot script: static checks", () => {
   const scripts = fs.readdirSync(path.dirname(SCRIPT)).map((name) => path.join(path.dirname(SCRIPT), name));
-  it.each([...scripts, STUB])("passes shellcheck at warning level, style too, following what it sources (%s)", (file) => {
-    const result = spawnSync("shellcheck", ["-x", "-P", "SCRIPTDIR", "-S", "style", file], { encoding: "utf8" });
-    if (result.error) throw new Error("shellcheck not found: apt-get install shellcheck (see the README)");
-    expect(result.stdout).toBe("");
-    expect(result.status).toBe(0);
-  });
+  it.each([...scripts, STUB])(
+    "passes shellcheck at warning level, style too, following what it sources (%s)",
+    (file) => {
+      const result = spawnSync("shellcheck", ["-x", "-P", "SCRIPTDIR", "-S", "style", file], { encoding: "utf8" });
+      if (result.error) throw new Error("shellcheck not found: apt-get install shellcheck (see the README)");
+      expect(result.stdout).toBe("");
+      expect(result.status).toBe(0);
+    },
+  );
 
   it("is what bootScript() and memoryScript() ship", () => {
     expect(bootScript()).toBe(fs.readFileSync(SCRIPT, "utf8"));

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { memoryScript } from "../../src/boot/cloud-config";
+import { memoryScript } from "../../src/boot/boot-files";
 import { keycloakUnit, PATHS } from "../../src/boot/unit";
 
 /** The `docker run` command line of a unit, joined back into one line. */
@@ -92,7 +92,7 @@ describe("Keycloak systemd unit", () => {
     expect(run).toContain("${KEYCLOAK_IMAGE} start-dev --cache=local ");
     // start-dev builds at every start, so it takes the build-time options it needs.
     expect(run).toContain(" --health-enabled=true --metrics-enabled=true ");
-    expect(run).toContain("--volume keycloak-dev-data:/opt/keycloak/data");
+    expect(run).toContain("--volume /srv/keycloak-ec2/keycloak:/opt/keycloak/data");
     expect(run).toContain("--https-certificate-file=/opt/keycloak/conf/tls/tls.crt");
     expect(run).not.toMatch(/--db=|postgres/);
     expect(dev).toMatch(/^Description=.*dev mode, not for production/m);

@@ -18,7 +18,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "unknown key far from any",
       { colour: "blue" },
-      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, followLatestAmi, vpcId, subnetId, keycloak)",
+      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, keycloak)",
     ],
     [
       "unknown nested key",
@@ -692,7 +692,8 @@ describe("validateConfig: defaults and overrides", () => {
         },
       },
     });
-    expect(warnings).toEqual([]);
+    // The only warning: followLatestAmi replaces the instance on each new AMI (the data volume keeps the data).
+    expect(warnings).toEqual([expect.stringMatching(/^config warning: followLatestAmi: replaces the instance/)]);
     if (config.profile === "article") throw new Error("expected a production config");
     expect(config.keycloak.hostname).toBe("sso.example.com");
     expect(config.keycloak.realm.spa?.webOrigins).toEqual(["+"]);

@@ -1,5 +1,7 @@
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { BackupBucket } from "../../src/constructs/backup-bucket";
 import { KeycloakBootstrap, KeycloakBootstrapProps } from "../../src/constructs/keycloak-bootstrap";
 import { DEFAULT_REALM } from "../../src/defaults";
 
@@ -10,58 +12,111 @@ function newStack(): TerraformStack {
   return stack;
 }
 
-const PROPS: KeycloakBootstrapProps = {
+type Props = Omit<KeycloakBootstrapProps, "bucket">;
+const PROPS: Props = {
   mode: "production",
   region: "eu-west-3",
   keycloakVersion: "26.7.4",
   parameterPrefix: "/keycloak-ec2/keycloak",
   adminUser: "admin",
   realm: DEFAULT_REALM,
+  associationName: "kc-apply",
 };
 
-/** The synthesized JSON of a stack holding one bootstrap, with its cloud-config local's id and text. */
+const withBucket = (stack: TerraformStack, props: Props): KeycloakBootstrapProps => ({
+  ...props,
+  bucket: new BackupBucket(stack, "bucket", { bucketPrefix: "kc-", protect: false }),
+});
+
+/** The synthesized JSON of a stack holding one bootstrap applied to an instance, with its bundle local's id and text
+ * (named cloudConfig in the tests below: it is what cloud-config used to carry). */
 function synthBootstrap(
   stack: TerraformStack,
-  props: KeycloakBootstrapProps,
+  props: Props,
 ): { tf: Record<string, any>; localId: string; cloudConfig: string } {
-  const bootstrap = new KeycloakBootstrap(stack, "bootstrap", props);
-  new TerraformOutput(stack, "user_data_base64", { value: bootstrap.userDataBase64 });
+  const bootstrap = new KeycloakBootstrap(stack, "bootstrap", withBucket(stack, props));
+  const instance = new Instance(stack, "instance", {
+    ami: "ami-1",
+    instanceType: "t3.small",
+    userData: bootstrap.userData,
+  });
+  bootstrap.applyTo(instance);
+  new TerraformOutput(stack, "user_data", { value: bootstrap.userData });
   const tf = JSON.parse(Testing.synth(stack));
   const [[localId, cloudConfig]] = Object.entries(tf.locals) as [string, string][];
   return { tf, localId, cloudConfig };
 }
 
+/** The one resource of a type (its logical id carries a hash in a test stack). */
+const only = (resources: Record<string, any>) => {
+  const values = Object.values(resources);
+  expect(values).toHaveLength(1);
+  return values[0];
+};
+
+const newBootstrap = (props: Props) => {
+  const stack = newStack();
+  return new KeycloakBootstrap(stack, "bootstrap", withBucket(stack, props));
+};
+
 describe("KeycloakBootstrap validation", () => {
   it.each(["25.0.6", "26.7", "latest", "26.7.4-rc1"])("rejects the Keycloak version %p", (keycloakVersion) => {
     // GIVEN / WHEN / THEN
-    expect(() => new KeycloakBootstrap(newStack(), "bootstrap", { ...PROPS, keycloakVersion })).toThrow(
+    expect(() => newBootstrap({ ...PROPS, keycloakVersion })).toThrow(
       /KeycloakBootstrap: 'keycloakVersion' must be an exact Keycloak 26\.x release/,
     );
   });
 
   it.each(["master", "../x", ""])("refuses the realm name %p (Keycloak's administration realm, or a path)", (name) => {
     // GIVEN / WHEN / THEN
-    expect(
-      () => new KeycloakBootstrap(newStack(), "bootstrap", { ...PROPS, realm: { ...DEFAULT_REALM, name } }),
-    ).toThrow(/KeycloakBootstrap: 'realm\.name' must be letters, digits, _ and - and not "master"/);
+    expect(() => newBootstrap({ ...PROPS, realm: { ...DEFAULT_REALM, name } })).toThrow(
+      /KeycloakBootstrap: 'realm\.name' must be letters, digits, _ and - and not "master"/,
+    );
   });
 
   it("refuses a quote in a boot setting, naming the prop (the settings file is single-quoted shell)", () => {
     // GIVEN / WHEN / THEN
-    expect(() => new KeycloakBootstrap(newStack(), "bootstrap", { ...PROPS, adminUser: "o'brien" })).toThrow(
+    expect(() => newBootstrap({ ...PROPS, adminUser: "o'brien" })).toThrow(
       /KeycloakBootstrap: 'adminUser' must not hold quotes or line breaks/,
     );
   });
 });
 
 describe("KeycloakBootstrap", () => {
-  it("gives the instance base64gzip of the cloud-config local", () => {
+  it("stores the bundle local in the bucket; the user data only fetches it, and never holds it", () => {
     // GIVEN / WHEN
     const { tf, localId, cloudConfig } = synthBootstrap(newStack(), PROPS);
     // THEN
-    expect(tf.output.user_data_base64.value).toBe(`\${base64gzip(local.${localId})}`);
-    expect(cloudConfig).toMatch(/^#cloud-config\n/);
-    expect(cloudConfig).toContain("runcmd:\n  - [/opt/keycloak-ec2/keycloak-boot.sh]\n");
+    expect(only(tf.resource.aws_s3_object)).toMatchObject({
+      key: "boot/bundle.sh",
+      content: `\${local.${localId}}`,
+      depends_on: expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_public_access_block\./)]),
+    });
+    expect(cloudConfig).toMatch(/^#!\/bin\/bash\n/);
+    expect(cloudConfig).toMatch(/\nexec "\$ROOT\/opt\/keycloak-ec2\/keycloak-boot.sh"\n$/);
+    expect(tf.output.user_data.value).toMatch(
+      /'s3:\/\/\$\{aws_s3_bucket\.\w+\.bucket\}\/\$\{aws_s3_object\.\w+\.key\}'/,
+    );
+    expect(tf.output.user_data.value).not.toContain("local.");
+  });
+
+  it("re-runs the boot through Systems Manager whenever the bundle's hash changes, output to the bucket", () => {
+    // GIVEN / WHEN
+    const { tf, localId } = synthBootstrap(newStack(), PROPS);
+    // THEN
+    const association = only(tf.resource.aws_ssm_association);
+    expect(association).toMatchObject({
+      association_name: "kc-apply",
+      name: "AWS-RunShellScript",
+      targets: [{ key: "InstanceIds", values: [expect.stringMatching(/^\$\{aws_instance\.\w+\.id\}$/)] }],
+      output_location: {
+        s3_bucket_name: expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.bucket\}$/),
+        s3_key_prefix: "ssm",
+      },
+    });
+    expect(association.apply_only_at_cron_interval).toBeUndefined(); // the provider's false: run at every update
+    expect(association.parameters.commands).toContain(`expected='\${sha256(local.${localId})}'`);
+    expect(association.parameters.commands).toContain("exec 9>/run/keycloak-ec2.lock\nflock 9\n");
   });
 
   it("escapes ${ and %{ in the static files, so that Terraform writes them as they are", () => {
@@ -95,12 +150,8 @@ describe("KeycloakBootstrap", () => {
       publicIp: "203.0.113.7",
     });
     // THEN
-    expect(cloudConfig).toContain(
-      "\n      KEYCLOAK_HOSTNAME='id.example.com'\n      PUBLIC_DNS=''\n      PUBLIC_IP='203.0.113.7'\n",
-    );
-    expect(cloudConfig).toContain(
-      "\n      TLS_CERTIFICATE_PARAMETER='/tls/chain'\n      TLS_PRIVATE_KEY_PARAMETER='/tls/key'\n",
-    );
+    expect(cloudConfig).toContain("\nKEYCLOAK_HOSTNAME='id.example.com'\nPUBLIC_DNS=''\nPUBLIC_IP='203.0.113.7'\n");
+    expect(cloudConfig).toContain("\nTLS_CERTIFICATE_PARAMETER='/tls/chain'\nTLS_PRIVATE_KEY_PARAMETER='/tls/key'\n");
   });
 
   it("runs start-dev without PostgreSQL in dev mode", () => {

@@ -265,7 +265,7 @@ describe("npm run hcl: writing", () => {
       const main = fs.readFileSync(path.join(scratch, "prod/main.tf"), "utf8");
       const uses = [...main.matchAll(/^\s*(\w+)\s*=.*random_password\.\w+\.result/gm)].map((m) => m[1]);
       expect(uses).toEqual(["value", "value", "value", "value"]);
-      expect(main).toContain("user_data_base64       = base64gzip(local.bootstrap_cloud_config)");
+      expect(main).toContain("content      = local.bootstrap_bundle");
       for (const file of HCL_FILE_NAMES)
         expect(fs.readFileSync(path.join(scratch, "prod", file), "utf8")).not.toMatch(
           /password\s?[:=]\s?"?[^\s?$\{].+/im,

@@ -21,7 +21,7 @@ describe("production profile (the default)", () => {
       '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${contains(data.aws_ec2_instance_type.instance_type.supported_architectures, "arm64") ? "arm64" : "x86_64"}',
     );
     expect(instance.ami).toBe("${data.aws_ssm_parameter.al2023_ami.insecure_value}");
-    expect(instance.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64"]);
+    expect(instance.lifecycle.ignore_changes).toEqual(["ami", "user_data"]);
     expect(instance.instance_type).toBe("${var.instance_type}");
   });
 
@@ -212,25 +212,35 @@ describe("production profile (the default)", () => {
   it("never lets a secret's value reach anything but its SSM parameter", () => {
     const references = [...json.matchAll(/"([a-z_]+)": "\$\{random_password\.[a-z_]+\.result\}"/g)].map((m) => m[1]);
     expect(references).toEqual(["value", "value", "value", "value"]);
-    expect(tf.locals.bootstrap_cloud_config).not.toMatch(
+    expect(tf.locals.bootstrap_bundle).not.toMatch(
       /random_password|aws_ssm_parameter\.|KC_BOOTSTRAP_ADMIN_PASSWORD=[^"%$\n]/,
     );
+    expect(instance.user_data).not.toMatch(/random_password|aws_ssm_parameter\./);
   });
 
-  it("boots from gzip-compressed cloud-config that carries the region, the version variable and the Elastic IP", () => {
-    const cloudConfig: string = tf.locals.bootstrap_cloud_config;
-    expect(instance.user_data_base64).toBe("${base64gzip(local.bootstrap_cloud_config)}");
-    expect(instance.user_data).toBeUndefined();
-    expect(cloudConfig).toMatch(/^#cloud-config\n/);
-    expect(cloudConfig).toContain("AWS_REGION='${data.aws_region.region.region}'");
-    expect(cloudConfig).toContain("KEYCLOAK_IMAGE='quay.io/keycloak/keycloak:${var.keycloak_version}'");
-    expect(cloudConfig).toContain(
-      "PUBLIC_DNS='${aws_eip.address.public_dns}'\n      PUBLIC_IP='${aws_eip.address.public_ip}'",
+  it("boots from a bundle in S3 that carries the region, the version variable, the Elastic IP and the data volume", () => {
+    const bundle: string = tf.locals.bootstrap_bundle;
+    expect(tf.resource.aws_s3_object.bootstrap_bundle_object).toMatchObject({
+      bucket: "${aws_s3_bucket.bucket_bucket.bucket}",
+      key: "boot/bundle.sh",
+      content: "${local.bootstrap_bundle}",
+    });
+    expect(instance.user_data).toContain(
+      "aws s3 cp --only-show-errors --region '${data.aws_region.region.region}' 's3://${aws_s3_bucket.bucket_bucket.bucket}/${aws_s3_object.bootstrap_bundle_object.key}'",
+    );
+    expect(instance.user_data_base64).toBeUndefined();
+    expect(bundle).toMatch(/^#!\/bin\/bash\n/);
+    expect(bundle).toContain("AWS_REGION='${data.aws_region.region.region}'");
+    expect(bundle).toContain("KEYCLOAK_IMAGE='quay.io/keycloak/keycloak:${var.keycloak_version}'");
+    expect(bundle).toContain("PUBLIC_DNS='${aws_eip.address.public_dns}'\nPUBLIC_IP='${aws_eip.address.public_ip}'");
+    expect(bundle).toContain("DATA_VOLUME_ID='${aws_ebs_volume.data_volume.id}'\nDATA_DEVICE='/dev/sdf'");
+    expect(bundle).toContain(
+      "BACKUP_BUCKET='${aws_s3_bucket.bucket_bucket.bucket}'\nBACKUP_PREFIX='backups/postgresql'",
     );
     // Every other ${ and %{ is escaped, so that Terraform passes the script's own variables through.
     const references =
-      /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version)\}/g;
-    expect(cloudConfig.replace(references, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
+      /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version|aws_ebs_volume\.data_volume\.id|aws_s3_bucket\.bucket_bucket\.bucket)\}/g;
+    expect(bundle.replace(references, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
   });
 
   it("outputs where Keycloak is and how to log in", () => {
@@ -278,8 +288,8 @@ describe("production profile (the default)", () => {
 
   it("follows the latest AMI when asked", () => {
     const following = synthesize({ instanceType: "t4g.small", followLatestAmi: true }).tf;
-    // User data changes stay ignored: cloud-init would not run them on the existing instance anyway.
-    expect(following.resource.aws_instance.host_instance.lifecycle.ignore_changes).toEqual(["user_data_base64"]);
+    // User data stays ignored: it only fetches the bundle, and cloud-init would not run it again anyway.
+    expect(following.resource.aws_instance.host_instance.lifecycle.ignore_changes).toEqual(["user_data"]);
     expect(following.variable.instance_type.default).toBe("t4g.small");
   });
 
@@ -303,9 +313,9 @@ describe("dev profile", () => {
     expect(Object.values(tf.resource.aws_ssm_parameter).map((p: any) => p.name)).not.toContain(
       "/keycloak-ec2/keycloak/db-password",
     );
-    expect(tf.locals.bootstrap_cloud_config).toContain("start-dev");
-    expect(tf.locals.bootstrap_cloud_config).toContain("dev mode, not for production");
-    expect(tf.locals.bootstrap_cloud_config).toContain("PROFILE='dev'");
+    expect(tf.locals.bootstrap_bundle).toContain("start-dev");
+    expect(tf.locals.bootstrap_bundle).toContain("dev mode, not for production");
+    expect(tf.locals.bootstrap_bundle).toContain("PROFILE='dev'");
   });
 
   it("keeps the production host hardening", () => {

@@ -9,6 +9,12 @@ umask 077
 
 # shellcheck source=keycloak-common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/keycloak-common.sh"
+# shellcheck source=keycloak-data.sh
+. "$(dirname "${BASH_SOURCE[0]}")/keycloak-data.sh"
+# shellcheck source=keycloak-backup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/keycloak-backup.sh"
+# shellcheck source=keycloak-realm.sh
+. "$(dirname "${BASH_SOURCE[0]}")/keycloak-realm.sh"
 
 memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' "${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}"; }
 
@@ -197,14 +203,29 @@ write_environment() {
     printf '%s=%s\n' SERVICE_CLIENT_SECRET "$service_secret"
   } >"$CONF_DIR/keycloak.env.new"
   mv -f "$CONF_DIR/keycloak.env.new" "$CONF_DIR/keycloak.env"
-  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$image" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env.new"
+  write_runtime_env "$image"
+}
+
+# The unit's own settings: the image it runs and Keycloak's public URL.
+write_runtime_env() {
+  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$1" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env.new"
   mv -f "$CONF_DIR/runtime.env.new" "$CONF_DIR/runtime.env"
 }
 
-# (Re)starts Keycloak only if what it runs with changed since the last run, so a re-run leaves it alone.
+# The image the unit ran with before this run (empty at first boot).
+previous_image() { sed -n 's/^KEYCLOAK_IMAGE=//p' "$CONF_DIR/runtime.env" 2>/dev/null || true; }
+
+# The Keycloak version of an image name: the tag, up to the build hash of a local image.
+image_version() {
+  local tag=${1##*:}
+  printf '%s' "${tag%%-*}"
+}
+
+# (Re)starts Keycloak only if what it runs with changed since the last run, so a re-run leaves it alone. The realm
+# file is not counted: --import-realm skips an existing realm, and apply_realm reconciles it into the running one.
 start_keycloak() {
   local applied
-  applied=$(cat "$UNIT" "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" "$IMPORT_DIR"/*.json | sha256sum)
+  applied=$(cat "$UNIT" "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" | sha256sum)
   systemctl daemon-reload
   systemctl enable keycloak.service
   if systemctl is-active --quiet keycloak.service && [[ $(cat "$STATE_DIR/applied" 2>/dev/null) == "$applied" ]]; then
@@ -216,35 +237,81 @@ start_keycloak() {
   printf '%s' "$applied" >"$STATE_DIR/applied"
 }
 
-wait_until_ready() {
+# Succeeds once Keycloak's management interface says ready; fails after READY_WAIT seconds.
+ready_within() {
   local started=$SECONDS last_report=0
   until curl -fsk --max-time 5 "https://127.0.0.1:9000/health/ready" >/dev/null 2>&1; do
-    if ((SECONDS - started > 600)); then
-      fail "Keycloak was not ready after 10 minutes (see: journalctl -u keycloak)"
-    fi
+    if ((SECONDS - started > READY_WAIT)); then return 1; fi
     if ((SECONDS - last_report >= 15)); then
       log "waiting for Keycloak to be ready ($((SECONDS - started)) s, service $(systemctl is-active keycloak.service || true))"
       last_report=$SECONDS
     fi
-    sleep 5
+    sleep "$READY_POLL"
   done
+}
+
+wait_until_ready() {
+  ready_within || fail "Keycloak was not ready after $READY_WAIT s (see: journalctl -u keycloak)"
   log "Keycloak is ready at https://$KEYCLOAK_HOST:$HTTPS_PORT (admin console: /admin/master/console/)"
+}
+
+# A new Keycloak version on a running production install: a logical backup first, then the new version, which
+# migrates the schema at start; if it is not ready in time, the previous image and the pre-upgrade backup come back
+# (a migrated schema cannot run the older version). Each step is logged.
+upgrade_keycloak() {
+  local old=$1 new=$2 backup
+  log "upgrading Keycloak from $(image_version "$old") to $(image_version "$new"): a backup first"
+  backup=$(backup_database "pre-upgrade-$(image_version "$old")-to-$(image_version "$new")") || exit 1
+  log "pre-upgrade backup: $backup"
+  write_runtime_env "$new"
+  start_keycloak
+  if ready_within; then
+    log "Keycloak $(image_version "$new") is ready: upgrade done"
+    return 0
+  fi
+  log "Keycloak $(image_version "$new") was not ready after $READY_WAIT s: going back to $(image_version "$old")"
+  write_runtime_env "$old"
+  restore_database "$backup"
+  wait_until_ready
+  printf '%s' "$(cat "$UNIT" "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" | sha256sum)" >"$STATE_DIR/applied"
+  fail "the upgrade to $(image_version "$new") failed (journalctl -u keycloak tells why): Keycloak $(image_version "$old") runs again on the pre-upgrade backup $backup; keycloak.version in the config still says $(image_version "$new")"
+}
+
+# A production install moving from one Keycloak version to another (not the first boot, not a rebuild).
+is_upgrade() {
+  [[ $PROFILE == production && -n $1 && $(image_version "$1") != "$(image_version "$2")" ]]
+}
+
+# The daily logical backup (production): keycloak-backup.timer runs keycloak-backup.service.
+enable_backups() {
+  [[ $PROFILE == production ]] || return 0
+  systemctl daemon-reload
+  systemctl enable --now keycloak-backup.timer
 }
 
 main() {
   log "boot of the $PROFILE profile"
-  install -d -m 0700 "$STATE_DIR"
   add_swap_if_small
   wait_for_elastic_ip
   install_packages
+  # Before anything stateful: PostgreSQL, the certificate and the boot's state go onto the data volume.
+  setup_data_volume
+  install -d -m 0700 "$STATE_DIR"
   if [[ $PROFILE == production ]]; then setup_postgresql; fi
   resolve_addresses
   setup_tls
   # The image exists before the unit is pointed at it: a failed download or build leaves the running version alone.
   prepare_image
+  local old_image
+  old_image=$(previous_image)
   write_environment
-  start_keycloak
+  local new_image
+  new_image=$(run_image)
+  # Not `if upgrade_keycloak`: set -e does not apply inside a function run as a condition.
+  if is_upgrade "$old_image" "$new_image"; then upgrade_keycloak "$old_image" "$new_image"; else start_keycloak; fi
   wait_until_ready
+  apply_realm
+  enable_backups
 }
 
 # Sourced (by the tests) it only defines the functions.

@@ -6,6 +6,8 @@
 # KEYCLOAK_EC2_ROOT relocates every file the boot writes (the tests rehearse it in a scratch directory); it is
 # empty on the instance. The other KEYCLOAK_EC2_* variables shorten its waits for the tests.
 readonly ROOT=${KEYCLOAK_EC2_ROOT:-}
+# The data volume's mount point (keycloak-data.sh): PostgreSQL, TLS material and the boot's state live on it.
+readonly DATA_DIR=$ROOT/srv/keycloak-ec2
 readonly CONF_DIR=$ROOT/etc/keycloak-ec2
 readonly TLS_DIR=$CONF_DIR/tls
 readonly STATE_DIR=$ROOT/var/lib/keycloak-ec2
@@ -19,6 +21,8 @@ readonly RETRY_ATTEMPTS=${KEYCLOAK_EC2_RETRY_ATTEMPTS:-5}
 readonly RETRY_DELAY=${KEYCLOAK_EC2_RETRY_DELAY:-10}
 readonly ADDRESS_WAIT=${KEYCLOAK_EC2_ADDRESS_WAIT:-300}
 readonly ADDRESS_POLL=${KEYCLOAK_EC2_ADDRESS_POLL:-5}
+readonly READY_WAIT=${KEYCLOAK_EC2_READY_WAIT:-600}
+readonly READY_POLL=${KEYCLOAK_EC2_READY_POLL:-5}
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"

@@ -5,6 +5,7 @@
 #   FAKE_SSM       SSM parameters, one file each, named after the parameter with / as _
 #   STUB_STATE/imds/<path>      instance metadata, one value a line: each call takes the first line until one is left
 #   STUB_STATE/fail/<command>   a number: that many calls of the command fail first, as a reset connection does
+#   FAKE_S3        the buckets of `aws s3`, one directory each (default STUB_STATE/s3): s3://b/k is FAKE_S3/b/k
 set -uo pipefail
 
 readonly NAME=${STUB_NAME:?}
@@ -29,7 +30,59 @@ next_value() {
   if (($(wc -l <"$1") > 1)); then sed -i 1d "$1"; fi
 }
 
+# aws s3 cp (a local file to s3:// or back) and aws s3 ls, as the CLI answers, on the directories of FAKE_S3.
+aws_s3() {
+  local args=()
+  while (($# > 0)); do
+    case $1 in
+      --only-show-errors) ;;
+      --region) shift ;;
+      *) args+=("$1") ;;
+    esac
+    shift
+  done
+  set -- "${args[@]}"
+  local store=${FAKE_S3:-$STATE/s3}
+  case $1 in
+    cp)
+      if fails_now; then
+        echo "upload failed: Connection was closed before we received a valid response from endpoint URL" >&2
+        return 1
+      fi
+      if [[ $2 == s3://* ]]; then
+        [[ -f $store/${2#s3://} ]] || {
+          echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \"${2#s3://*/}\" does not exist" >&2
+          return 1
+        }
+        cp "$store/${2#s3://}" "$3"
+      else
+        [[ -f $2 ]] || {
+          echo "The user-provided path $2 does not exist." >&2
+          return 255
+        }
+        mkdir -p "$(dirname "$store/${3#s3://}")"
+        cp "$2" "$store/${3#s3://}"
+      fi
+      ;;
+    ls)
+      # The objects under a prefix, in key order, as "date time size name"; nothing matched: exit 1, no output.
+      local prefix=$store/${2#s3://} file found=1
+      for file in "$prefix"*; do
+        [[ -f $file ]] || continue
+        printf '%s %10d %s\n' "$(date -u -r "$file" '+%Y-%m-%d %H:%M:%S')" "$(stat -c %s "$file")" "${file##*/}"
+        found=0
+      done
+      return $found
+      ;;
+    *) return 1 ;;
+  esac
+}
+
 aws_() {
+  if [[ $1 == s3 ]]; then
+    aws_s3 "${@:2}"
+    return
+  fi
   local name="" file
   while (($# > 0)); do
     if [[ $1 == --name ]]; then name=$2; fi
@@ -45,12 +98,41 @@ aws_() {
   fi
 }
 
+# Keycloak's admin API as far as the realm apply uses it, while keycloak.service is active: the realm exists once
+# created; each request is recorded in STUB_STATE/keycloak-api (method and path).
+keycloak_api() {
+  local method=GET output="" url=${*: -1} path
+  while (($# > 1)); do
+    case $1 in
+      --request) method=$2 ;;
+      --output) output=$2 ;;
+    esac
+    shift
+  done
+  [[ -f $STATE/active/keycloak.service ]] || return 7
+  path=/${url#https://*/}
+  echo "$method $path" >>"$STATE/keycloak-api"
+  local code=200 body='{}'
+  case "$method $path" in
+    "POST /realms/master/protocol/openid-connect/token") body='{"access_token":"stub-token"}' ;;
+    "GET /admin/realms/"*/clients) body='[]' ;;
+    "GET /admin/realms/"*) [[ -f $STATE/realm-${path##*/} ]] || code=404 ;;
+    "POST /admin/realms") touch "$STATE/realm-$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["realm"])' "$ROOT/opt/keycloak-ec2/import/"*.json)" && code=201 ;;
+    "PUT /admin/realms/"*) code=204 ;;
+    "POST /admin/realms/"*/partialImport) body='{"added":0,"overwritten":3}' ;;
+    *) code=404 ;;
+  esac
+  [[ -z $output ]] || printf '%s' "$body" >"$output"
+  printf '%s' "$code"
+}
+
 curl_() {
   local url=${*: -1}
   case $url in
     */latest/api/token) echo token ;;
     */latest/meta-data/*) next_value "$STATE/imds/${url#*/latest/meta-data/}" || return 22 ;;
     */health/ready) [[ -f $STATE/active/keycloak.service ]] || return 7 ;;
+    https://*:8443/*) keycloak_api "$@" ;;
     *) return 6 ;;
   esac
 }
@@ -127,6 +209,7 @@ systemctl_() {
     start | restart)
       if [[ ${args[1]} == keycloak.service ]]; then start_unit "${args[1]}"; else touch "$STATE/active/${args[1]}"; fi
       ;;
+    stop) rm -f "$STATE/active/${args[1]}" ;;
     enable) if [[ -n $now ]]; then touch "$STATE/active/${args[1]}"; fi ;;
     daemon-reload | reload) ;;
     *) return 1 ;;
@@ -201,5 +284,67 @@ swapon_() {
 
 # The real openssl, recorded: the stubs' directory is first in PATH.
 openssl_() { PATH=${PATH#*:} openssl "$@"; }
+
+# Disks: each device is a file whose filesystem is STUB_STATE/disks/<device path with / as _>, blkid's export lines
+# (or EXIT=n, blkid's exit code when it cannot decide); mounts are STUB_STATE/mounts lines, "<mount point> <device>".
+# A test on a loop device runs the real commands instead (BootHarness's realCommands).
+disk_state() { echo "$STATE/disks/${1//\//_}"; }
+
+blkid_() {
+  local device=${*: -1} file
+  file=$(disk_state "$device")
+  [[ -f $file ]] || return 2
+  if [[ $(head -n 1 "$file") == EXIT=* ]]; then return "$(sed -n '1s/^EXIT=//p' "$file")"; fi
+  printf 'DEVNAME=%s\n' "$device"
+  cat "$file"
+}
+
+mkfs.xfs_() {
+  local device=${*: -1} label="" previous="" arg file
+  for arg in "$@"; do
+    if [[ $previous == -L ]]; then label=$arg; fi
+    previous=$arg
+  done
+  file=$(disk_state "$device")
+  if [[ -f $file ]]; then
+    echo "mkfs.xfs: $device appears to contain an existing filesystem." >&2
+    return 1
+  fi
+  mkdir -p "$STATE/disks"
+  printf 'LABEL=%s\nUUID=%s\nBLOCK_SIZE=512\nTYPE=xfs\nUSAGE=filesystem\n' "$label" "$(cat /proc/sys/kernel/random/uuid)" >"$file"
+}
+
+# mount -t TYPE -o OPTIONS DEVICE DIR, or mount --bind DIR DIR (on the device of the mount holding the source).
+mount_() {
+  local source=${*: -2:1} target=${*: -1} device="" holder="" mounted dev
+  [[ -d $target ]] || return 32
+  if [[ $1 == --bind ]]; then
+    while read -r mounted dev; do
+      if [[ $source == "$mounted"/* && ${#mounted} -gt ${#holder} ]]; then holder=$mounted device=$dev; fi
+    done < <(cat "$STATE/mounts" 2>/dev/null)
+    device=${device:-$source}
+  else
+    [[ -f $(disk_state "$source") ]] || return 32
+    device=$source
+  fi
+  echo "$target $device" >>"$STATE/mounts"
+}
+
+# mountpoint -q DIR, -d DIR (the device it is on, here its name), -x DEVICE.
+mountpoint_() {
+  local line
+  case $1 in
+    -x) echo "$2" ;;
+    -q | -d)
+      line=$(awk -v dir="$2" '$1 == dir { print; exit }' "$STATE/mounts" 2>/dev/null)
+      [[ -n $line ]] || return 32
+      if [[ $1 == -d ]]; then echo "${line#* }"; fi
+      ;;
+    *) return 1 ;;
+  esac
+}
+
+# udev is not there in the tests.
+udevadm_() { :; }
 
 "${NAME}_" "$@"

@@ -1,0 +1,238 @@
+#!/bin/bash
+# keycloak-ec2: makes the running Keycloak's application realm match the realm file in /opt/keycloak-ec2/import,
+# through Keycloak's admin REST API. --import-realm only imports a realm that does not exist yet; this applies every
+# later change (a redirect URI, a new client, a rotated client secret) to the running server. The boot calls
+# apply_realm once Keycloak is ready; by hand, `keycloak-realm.sh --force` applies the file again even if unchanged
+# (after a restore, or to undo changes made in the admin console).
+#
+# What it does, with Keycloak's own partial import (services/.../partialimport in keycloak/keycloak):
+# - A missing realm is created whole: POST /admin/realms with the file.
+# - An existing one gets the file's realm settings (PUT /admin/realms/{realm}: partial import only reads users,
+#   groups, clients, roles, identityProviders, identityProviderMappers: PartialImportRepresentation), then
+#   POST /admin/realms/{realm}/partialImport with "ifResourceExists": "OVERWRITE". OVERWRITE deletes each client of
+#   the file that exists (and its service-account user) and creates it again from the file with a new internal id
+#   (ClientsPartialImport.remove/create): the client's sessions end, and roles granted to it by hand are lost. The
+#   file declares each service-account user, so the user is created again, linked to the new client (without it,
+#   client_credentials fails: "The associated service account for the client does not exist", keycloak#46674).
+#   Users, roles and clients that the file does not name are left alone.
+# - Clients removed from the config: every client the file declares carries the attribute keycloak-ec2.managed. A
+#   client that has it and is no longer in the file is DISABLED, not deleted: it stops issuing tokens and its secret
+#   stops working, as removing it from the config means, while its settings stay for an operator to look at,
+#   re-enable or delete in the admin console. Putting it back in the config overwrites and enables it again.
+#   Clients without the attribute (Keycloak's own, or made in the admin console) are never touched.
+# Only a changed file (or changed client secrets) is applied: the hash of what was sent is kept in STATE_DIR.
+set -Eeuo pipefail
+
+# keycloak-boot.sh sources this file after keycloak-common.sh, whose readonly variables cannot be set twice.
+if [[ -z ${STATE_DIR:-} ]]; then
+  # shellcheck source=keycloak-common.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/keycloak-common.sh"
+fi
+
+readonly REALM_APPLIED=$STATE_DIR/realm-applied
+readonly MANAGED_ATTRIBUTE=keycloak-ec2.managed
+
+# The host name Keycloak answers to: the boot's (resolve_addresses), else the one keycloak.service runs with.
+keycloak_host() {
+  local url
+  if [[ -n ${KEYCLOAK_HOST:-} ]]; then
+    printf '%s' "$KEYCLOAK_HOST"
+    return 0
+  fi
+  url=$(sed -n 's/^KEYCLOAK_URL=https:\/\///p' "$CONF_DIR/runtime.env")
+  printf '%s' "${url%%[:/]*}"
+}
+
+# The request bodies, in $work (mode 0700, removed on exit): the realm file with its secret placeholders filled (as
+# Keycloak fills them from its environment at import) and the managed marker on each client; the admin login form.
+# The secrets come through the environment, never as arguments.
+prepare_realm_requests() {
+  python3 - "$1" "$work" "$MANAGED_ATTRIBUTE" "$ADMIN_USER" <<'PY'
+import json, os, re, sys
+from urllib.parse import quote, urlencode
+source, work, marker, admin = sys.argv[1:]
+with open(os.path.join(work, "login"), "w") as out:
+    out.write(urlencode({"grant_type": "password", "client_id": "admin-cli", "username": admin,
+                         "password": os.environ["ADMIN_PASSWORD"]}))
+text = open(source, encoding="utf-8").read()
+for name in ("BFF_CLIENT_SECRET", "SERVICE_CLIENT_SECRET"):
+    text = text.replace("${%s}" % name, os.environ[name])
+unknown = re.search(r"\$\{[^}]*\}", text)
+if unknown:
+    sys.exit(f"{source} has a placeholder the boot cannot fill: {unknown.group(0)}")
+try:
+    realm = json.loads(text)
+except ValueError as error:
+    sys.exit(f"{source} is not JSON: {error}")
+for client in realm.get("clients", []):
+    client.setdefault("attributes", {})[marker] = "true"
+# What partial import reads; the rest are the realm's own settings.
+PARTIAL = {"users", "groups", "clients", "roles", "identityProviders", "identityProviderMappers"}
+bodies = {
+    "realm.json": realm,
+    "settings.json": {k: v for k, v in realm.items() if k not in PARTIAL},
+    "partial.json": {**realm, "ifResourceExists": "OVERWRITE"},
+}
+for name, body in bodies.items():
+    with open(os.path.join(work, name), "w", encoding="utf-8") as out:
+        json.dump(body, out, sort_keys=True)
+with open(os.path.join(work, "realm-name"), "w") as out:
+    out.write(realm["realm"])
+with open(os.path.join(work, "realm-path"), "w") as out:
+    out.write(quote(realm["realm"], safe=""))
+PY
+}
+
+# Keycloak's message in $work/response, on one line: errorMessage (admin API), error_description or error (OAuth).
+keycloak_error() {
+  python3 - "$work/response" <<'PY'
+import json, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+try:
+    body = json.loads(text)
+    message = body.get("errorMessage") or body.get("error_description") or body.get("error") or text
+except (ValueError, AttributeError):
+    message = text
+print(" ".join(str(message).split())[:300] or "no message")
+PY
+}
+
+# One request to Keycloak on this host, by its name (the certificate's) pinned to 127.0.0.1: METHOD PATH [BODY_FILE]
+# (a .json file is sent as JSON, any other as a form). Sets `status`, the answer in $work/response. The certificate
+# Keycloak serves is the only one trusted (--cacert tls.crt; curl accepts a certificate of a chain as the trust
+# anchor, so this holds for a user's CA-issued chain as for the self-signed one, and needs no CA store). Returns 1
+# for what a retry may cure (no answer yet, 5xx); a certificate that does not verify fails at once.
+keycloak_call() {
+  local method=$1 path=$2 body=${3:-} code rc=0
+  local args=(--silent --show-error --connect-timeout 10 --max-time 60 --request "$method"
+    --resolve "$host:$HTTPS_PORT:127.0.0.1" --cacert "$TLS_DIR/tls.crt"
+    --output "$work/response" --write-out '%{http_code}')
+  if [[ $path == /admin/* ]]; then args+=(--header "@$work/authorization"); fi
+  if [[ $body == *.json ]]; then args+=(--header 'Content-Type: application/json'); fi
+  if [[ -n $body ]]; then args+=(--data-binary "@$body"); fi
+  : >"$work/response"
+  code=$(curl "${args[@]}" "https://$host:$HTTPS_PORT$path" 2>"$work/curl-error") || rc=$?
+  # 60: the certificate does not verify, or does not name the host (curl's exit codes): no retry cures that.
+  if ((rc == 60)); then
+    fail "Keycloak's certificate at https://$host:$HTTPS_PORT does not verify against $TLS_DIR/tls.crt: $(head -n 1 "$work/curl-error")"
+  elif ((rc != 0)); then
+    log "no answer from Keycloak to $method $path: $(head -n 1 "$work/curl-error")"
+    return 1
+  fi
+  status=$code
+  if ((status >= 500)); then
+    log "Keycloak answered $status to $method $path: $(keycloak_error)"
+    return 1
+  fi
+}
+
+# What a partial import did, from its answer (PartialImportResults: added, overwritten, skipped, results).
+import_summary() {
+  python3 - "$work/response" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))
+print("%d added, %d overwritten" % (results.get("added", 0), results.get("overwritten", 0)))
+PY
+}
+
+# An access token of the bootstrap admin (master realm, admin-cli), as a header file for curl (-H @file).
+admin_login() {
+  retry keycloak_call POST /realms/master/protocol/openid-connect/token "$work/login"
+  [[ $status == 200 ]] ||
+    fail "Keycloak refused the login of its admin $ADMIN_USER (HTTP $status: $(keycloak_error)): the realm was not applied"
+  python3 - "$work/response" "$work/authorization" <<'PY'
+import json, sys
+token = json.load(open(sys.argv[1]))["access_token"]
+with open(sys.argv[2], "w") as out:
+    out.write(f"Authorization: Bearer {token}\n")
+PY
+  logged_in_at=$SECONDS
+}
+
+# An admin API call, expecting one of the given statuses: admin_call METHOD PATH BODY|"" WHAT STATUS...
+admin_call() {
+  local method=$1 path=$2 body=$3 what=$4 expected
+  shift 4
+  # The admin-cli token lives 60 s by default (master realm): a fresh one for calls after retries.
+  if ((SECONDS - logged_in_at > 30)); then admin_login; fi
+  retry keycloak_call "$method" "$path" "$body"
+  for expected in "$@"; do [[ $status != "$expected" ]] || return 0; done
+  fail "Keycloak refused to $what (HTTP $status: $(keycloak_error))"
+}
+
+# Disables the managed clients (marked by this script) that the file no longer declares; logs each.
+disable_removed_clients() {
+  local realm=$1 path=$2 id client_id
+  admin_call GET "/admin/realms/$path/clients" "" "list the clients of realm $realm" 200
+  python3 - "$work/response" "$work/realm.json" "$work" "$MANAGED_ATTRIBUTE" >"$work/removed" <<'PY'
+import json, os, sys
+present, realm, work, marker = sys.argv[1:]
+declared = {c["clientId"] for c in json.load(open(realm)).get("clients", [])}
+for client in json.load(open(present)):
+    if client.get("attributes", {}).get(marker) != "true" or client["clientId"] in declared:
+        continue
+    if client.get("enabled", True):
+        client["enabled"] = False
+        with open(os.path.join(work, "disable-%s.json" % client["id"]), "w") as out:
+            json.dump(client, out)
+        print(client["id"], client["clientId"], "enabled")
+    else:
+        print(client["id"], client["clientId"], "disabled")
+PY
+  while read -r id client_id state; do
+    if [[ $state == enabled ]]; then
+      admin_call PUT "/admin/realms/$path/clients/$id" "$work/disable-$id.json" "disable client $client_id" 204
+      log "client $client_id of realm $realm is no longer in the configuration: disabled it (delete it in the admin console to remove it)"
+    else
+      log "client $client_id of realm $realm is no longer in the configuration and stays disabled"
+    fi
+  done <"$work/removed"
+}
+
+# The entry point: applies the realm file to the running Keycloak if it changed since the last success (or with
+# --force). Exits (status 1, after its FAILED line) if it cannot.
+apply_realm() { (reconcile_realm "$@") || exit; }
+
+# In a subshell: its temporary files (0600: secrets, the token) are removed however it ends.
+reconcile_realm() {
+  umask 077
+  local host files admin_secret bff_secret service_secret hash realm path status="" logged_in_at=-1000
+  # Not local: the EXIT trap runs once this function has returned.
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  host=$(keycloak_host)
+  [[ -n $host ]] || fail "no host name for Keycloak (KEYCLOAK_HOST, or KEYCLOAK_URL in $CONF_DIR/runtime.env)"
+  shopt -s nullglob
+  files=("$IMPORT_DIR"/*.json)
+  ((${#files[@]} == 1)) || fail "expected one realm file in $IMPORT_DIR, found ${#files[@]}"
+
+  admin_secret=$(secret admin-password)
+  bff_secret=$(secret bff-client-secret)
+  service_secret=$(secret service-client-secret)
+  ADMIN_PASSWORD=$admin_secret BFF_CLIENT_SECRET=$bff_secret SERVICE_CLIENT_SECRET=$service_secret \
+    prepare_realm_requests "${files[0]}" 2>"$work/error" || fail "$(tail -n 1 "$work/error")"
+  realm=$(<"$work/realm-name")
+  path=$(<"$work/realm-path")
+  hash=$(sha256sum <"$work/realm.json")
+  if [[ ${1:-} != --force && $(cat "$REALM_APPLIED" 2>/dev/null) == "$hash" ]]; then
+    log "realm $realm: as configured already (the file is unchanged since it was applied)"
+    exit 0
+  fi
+
+  admin_login
+  admin_call GET "/admin/realms/$path" "" "look up realm $realm" 200 404
+  if [[ $status == 404 ]]; then
+    log "realm $realm: missing, creating it from ${files[0]}"
+    admin_call POST /admin/realms "$work/realm.json" "create realm $realm" 201
+  else
+    log "realm $realm: applying ${files[0]} (realm settings, then a partial import that overwrites its clients and users)"
+    admin_call PUT "/admin/realms/$path" "$work/settings.json" "update the settings of realm $realm" 204
+    admin_call POST "/admin/realms/$path/partialImport" "$work/partial.json" "import into realm $realm" 200
+    log "realm $realm: $(import_summary)"
+    disable_removed_clients "$realm" "$path"
+  fi
+  printf '%s' "$hash" >"$REALM_APPLIED"
+  log "realm $realm: applied"
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then apply_realm "$@"; fi

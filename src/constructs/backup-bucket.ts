@@ -1,0 +1,138 @@
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Host } from "./host";
+import { isKnown, propError } from "./validation";
+
+export interface BackupBucketProps {
+  /** Prefix of the bucket's name (S3 adds a unique suffix): lower-case letters, digits, dashes, at most 37. */
+  readonly bucketPrefix: string;
+  /** Days a backup is kept, and a replaced or deleted version after that (may be a reference). @default 14 */
+  readonly retainDays?: number;
+  /** Refuse to destroy the bucket (Terraform's `prevent_destroy`). @default true */
+  readonly protect?: boolean;
+}
+
+/**
+ * The deployment's S3 bucket: the logical backups of its database, the boot bundle the instance fetches, Systems
+ * Manager's command output. Versioned, encrypted, public access blocked, TLS only; backups expire after the
+ * retention, and a host may write its prefixes but delete nothing.
+ */
+export class BackupBucket extends Construct {
+  public readonly bucket: S3Bucket;
+  /** Gates the bucket's set-up: depend on it before writing objects. */
+  public readonly ready: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: BackupBucketProps) {
+    super(scope, id);
+    if (isKnown(props.bucketPrefix) && !/^[a-z0-9](?:[a-z0-9-]{0,36})$/.test(props.bucketPrefix)) {
+      throw propError(
+        "BackupBucket",
+        "bucketPrefix",
+        `must be 1-37 lower-case letters, digits and dashes, got "${props.bucketPrefix}"`,
+      );
+    }
+    const retain = props.retainDays ?? 14;
+    if (isKnown(retain) && !(Number.isInteger(retain) && retain >= 1 && retain <= 3650)) {
+      throw propError("BackupBucket", "retainDays", `must be a whole number of days from 1 to 3650, got ${retain}`);
+    }
+    this.bucket = new S3Bucket(this, "bucket", {
+      bucketPrefix: props.bucketPrefix,
+      // Unprotected (dev), a destroy empties it: a versioned bucket always holds something.
+      forceDestroy: props.protect === false ? true : undefined,
+      lifecycle: props.protect === false ? undefined : { preventDestroy: true },
+    });
+    const bucket = this.bucket.id;
+    const publicAccess = new S3BucketPublicAccessBlock(this, "public_access", {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const ownership = new S3BucketOwnershipControls(this, "ownership", {
+      bucket,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    const versioning = new S3BucketVersioning(this, "versioning", {
+      bucket,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    const encryption = new S3BucketServerSideEncryptionConfiguration(this, "encryption", {
+      bucket,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls_only_policy", {
+      statement: [
+        {
+          sid: "DenyWithoutTls",
+          effect: "Deny",
+          actions: ["s3:*"],
+          principals: [{ type: "*", identifiers: ["*"] }],
+          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    // After the public access block: S3 refuses a policy while the block is being set.
+    const policy = new S3BucketPolicy(this, "tls_only", { bucket, policy: tlsOnly.json, dependsOn: [publicAccess] });
+    const expiry = new S3BucketLifecycleConfiguration(this, "expiry", {
+      bucket,
+      rule: [
+        {
+          id: "expire-backups",
+          status: "Enabled",
+          filter: [{ prefix: "backups/" }],
+          expiration: [{ days: retain }],
+          noncurrentVersionExpiration: [{ noncurrentDays: retain }],
+        },
+        {
+          id: "expire-old-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+      // Versioning first, as the provider's documentation asks for a versioned bucket's lifecycle.
+      dependsOn: [versioning],
+    });
+    this.ready = [publicAccess, ownership, versioning, encryption, policy, expiry];
+  }
+
+  /**
+   * An inline policy for `host`: get objects under `read`, put objects under `write` (prefixes without slashes at
+   * either end), list those prefixes. Never delete: versioning keeps what a put overwrites.
+   */
+  grantHostAccess(host: Host, policyName: string, access: { readonly read: string[]; readonly write: string[] }): void {
+    const objects = (prefixes: string[]) => prefixes.map((prefix) => `${this.bucket.arn}/${prefix}/*`);
+    host.addRolePolicy(policyName, [
+      ...(access.read.length
+        ? [{ sid: "Read", effect: "Allow", actions: ["s3:GetObject"], resources: objects(access.read) }]
+        : []),
+      ...(access.write.length
+        ? [{ sid: "Write", effect: "Allow", actions: ["s3:PutObject"], resources: objects(access.write) }]
+        : []),
+      {
+        sid: "List",
+        effect: "Allow",
+        actions: ["s3:ListBucket"],
+        resources: [this.bucket.arn],
+        condition: [
+          {
+            test: "StringLike",
+            variable: "s3:prefix",
+            values: [...new Set([...access.read, ...access.write])].map((prefix) => `${prefix}/*`),
+          },
+        ],
+      },
+    ]);
+  }
+}
