@@ -144,7 +144,7 @@ describe("data volume: set-up on stubbed disks", () => {
       [0, 30, 60, 90].map((s) => `waiting for the data volume ${VOLUME} to be attached (${s} s)`),
     );
     expect(output).toContain(
-      `FAILED: the data volume ${VOLUME} is not attached after 100 s (none of /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0 /dev/xvdf /dev/sdf exists): ` +
+      `FAILED: the data volume ${VOLUME} is not attached after 95 s (none of /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0 /dev/xvdf /dev/sdf exists): ` +
         `see its state with aws ec2 describe-volumes --volume-ids ${VOLUME}`,
     );
     expect(output).not.toContain("not reached");

@@ -16,6 +16,26 @@ umask 077
 # shellcheck source=keycloak-realm.sh
 . "$(dirname "${BASH_SOURCE[0]}")/keycloak-realm.sh"
 
+# Terraform associates the Elastic IP (PUBLIC_IP) once the instance is running, and the switch from the temporary
+# public address resets open connections: a package or image download in flight fails. So the network steps start
+# once the instance's public address is the Elastic IP, or after ADDRESS_WAIT seconds (the retries cover a late
+# switch). Without an Elastic IP there is nothing to wait for.
+wait_for_elastic_ip() {
+  [[ -n ${PUBLIC_IP:-} ]] || return 0
+  if ! poll_until "$ADDRESS_WAIT" "$ADDRESS_POLL" report_address has_elastic_ip; then
+    log "the Elastic IP $PUBLIC_IP is still not the instance's address after $ADDRESS_WAIT s: going on"
+    return 0
+  fi
+  log "the instance answers at its Elastic IP $PUBLIC_IP"
+}
+
+# Whether the instance's public address is the Elastic IP; the address seen in CURRENT_ADDRESS.
+has_elastic_ip() {
+  CURRENT_ADDRESS=$(imds public-ipv4 2>/dev/null) || CURRENT_ADDRESS=""
+  [[ $CURRENT_ADDRESS == "$PUBLIC_IP" ]]
+}
+report_address() { log "waiting for the Elastic IP $PUBLIC_IP (the instance's public address is ${CURRENT_ADDRESS:-none yet})"; }
+
 memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' "${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}"; }
 
 # Instance types of 2 GiB or less (a 1 GiB type shows about 950 MiB, a 2 GiB type about 1900 MiB; the next size up,
@@ -237,18 +257,11 @@ start_keycloak() {
   printf '%s' "$applied" >"$STATE_DIR/applied"
 }
 
+keycloak_ready() { curl -fsk --max-time 5 "https://127.0.0.1:9000/health/ready" >/dev/null 2>&1; }
+report_readiness() { log "waiting for Keycloak to be ready ($1 s, service $(systemctl is-active keycloak.service || true))"; }
+
 # Succeeds once Keycloak's management interface says ready; fails after READY_WAIT seconds.
-ready_within() {
-  local started=$SECONDS last_report=0
-  until curl -fsk --max-time 5 "https://127.0.0.1:9000/health/ready" >/dev/null 2>&1; do
-    if ((SECONDS - started > READY_WAIT)); then return 1; fi
-    if ((SECONDS - last_report >= 15)); then
-      log "waiting for Keycloak to be ready ($((SECONDS - started)) s, service $(systemctl is-active keycloak.service || true))"
-      last_report=$SECONDS
-    fi
-    sleep "$READY_POLL"
-  done
-}
+ready_within() { poll_until "$READY_WAIT" "$READY_POLL" report_readiness keycloak_ready; }
 
 wait_until_ready() {
   ready_within || fail "Keycloak was not ready after $READY_WAIT s (see: journalctl -u keycloak)"

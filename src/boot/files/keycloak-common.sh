@@ -55,25 +55,20 @@ retry() {
   done
 }
 
-# Terraform associates the Elastic IP (PUBLIC_IP) once the instance is running, and the switch from the temporary
-# public address resets open connections: a package or image download in flight fails. So the network steps start
-# once the instance's public address is the Elastic IP, or after ADDRESS_WAIT seconds (the retries cover a late
-# switch). Without an Elastic IP there is nothing to wait for.
-wait_for_elastic_ip() {
-  [[ -n ${PUBLIC_IP:-} ]] || return 0
-  local current deadline=$((SECONDS + ADDRESS_WAIT)) last_report=-30
-  until current=$(imds public-ipv4 2>/dev/null) && [[ $current == "$PUBLIC_IP" ]]; do
-    if ((SECONDS >= deadline)); then
-      log "the Elastic IP $PUBLIC_IP is still not the instance's address after $ADDRESS_WAIT s: going on"
-      return 0
-    fi
+# Runs CHECK (a command) every POLL seconds until it succeeds, for LIMIT seconds at most, calling REPORT (a function)
+# with the seconds waited at once and every 30 s, to say what is awaited: poll_until LIMIT POLL REPORT CHECK...
+# Returns 1 when the time is up. Give it a command, not a function run for its status under set -e.
+poll_until() {
+  local limit=$1 poll=$2 report=$3 started=$SECONDS last_report=-30
+  shift 3
+  until "$@"; do
+    if ((SECONDS - started >= limit)); then return 1; fi
     if ((SECONDS - last_report >= 30)); then
-      log "waiting for the Elastic IP $PUBLIC_IP (the instance's public address is ${current:-none yet})"
+      "$report" $((SECONDS - started))
       last_report=$SECONDS
     fi
-    sleep "$ADDRESS_POLL"
+    sleep "$poll"
   done
-  log "the instance answers at its Elastic IP $PUBLIC_IP"
 }
 
 # The value of an SSM parameter (SecureString decrypted with the instance role), retried while IAM propagates.

@@ -31,27 +31,25 @@ data_device_candidates() {
   esac
 }
 
+# Sets DATA_DEV to the volume's device if one of its names exists.
+find_data_device() {
+  local candidate
+  for candidate in "${DATA_DEVICE_CANDIDATES[@]}"; do
+    if [[ -e $candidate ]]; then
+      DATA_DEV=$(readlink -f "$candidate")
+      return 0
+    fi
+  done
+  return 1
+}
+report_data_device() { log "waiting for the data volume $DATA_VOLUME_ID to be attached ($1 s)"; }
+
 # Sets DATA_DEV to the volume's device. Terraform attaches the volume once the instance runs, so the first boot may
 # get here first: it waits DEVICE_WAIT seconds at most.
 wait_for_data_device() {
-  local candidates candidate started=$SECONDS last_report=$((SECONDS - 30))
-  mapfile -t candidates < <(data_device_candidates)
-  while :; do
-    for candidate in "${candidates[@]}"; do
-      if [[ -e $candidate ]]; then
-        DATA_DEV=$(readlink -f "$candidate")
-        return 0
-      fi
-    done
-    if ((SECONDS - started >= DEVICE_WAIT)); then
-      fail "the data volume $DATA_VOLUME_ID is not attached after $((SECONDS - started)) s (none of ${candidates[*]#"$ROOT"} exists): see its state with aws ec2 describe-volumes --volume-ids $DATA_VOLUME_ID"
-    fi
-    if ((SECONDS - last_report >= 30)); then
-      log "waiting for the data volume $DATA_VOLUME_ID to be attached ($((SECONDS - started)) s)"
-      last_report=$SECONDS
-    fi
-    sleep "$DEVICE_POLL"
-  done
+  mapfile -t DATA_DEVICE_CANDIDATES < <(data_device_candidates)
+  poll_until "$DEVICE_WAIT" "$DEVICE_POLL" report_data_device find_data_device ||
+    fail "the data volume $DATA_VOLUME_ID is not attached after $DEVICE_WAIT s (none of ${DATA_DEVICE_CANDIDATES[*]#"$ROOT"} exists): see its state with aws ec2 describe-volumes --volume-ids $DATA_VOLUME_ID"
 }
 
 # blkid's finding on the device (KEY=value lines) in DATA_PROBE; its exit code in DATA_PROBE_STATUS: 2 is nothing
