@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable } from "cdktf";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
@@ -25,6 +25,9 @@ export interface BackupBucketProps {
  * Manager's command output. Versioned, encrypted, public access blocked, TLS only; backups expire after the
  * retention, and a host may write its prefixes but delete nothing.
  */
+/** Days an overwritten boot bundle, status or command output is kept. */
+const OLD_VERSION_DAYS = 30;
+
 export class BackupBucket extends Construct {
   public readonly bucket: S3Bucket;
   /** Gates the bucket's set-up: depend on it before writing objects. */
@@ -97,7 +100,13 @@ export class BackupBucket extends Construct {
           id: "expire-old-versions",
           status: "Enabled",
           filter: [{ prefix: "" }],
-          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          // This rule covers backups/ too, and S3 applies the shorter of two overlapping expirations: never shorter
+          // than the backups' own retention.
+          noncurrentVersionExpiration: [
+            {
+              noncurrentDays: isKnown(retain) ? Math.max(OLD_VERSION_DAYS, retain) : Fn.max([OLD_VERSION_DAYS, retain]),
+            },
+          ],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
         },
       ],
