@@ -32,6 +32,9 @@ export interface BootInput {
   readonly dataVolume?: { readonly volumeId: string; readonly deviceName: string };
   /** Where the logical backups go: bucket name and key prefix. @default - no logical backups */
   readonly backups?: { readonly bucket: string; readonly prefix: string };
+  /** Where the boot reports what it last did (`npm run wait` reads it): bucket name and object key. @default - no
+   * report */
+  readonly status?: { readonly bucket: string; readonly key: string };
 }
 
 /** Values the boot script reads from its settings file. */
@@ -56,6 +59,9 @@ export interface BootSettings {
   /** Empty: no logical backups. */
   readonly BACKUP_BUCKET: string;
   readonly BACKUP_PREFIX: string;
+  /** Empty: no status report. */
+  readonly STATUS_BUCKET: string;
+  readonly STATUS_KEY: string;
 }
 
 const SCRIPTS_DIR = path.join(__dirname, "files");
@@ -102,6 +108,8 @@ export function bootSettings(input: BootInput): BootSettings {
     DATA_DEVICE: input.dataVolume?.deviceName ?? "",
     BACKUP_BUCKET: input.backups?.bucket ?? "",
     BACKUP_PREFIX: input.backups?.prefix ?? "",
+    STATUS_BUCKET: input.status?.bucket ?? "",
+    STATUS_KEY: input.status?.key ?? "",
   };
 }
 

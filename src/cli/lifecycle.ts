@@ -12,10 +12,13 @@ import {
   LifecycleCommand,
   needsApproval,
 } from "../deploy/lifecycle";
+import { bootStatusTarget } from "../deploy/boot-status";
+import { deployedChangeWarnings } from "../deploy/changes";
 import { formatOutputs, keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
 import { preflight, statePreflight } from "../deploy/preflight";
 import { systemInputs } from "../deploy/preflight/system";
 import { waitForKeycloak, waitTimeoutSeconds } from "../deploy/wait";
+import { KeycloakEc2Config } from "../config/schema";
 import { problemLine, UserError } from "../errors";
 
 const YES_FLAG: FlagHelp = {
@@ -28,7 +31,9 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
     description:
       "Runs the doctor's checks, then cdktf deploy on the stack of the config in force: shows the plan and asks for " +
       "approval, then applies it, writes the outputs to <name>.outputs.json in the project directory, prints them " +
-      "and waits until Keycloak answers (not for the article profile, which never starts it).",
+      "and waits until Keycloak answers and the instance reports it applied this configuration (not for the " +
+      "article profile, which never starts Keycloak). Warns first, naming the field, of a change that replaces the " +
+      "instance or that AWS refuses.",
     example: "npm run deploy -- --profile dev --yes",
   },
   diff: {
@@ -39,7 +44,8 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
   destroy: {
     description:
       "Runs the doctor's checks, then cdktf destroy on the stack of the config in force: shows what goes and asks " +
-      "for approval, then removes it all and <name>.outputs.json.",
+      "for approval, then removes it all and <name>.outputs.json. Refused while dataProtection is on (the " +
+      "production default): docs/operations.md says how to keep or delete the data.",
     example: "npm run destroy -- --profile dev --yes",
   },
   output: {
@@ -49,6 +55,29 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
     example: "npm run output -- --profile dev",
   },
 };
+
+/**
+ * Why a destroy is refused before Terraform plans it: with `dataProtection` on, Terraform would refuse the whole
+ * destroy on the volume's `prevent_destroy`, after minutes of planning.
+ */
+export function destroyRefusal(config: KeycloakEc2Config): string | undefined {
+  if (config.profile === "article" || !config.dataProtection) return undefined;
+  return problemLine(
+    "destroy",
+    "dataProtection",
+    `is on for ${config.name}: Terraform refuses to destroy its data volume and backup bucket, and so destroys nothing`,
+    'to delete everything with the data, set "dataProtection": false and run npm run destroy again; to keep the volume and the bucket and remove the rest, see docs/operations.md, "Destroying"',
+  );
+}
+
+/** What an allowed destroy does to the data, said before cdktf shows its plan. */
+export function destroyNotice(config: KeycloakEc2Config): string {
+  if (config.profile === "article") return "";
+  return (
+    "dataProtection is off: the destroy deletes the data volume (it leaves a final snapshot, kept until you delete " +
+    'it) and the bucket with its backups; the daily snapshots stay (docs/operations.md, "Destroying")\n'
+  );
+}
 
 /** `--help` of a lifecycle command: the config flags, and `--yes` where cdktf asks for approval. */
 export function lifecycleHelp(command: LifecycleCommand): CommandHelp {
@@ -99,6 +128,9 @@ export async function lifecycleCommand(
   const yes = flags.yes === true;
   const loaded = commandConfig(flags, env, cwd, io);
   const { config } = loaded;
+  if (command === "deploy" || command === "diff") {
+    for (const warning of deployedChangeWarnings(config, cdktf.projectRoot)) io.stderr(`${warning}\n`);
+  }
   // Deploy waits for Keycloak, which the article profile never starts. The timeout is checked now, not after a
   // deployment of several minutes.
   const keycloakWait =
@@ -117,10 +149,11 @@ export async function lifecycleCommand(
   } else {
     const report = preflight(config, machine);
     const terminal = { stdin: io.stdinIsTty ?? false, stdout: stdoutIsTerminal };
-    const refusal = approvalProblem(command, yes, env, terminal);
-    const problems = refusal ? [...report.problems, refusal] : report.problems;
+    const refusals = [approvalProblem(command, yes, env, terminal), command === "destroy" && destroyRefusal(config)];
+    const problems = [...report.problems, ...refusals.filter((refusal) => typeof refusal === "string")];
     if (problems.length) throw new UserError(problems);
     for (const line of report.summary) io.stdout(`${line}\n`);
+    if (command === "destroy") io.stdout(destroyNotice(config));
   }
 
   const outputsFile = outputsFilePath(cdktf.projectRoot, config.name);
@@ -151,6 +184,7 @@ export async function lifecycleCommand(
   if (!keycloakWait) return;
   const keycloakUrl = keycloakUrlFrom(outputs, outputsFile);
   await waitForKeycloak(keycloakWait.config, keycloakUrl, {
+    bootStatus: bootStatusTarget(outputs),
     timeoutSeconds: keycloakWait.timeoutSeconds,
     write: io.stdout,
     terminalColumns: io.terminalColumns,

@@ -6,6 +6,7 @@ import { commandConfig, CONFIG_FLAG_HELP, CONFIG_FLAGS, CONFIG_USAGE } from "./c
 import { Command } from "./edge";
 import { CommandHelp, helpOrVersion } from "./help";
 import { KeycloakEc2Config } from "../config/schema";
+import { deployedChangeWarnings } from "../deploy/changes";
 import { stackFor } from "../stacks";
 
 /** Where `npm run synth` writes, as `cdktf synth` would. */
@@ -112,6 +113,7 @@ export const synthCommand: Command = (argv, env, cwd, io) => {
   const info = helpOrVersion(argv, SYNTH_HELP);
   if (info) return io.stdout(info);
   const { config } = commandConfig(parseFlags(argv, CONFIG_FLAGS), env, cwd, io);
+  for (const warning of deployedChangeWarnings(config, cwd)) io.stderr(`${warning}\n`);
   const outdir = synthesizeAtomically((dir) => synthesizeStack(config, dir), env, cwd);
   if (!env.CDKTF_OUTDIR) {
     const file = path.relative(cwd, stackFile(outdir, config.name));

@@ -3,6 +3,7 @@ import { projectRoot } from "./cdktf";
 import { commandConfig, CONFIG_FLAG_HELP, CONFIG_USAGE } from "./config";
 import { CommandIO, runMain } from "./edge";
 import { CommandHelp, flagSpecOf, helpOrVersion } from "./help";
+import { bootStatusTarget } from "../deploy/boot-status";
 import { keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
 import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -39,8 +40,10 @@ export const WAIT_HELP: CommandHelp = {
   description:
     "Waits until Keycloak answers, as deploy does after applying: polls its OpenID discovery document " +
     "(<url>/realms/master/.well-known/openid-configuration) every 5 seconds until it serves the master realm's " +
-    "issuer, or stops with exit code 1 after the timeout. The config says whether the instance's certificate is the " +
-    "self-signed one made at boot, which is then accepted.",
+    "issuer, or stops with exit code 1 after the timeout. Then, from the outputs file, it waits until the boot's " +
+    "report in the bucket names the configuration the last deploy delivered, and prints the running Keycloak " +
+    "version and realm (exit code 1 with the boot's reason if it failed). The config says whether the instance's " +
+    "certificate is the self-signed one made at boot, which is then accepted.",
   flags: [
     {
       name: "url",
@@ -86,11 +89,15 @@ export async function waitCommand(
   }
   const timeoutSeconds = waitTimeoutSeconds(typeof flags.timeout === "string" ? flags.timeout : undefined, env);
   const outputsFile = outputsFilePath(root, config.name);
-  const keycloakUrl =
-    typeof flags.url === "string"
-      ? urlFlag(flags.url)
-      : keycloakUrlFrom(readOutputs(outputsFile, config.name), outputsFile);
-  await waitForKeycloak(config, keycloakUrl, { timeoutSeconds, write: io.stdout, terminalColumns: io.terminalColumns });
+  // With --url there may be no outputs file: then Keycloak answering is all that is checked.
+  const outputs = typeof flags.url === "string" ? undefined : readOutputs(outputsFile, config.name);
+  const keycloakUrl = outputs ? keycloakUrlFrom(outputs, outputsFile) : urlFlag(flags.url as string);
+  await waitForKeycloak(config, keycloakUrl, {
+    bootStatus: outputs && bootStatusTarget(outputs),
+    timeoutSeconds,
+    write: io.stdout,
+    terminalColumns: io.terminalColumns,
+  });
 }
 
 if (require.main === module) runMain(waitCommand);

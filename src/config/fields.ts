@@ -345,7 +345,7 @@ export const SERVER_FIELDS = {
     fix: 'write e.g. "eu-west-3a"',
   }),
   dataProtection: booleanField({
-    doc: "Refuse to destroy the data volume and the backup bucket (Terraform's `prevent_destroy`): a destroy then fails as a whole until you set it to `false` (docs/operations.md says how to keep or delete the data). The volume takes a final snapshot when it is deleted either way.",
+    doc: "Refuse to destroy the data volume and the backup bucket (Terraform's `prevent_destroy`): `npm run destroy` refuses, and a plain destroy fails as a whole, until you set it to `false` (docs/operations.md says how to keep or delete the data). The volume takes a final snapshot when it is deleted either way.",
     defaultText: "`true` (production), `false` (dev)",
     default: ({ profile }) => profile === "production",
   }),

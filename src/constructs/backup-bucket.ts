@@ -144,4 +144,21 @@ export class BackupBucket extends Construct {
       },
     ]);
   }
+
+  /**
+   * What the SSM agent on `host` needs beyond PutObject to store Run Command output under `prefix`: the canned ACL it
+   * sends with the object (bucket-owner-full-control, which BucketOwnerEnforced accepts) and the bucket's encryption
+   * check (docs/design-facts.md §11).
+   */
+  grantCommandOutput(host: Host, policyName: string, prefix: string): void {
+    host.addRolePolicy(policyName, [
+      {
+        sid: "OutputAcl",
+        effect: "Allow",
+        actions: ["s3:PutObjectAcl"],
+        resources: [`${this.bucket.arn}/${prefix}/*`],
+      },
+      { sid: "Encryption", effect: "Allow", actions: ["s3:GetEncryptionConfiguration"], resources: [this.bucket.arn] },
+    ]);
+  }
 }

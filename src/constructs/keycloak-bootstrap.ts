@@ -20,7 +20,15 @@ export interface KeycloakBootstrapProps extends BootInput {
 }
 
 /** Key prefixes in the deployment's bucket. */
-export const BUCKET_PREFIXES = { boot: "boot", commandOutput: "ssm", backups: "backups/postgresql" } as const;
+export const BUCKET_PREFIXES = {
+  boot: "boot",
+  commandOutput: "ssm",
+  backups: "backups/postgresql",
+  status: "status",
+} as const;
+
+/** Where the boot reports what it last did (src/boot/files/keycloak-boot.sh, report_status). */
+export const BOOT_STATUS_KEY = `${BUCKET_PREFIXES.status}/boot.json`;
 
 /**
  * Everything the instance does to become a Keycloak server, and again at every change: the guide's manual steps
@@ -34,6 +42,8 @@ export class KeycloakBootstrap extends Construct {
   public readonly bundle: TerraformLocal;
   /** The bundle's object in S3. */
   public readonly bundleObject: S3Object;
+  /** SHA-256 of the bundle (hex): the boot reports the hash of the bundle it ran, so a change is seen to arrive. */
+  public readonly bundleSha256: string;
   /** The instance's user data: fetches the bundle and runs it. Changes only with the bucket or the region. */
   public readonly userData: string;
   /** The association that applies a changed bundle to the running instance, once `applyTo` was called. */
@@ -72,7 +82,9 @@ export class KeycloakBootstrap extends Construct {
       }
     }
     this.props = props;
-    const settings = settingsFile(bootSettings(props));
+    const settings = settingsFile(
+      bootSettings({ ...props, status: { bucket: props.bucket.bucket.bucket, key: BOOT_STATUS_KEY } }),
+    );
     this.bundle = new TerraformLocal(
       this,
       "bundle",
@@ -87,6 +99,7 @@ export class KeycloakBootstrap extends Construct {
       dependsOn: props.bucket.ready,
     });
     this.userData = fetchScript({ region: props.region, bucket, key: this.bundleObject.key });
+    this.bundleSha256 = Fn.sha256(this.bundle.asString);
   }
 
   /**
@@ -106,11 +119,15 @@ export class KeycloakBootstrap extends Construct {
           region,
           bucket: bucket.bucket.bucket,
           key: this.bundleObject.key,
-          sha256: Fn.sha256(this.bundle.asString),
+          sha256: this.bundleSha256,
         }),
         executionTimeout: "3600",
       },
-      outputLocation: { s3BucketName: bucket.bucket.bucket, s3KeyPrefix: BUCKET_PREFIXES.commandOutput },
+      outputLocation: {
+        s3BucketName: bucket.bucket.bucket,
+        s3KeyPrefix: BUCKET_PREFIXES.commandOutput,
+        s3Region: region,
+      },
       complianceSeverity: "HIGH",
       dependsOn: after.length ? [...after] : undefined,
     });

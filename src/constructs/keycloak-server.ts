@@ -3,6 +3,7 @@ import { Fn } from "cdktf";
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { DataAwsInstances } from "@cdktf/provider-aws/lib/data-aws-instances";
 import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -250,6 +251,7 @@ export class KeycloakServer extends Construct {
           errorMessage:
             "The instance type's architecture (x86_64, or arm64 for Graviton types) differs from the running instance's, whose image cannot boot on the other. Choose a type of the same architecture, or replace the instance and the terraform_data resource named architecture together, on purpose, with terraform apply -replace (back the data up first).",
         },
+        ...(subnet === undefined ? [this.sameZoneCondition(instanceName, availabilityZone)] : []),
       ],
     });
     this.instance = this.host.instance;
@@ -257,8 +259,9 @@ export class KeycloakServer extends Construct {
     this.secrets.grantRead(this.host);
     this.bucket.grantHostAccess(this.host, "bucket-access", {
       read: [BUCKET_PREFIXES.boot, BUCKET_PREFIXES.backups],
-      write: [BUCKET_PREFIXES.backups, BUCKET_PREFIXES.commandOutput],
+      write: [BUCKET_PREFIXES.backups, BUCKET_PREFIXES.commandOutput, BUCKET_PREFIXES.status],
     });
+    this.bucket.grantCommandOutput(this.host, "command-output", BUCKET_PREFIXES.commandOutput);
     const attachment = this.dataVolume.attachTo(this.instance);
     this.bootstrap.applyTo(this.instance, [attachment]);
     if (props.tlsCertificate) this.grantCertificateRead(props.tlsCertificate);
@@ -268,6 +271,32 @@ export class KeycloakServer extends Construct {
     this.url = `https://${props.hostname ?? this.publicDns}:${HTTPS_PORT}`;
     this.adminConsoleUrl = `${this.url}/admin/master/console/`;
     this.realmIssuerUrl = `${this.url}/realms/${realm.name}`;
+  }
+
+  /**
+   * Refuses at plan time a zone other than the one where an instance of this name already runs in the VPC. A
+   * deployment made before the zone was fixed (EC2 picked it) keeps its data on the root volume; moving the instance
+   * to the default zone would replace it and lose that data.
+   */
+  private sameZoneCondition(
+    instanceName: string,
+    availabilityZone: string,
+  ): { condition: string; errorMessage: string } {
+    const running = (id: string, zone?: string) =>
+      new DataAwsInstances(this, id, {
+        instanceTags: { Name: instanceName },
+        instanceStateNames: ["pending", "running", "stopping", "stopped"],
+        filter: [
+          { name: "vpc-id", values: [this.network.vpcId] },
+          ...(zone === undefined ? [] : [{ name: "availability-zone", values: [zone] }]),
+        ],
+      });
+    const named = running("instances_named");
+    const inZone = running("instances_named_in_zone", availabilityZone);
+    return {
+      condition: `\${length(${named.fqn}.ids) == length(${inZone.fqn}.ids)}`,
+      errorMessage: `An instance named ${instanceName} (\${join(", ", ${named.fqn}.ids)}) runs in this VPC outside availability zone ${availabilityZone}, where its data volume and replacement would go; it would be replaced and data on its root volume lost. Set availabilityZone to that instance's zone (aws ec2 describe-instances --instance-ids <id> --query "Reservations[].Instances[].Placement.AvailabilityZone"), or see docs/operations.md, "Deployments made before the data volume".`,
+    };
   }
 
   /** The user's subnet; its VPC must be `vpcId` when that is given. */

@@ -3,6 +3,7 @@ import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KeycloakEc2Config } from "../config/schema";
 import { configProblem, problemLine, UserError } from "../errors";
+import { BootStatusTarget, waitForBootStatus } from "./boot-status";
 
 /**
  * Waiting until a freshly deployed Keycloak answers: Terraform is done minutes before the first boot has installed
@@ -197,6 +198,9 @@ export interface WaitForKeycloakOptions {
   readonly terminalColumns?: number;
   /** @default 5000 */
   readonly intervalMs?: number;
+  /** Where the boot reports what it applied: once Keycloak answers, the wait goes on until the report names the
+   * delivered bundle. @default - Keycloak answering is enough */
+  readonly bootStatus?: BootStatusTarget;
 }
 
 /** Waits with progress; out of time, a UserError with exit code 1 (the deployment exists, it is just not up). */
@@ -224,5 +228,12 @@ export async function waitForKeycloak(
       ),
       1,
     );
+  }
+  if (options.bootStatus) {
+    await waitForBootStatus(options.bootStatus, {
+      timeoutMs: Math.max(1, options.timeoutSeconds * 1000 - result.elapsedMs),
+      write: options.write,
+      intervalMs: options.intervalMs,
+    });
   }
 }

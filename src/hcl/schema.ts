@@ -201,6 +201,7 @@ export const DATA_SOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws_ami: { filter: {}, timeouts: {} },
   aws_availability_zones: { filter: {}, timeouts: {} },
   aws_ec2_instance_type: { timeouts: {} },
+  aws_instances: { filter: {}, timeouts: {} },
   aws_iam_policy_document: { statement: { condition: {}, not_principals: {}, principals: {} } },
   aws_subnet: { filter: {}, timeouts: {} },
   aws_subnets: { filter: {}, timeouts: {} },

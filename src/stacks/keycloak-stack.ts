@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformVariable } from "cdktf";
-import { BUCKET_PREFIXES } from "../constructs/keycloak-bootstrap";
+import { BOOT_STATUS_KEY, BUCKET_PREFIXES } from "../constructs/keycloak-bootstrap";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ServerConfig } from "../config/schema";
 import { requiredTerraformVersion } from "../config/terraform";
@@ -133,7 +133,7 @@ export class KeycloakStack extends DeploymentStack {
   private outputs(config: ServerConfig): void {
     const server = this.server;
     const adminPasswordParameter = server.adminPasswordParameter.name;
-    const outputs: Record<string, { value: string; description: string }> = {
+    const outputs: Record<string, { value: string | number; description: string }> = {
       instance_ip: { value: server.publicIp, description: "Public IP address" },
       instance_dns: { value: server.publicDns, description: "Public DNS" },
       keycloak_url: { value: server.url, description: "Keycloak's base URL (HTTPS)" },
@@ -173,6 +173,27 @@ export class KeycloakStack extends DeploymentStack {
       backup_prefix: {
         value: BUCKET_PREFIXES.backups,
         description: "Key prefix of the logical backups in backup_bucket",
+      },
+      boot_status_key: {
+        value: BOOT_STATUS_KEY,
+        description: "Key in backup_bucket of the boot's report of what it last applied (npm run wait reads it)",
+      },
+      boot_bundle_sha256: {
+        value: server.bootstrap.bundleSha256,
+        description: "SHA-256 of the boot bundle this apply delivered; the boot reports the hash it ran",
+      },
+      // What a later change is compared with (npm run synth, diff and deploy warn before a replacement).
+      availability_zone: {
+        value: server.instance.availabilityZone,
+        description: "Availability zone of the instance and its data volume",
+      },
+      key_name: {
+        value: server.instance.keyName,
+        description: "EC2 key pair of the instance, empty without one (a change replaces the instance)",
+      },
+      data_volume_size: {
+        value: server.dataVolume.volume.size,
+        description: "Size of the data volume in GiB (it can grow, never shrink)",
       },
     };
     if (config.keyName && config.sshCidrs.length) {

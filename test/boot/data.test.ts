@@ -50,6 +50,7 @@ describe("data volume: set-up on stubbed disks", () => {
       // fstab changed: systemd reads it before the mount, or an old mount unit could undo the mount
       "systemctl daemon-reload",
       "mount -t xfs -o noatime $ROOT/data-volume.img $ROOT/srv/keycloak-ec2",
+      "xfs_growfs -d $ROOT/srv/keycloak-ec2",
       "mount --bind $ROOT/srv/keycloak-ec2/pgsql $ROOT/var/lib/pgsql",
       "mount --bind $ROOT/srv/keycloak-ec2/state $ROOT/var/lib/keycloak-ec2",
       "mount --bind $ROOT/srv/keycloak-ec2/tls $ROOT/etc/keycloak-ec2/tls",
@@ -91,7 +92,8 @@ describe("data volume: set-up on stubbed disks", () => {
     const again = run();
     // THEN
     expect(again.code).toBe(0);
-    expect(actions()).toEqual(["blkid -p -o export $ROOT/data-volume.img"]);
+    // Growing the filesystem to the volume's size is a no-op when they match.
+    expect(actions()).toEqual(["blkid -p -o export $ROOT/data-volume.img", "xfs_growfs -d $ROOT/srv/keycloak-ec2"]);
     expect(fstab()).toBe(before.fstab);
     expect(boot.snapshot()).toEqual(before.files);
     expect(again.output).not.toMatch(/fstab:|mounting|binding|moving/);
@@ -376,7 +378,7 @@ describe("data volume: set-up on stubbed disks", () => {
  * least) and xfsprogs (scripts/setup.sh installs it); without them it fails, saying so.
  */
 describe("data volume: a real loop device", () => {
-  const REAL = ["blkid", "mkfs.xfs", "mount", "mountpoint"] as const;
+  const REAL = ["blkid", "mkfs.xfs", "mount", "mountpoint", "xfs_growfs", "resize2fs"] as const;
   let boot: BootHarness;
   const loops: string[] = [];
 
@@ -446,6 +448,25 @@ describe("data volume: a real loop device", () => {
       for (const device of loops.splice(0)) spawnSync("losetup", ["-d", device]);
     }
     if (mountsUnder(root).length === 0) boot.remove();
+  });
+
+  it("grows the filesystem to a volume grown in EBS (a larger dataVolumeSize), keeping its files", () => {
+    // GIVEN a volume set up at 512 MiB, with a file on it
+    const device = loopDevice("volume");
+    boot.attachDataVolume(VOLUME, device);
+    expect(run().code).toBe(0);
+    const data = `${boot.root}/srv/keycloak-ec2`;
+    fs.writeFileSync(`${data}/kept`, "kept");
+    const size = () => fs.statfsSync(data).blocks * fs.statfsSync(data).bsize;
+    const before = size();
+    // WHEN EBS grows it to 1 GiB (the loop device's backing file, re-read), and the boot runs again
+    fs.truncateSync(`${boot.root}/volume.img`, 1024 << 20);
+    sh("losetup", ["-c", device]);
+    const again = run();
+    // THEN
+    expect(again.code).toBe(0);
+    expect(size()).toBeGreaterThan(before + (400 << 20));
+    expect(fs.readFileSync(`${data}/kept`, "utf8")).toBe("kept");
   });
 
   it("formats a blank device once: a second run, and a new instance, keep its filesystem and its files", () => {

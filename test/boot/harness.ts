@@ -26,6 +26,8 @@ export const STUBBED = [
   "openssl",
   "blkid",
   "mkfs.xfs",
+  "xfs_growfs",
+  "resize2fs",
   "mount",
   "mountpoint",
   "udevadm",

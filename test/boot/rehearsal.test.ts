@@ -186,11 +186,12 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       "systemctl enable --now docker",
       // The data volume: found formatted and mounted, so only checked (never formatted again).
       "blkid -p -o export $ROOT/data-volume.img",
+      ...["-q srv/keycloak-ec2", "-d srv/keycloak-ec2", "-x data-volume.img", "-q srv/keycloak-ec2"]
+        .map((check) => check.replace(" ", " $ROOT/"))
+        .map((check) => `mountpoint ${check}`),
+      // A no-op unless the volume was grown.
+      "xfs_growfs -d $ROOT/srv/keycloak-ec2",
       ...[
-        "-q srv/keycloak-ec2",
-        "-d srv/keycloak-ec2",
-        "-x data-volume.img",
-        "-q srv/keycloak-ec2",
         "-q var/lib/pgsql",
         "-q var/lib/pgsql",
         "-q var/lib/keycloak-ec2",

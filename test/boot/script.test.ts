@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { bootScript, memoryScript } from "../../src/boot/boot-files";
@@ -55,6 +56,50 @@ describe("boot script: functions run for real", () => {
 
   const run = (commands: string) => boot.run(commands);
   const writeSettings = (overrides: Record<string, string>) => boot.writeSettings(overrides);
+
+  it("reports what it applied to the bucket: the version, the realm and the hash of the bundle it ran", () => {
+    // GIVEN the bundle that installed the boot, and a realm file
+    writeSettings({ STATUS_BUCKET: "kc-bucket", STATUS_KEY: "status/boot.json" });
+    fs.mkdirSync(`${root}/opt/keycloak-ec2/import`, { recursive: true });
+    fs.writeFileSync(`${root}/opt/keycloak-ec2/bundle.sh`, "#!/bin/bash\necho bundle\n");
+    fs.writeFileSync(`${root}/opt/keycloak-ec2/import/app-realm.json`, "{}");
+    // WHEN
+    const { code } = run("report_status applied");
+    // THEN
+    expect(code).toBe(0);
+    const status = JSON.parse(boot.stubState("s3/kc-bucket/status/boot.json"));
+    expect(status).toEqual({
+      state: "applied",
+      keycloakVersion: "26.7.4",
+      realm: "app",
+      bundleSha256: createHash("sha256").update("#!/bin/bash\necho bundle\n").digest("hex"),
+      message: "",
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
+  });
+
+  it("reports a failure with its reason, once, and still fails", () => {
+    // GIVEN
+    writeSettings({ STATUS_BUCKET: "kc-bucket", STATUS_KEY: "status/boot.json" });
+    // WHEN a step fails
+    const { code, output } = run('fail "the realm file is \\"broken\\""');
+    // THEN
+    expect(code).toBe(1);
+    expect(output).toContain('FAILED: the realm file is "broken"');
+    expect(JSON.parse(boot.stubState("s3/kc-bucket/status/boot.json"))).toMatchObject({
+      state: "failed",
+      message: 'the realm file is "broken"',
+    });
+    expect(boot.calls().filter((call) => call.startsWith("aws s3 cp"))).toHaveLength(1);
+  });
+
+  it("boots on when the status cannot be uploaded, saying so", () => {
+    writeSettings({ STATUS_BUCKET: "kc-bucket", STATUS_KEY: "status/boot.json" });
+    boot.failNext("aws", 1);
+    const { code, output } = run("report_status applied");
+    expect(code).toBe(0);
+    expect(output).toContain("cannot upload the boot's status to s3://kc-bucket/status/boot.json");
+  });
   const putParameter = (name: string, value: string) => boot.putParameter(name, value);
 
   const certificateText = () =>

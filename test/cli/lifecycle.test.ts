@@ -180,7 +180,10 @@ describe("npm run deploy", () => {
           "deploy error: --yes: not given, and standard input is not a terminal, so nobody can approve the plan and cdktf would wait forever " +
           "(review the plan with npm run diff, then run npm run deploy -- --yes)\n",
       });
-      const inCi = await lifecycle(["destroy"], { env: { ...readyMachine(), CI: "true" }, ...onTerminal });
+      const inCi = await lifecycle(["destroy", "--profile", "dev"], {
+        env: { ...readyMachine(), CI: "true" },
+        ...onTerminal,
+      });
       expect(lines(inCi.stderr)).toEqual([
         expect.stringMatching(
           /^destroy error: --yes: not given, and CI=true is set, .* \(when you are sure, run npm run destroy -- --yes\)$/,
@@ -288,13 +291,38 @@ describe("npm run diff, destroy, output", () => {
   );
 
   it(
-    "destroy runs cdktf destroy and removes the outputs file",
+    "destroy runs cdktf destroy, saying first what goes with the data, and removes the outputs file",
     async () => {
-      fs.writeFileSync(outputsFile(), JSON.stringify({ "keycloak-ec2": OUTPUTS }));
-      const { code, runs } = await lifecycle(["destroy", "--yes"]);
+      // GIVEN a dev deployment (dataProtection off)
+      fs.writeFileSync(outputsFile(), JSON.stringify({ "keycloak-ec2-dev": OUTPUTS }));
+      // WHEN
+      const { code, stdout, runs } = await lifecycle(["destroy", "--yes", "--profile", "dev"]);
+      // THEN
       expect(code).toBe(0);
-      expect(runs.map((r) => r.args)).toEqual([["destroy", "keycloak-ec2", "--auto-approve"]]);
-      expect(fs.existsSync(outputsFile())).toBe(false);
+      expect(stdout).toMatch(
+        /^dataProtection is off: the destroy deletes the data volume \(it leaves a final snapshot/m,
+      );
+      expect(runs.map((r) => r.args)).toEqual([["destroy", "keycloak-ec2-dev", "--auto-approve"]]);
+      expect(fs.existsSync(path.join(dir, "keycloak-ec2-dev.outputs.json"))).toBe(false);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "destroy refuses at once, running nothing, while dataProtection keeps the data: Terraform would destroy nothing",
+    async () => {
+      // GIVEN the production default, dataProtection on
+      fs.writeFileSync(outputsFile(), JSON.stringify({ "keycloak-ec2": OUTPUTS }));
+      // WHEN
+      const { code, stderr, runs } = await lifecycle(["destroy", "--yes"]);
+      // THEN
+      expect(code).toBe(2);
+      expect(lines(stderr).filter((line) => !line.startsWith("config warning:"))).toEqual([
+        "destroy error: dataProtection: is on for keycloak-ec2: Terraform refuses to destroy its data volume and backup bucket, and so destroys nothing " +
+          '(to delete everything with the data, set "dataProtection": false and run npm run destroy again; to keep the volume and the bucket and remove the rest, see docs/operations.md, "Destroying")',
+      ]);
+      expect(runs).toEqual([]);
+      expect(fs.existsSync(outputsFile())).toBe(true);
     },
     SLOW_TEST_MS,
   );
@@ -398,7 +426,7 @@ describe("on a machine without terraform or credentials", () => {
       : [expect.stringMatching(/^doctor error: AWS credentials: none found/)]),
   ];
 
-  it.each([["deploy", "--yes"], ["destroy", "--yes"], ["diff"]])(
+  it.each([["deploy", "--yes"], ["destroy", "--yes", "--profile", "dev"], ["diff"]])(
     "%s stops at the preflight, exit 2, running nothing",
     async (...argv) => {
       const { code, stdout, stderr, runs } = await lifecycle(argv, { env: bare() });

@@ -14,7 +14,7 @@ import * as path from "node:path";
 /** One request as the server saw it. */
 export interface Recorded {
   readonly service: "ssm" | "s3";
-  /** `SendCommand`, `GetCommandInvocation` (SSM); `PutObject`, `CopyObject`, `ListObjectsV2` (S3). */
+  /** `SendCommand`, `GetCommandInvocation` (SSM); `PutObject`, `GetObject`, `CopyObject`, `ListObjectsV2` (S3). */
   readonly operation: string;
   readonly method: string;
   /** Path and query, as sent. */
@@ -118,7 +118,9 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
           : "PutObject"
         : url.searchParams.get("list-type") === "2"
           ? "ListObjectsV2"
-          : `${request.method} ${url.pathname}`;
+          : request.method === "GET" && key !== ""
+            ? "GetObject"
+            : `${request.method} ${url.pathname}`;
     const body = request.headers["content-encoding"]?.includes("aws-chunked") ? decodeAwsChunked(raw) : raw;
     requests.push({
       service: "s3",
@@ -143,6 +145,16 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
       objects.set(`${bucket}/${key}`, { body, lastModified: new Date() });
       response.writeHead(200, { etag: '"etag"' });
       return response.end();
+    }
+    if (operation === "GetObject") {
+      const object = objects.get(`${bucket}/${key}`);
+      if (!object)
+        return send(
+          404,
+          xml("<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"),
+        );
+      response.writeHead(200, { "content-type": "application/json", "content-length": object.body.length });
+      return response.end(object.body);
     }
     if (operation === "CopyObject") {
       const from = decodeURIComponent(String(request.headers["x-amz-copy-source"])).replace(/^\//, "");

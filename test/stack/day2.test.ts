@@ -132,19 +132,47 @@ describe("day 2: data that outlives the instance", () => {
     expect(statements.find((s) => s.sid === "Write")!.resources).toEqual([
       "${aws_s3_bucket.bucket_bucket.arn}/backups/postgresql/*",
       "${aws_s3_bucket.bucket_bucket.arn}/ssm/*",
+      "${aws_s3_bucket.bucket_bucket.arn}/status/*",
+    ]);
+    // The SSM agent sends Run Command output with a canned ACL, after checking the bucket's encryption.
+    const output: Json[] = tf.data.aws_iam_policy_document.host_command_output_policy.statement;
+    expect(output.map((s) => [s.actions, s.resources])).toEqual([
+      [["s3:PutObjectAcl"], ["${aws_s3_bucket.bucket_bucket.arn}/ssm/*"]],
+      [["s3:GetEncryptionConfiguration"], ["${aws_s3_bucket.bucket_bucket.arn}"]],
     ]);
     expect(instanceOf(tf).depends_on).toEqual(
       expect.arrayContaining(["aws_iam_role_policy.host_bucket_access", "aws_s3_object.bootstrap_bundle_object"]),
     );
   });
 
-  it("outputs what backup and restore need", () => {
+  it("refuses at plan time a zone other than the one where an instance of this name already runs", () => {
+    // A deployment made before the zone was fixed: EC2 placed its instance, whose data is on its root volume.
+    const zoneCheck = instanceOf(tf).lifecycle.precondition[1];
+    expect(zoneCheck.condition).toBe(
+      "${length(data.aws_instances.instances_named.ids) == length(data.aws_instances.instances_named_in_zone.ids)}",
+    );
+    expect(zoneCheck.error_message).toMatch(
+      /outside availability zone \$\{data.aws_region.region.region\}a, .* Set availabilityZone to that instance's zone/,
+    );
+    const [named, inZone] = [tf.data.aws_instances.instances_named, tf.data.aws_instances.instances_named_in_zone];
+    expect(named.instance_tags).toEqual({ Name: "keycloak-ec2" });
+    expect(named.instance_state_names).toEqual(["pending", "running", "stopping", "stopped"]);
+    expect(inZone.filter).toContainEqual({ name: "availability-zone", values: ["${data.aws_region.region.region}a"] });
+    expect(inZone.filter).toContainEqual(named.filter[0]);
+  });
+
+  it("outputs what backup and restore need, and what later changes are compared with", () => {
     expect(tf.output).toMatchObject({
       instance_id: { value: "${aws_instance.host_instance.id}" },
       region: { value: "${data.aws_region.region.region}" },
       data_volume_id: { value: "${aws_ebs_volume.data_volume.id}" },
       backup_bucket: { value: "${aws_s3_bucket.bucket_bucket.bucket}" },
       backup_prefix: { value: "backups/postgresql" },
+      boot_status_key: { value: "status/boot.json" },
+      boot_bundle_sha256: { value: "${sha256(local.bootstrap_bundle)}" },
+      availability_zone: { value: "${aws_instance.host_instance.availability_zone}" },
+      key_name: { value: "${aws_instance.host_instance.key_name}" },
+      data_volume_size: { value: "${aws_ebs_volume.data_volume.size}" },
     });
   });
 });

@@ -226,14 +226,23 @@ write_environment() {
   write_runtime_env "$image"
 }
 
-# The unit's own settings: the image it runs and Keycloak's public URL.
+# The unit's own settings: the image it runs and Keycloak's public URL. The image is also kept in the state on the
+# data volume, where a replaced instance finds it: a version change then is an upgrade, with its backup first.
 write_runtime_env() {
   printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$1" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env.new"
   mv -f "$CONF_DIR/runtime.env.new" "$CONF_DIR/runtime.env"
+  printf '%s\n' "$1" >"$STATE_DIR/keycloak-image"
 }
 
-# The image the unit ran with before this run (empty at first boot).
-previous_image() { sed -n 's/^KEYCLOAK_IMAGE=//p' "$CONF_DIR/runtime.env" 2>/dev/null || true; }
+# The image the unit ran with before this run (empty at first boot): the data volume's record, else (an install
+# from before it was kept) the unit's settings.
+previous_image() {
+  if [[ -s $STATE_DIR/keycloak-image ]]; then
+    cat "$STATE_DIR/keycloak-image"
+  else
+    sed -n 's/^KEYCLOAK_IMAGE=//p' "$CONF_DIR/runtime.env" 2>/dev/null || true
+  fi
+}
 
 # The Keycloak version of an image name: the tag, up to the build hash of a local image.
 image_version() {
@@ -302,6 +311,30 @@ enable_backups() {
   systemctl enable --now keycloak-backup.timer
 }
 
+# What the boot last did, for `npm run wait` on the operator's machine: the state (applied or failed), the Keycloak
+# version, the realm, the bundle's hash (Terraform's boot_bundle_sha256 output) and, on failure, the reason. Uploaded
+# to STATUS_BUCKET when set; an upload that fails is logged and never fails the boot.
+report_status() {
+  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files status
+  if [[ -f $BUNDLE ]]; then
+    bundle_sha=$(sha256sum <"$BUNDLE")
+    bundle_sha=${bundle_sha%% *}
+  fi
+  realm_files=("$IMPORT_DIR"/*-realm.json)
+  if [[ -f ${realm_files[0]} ]]; then
+    realm=${realm_files[0]##*/}
+    realm=${realm%-realm.json}
+  fi
+  status=$(python3 -c 'import json, sys; print(json.dumps(dict(zip(
+    ["state", "keycloakVersion", "realm", "bundleSha256", "message", "at"], sys.argv[1:]))))' \
+    "$state" "${KEYCLOAK_IMAGE##*:}" "$realm" "$bundle_sha" "$message" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+  [[ -n ${STATUS_BUCKET:-} ]] || return 0
+  printf '%s\n' "$status" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type application/json - \
+    "s3://$STATUS_BUCKET/$STATUS_KEY" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$STATUS_KEY"
+}
+
+on_failure() { report_status failed "$1"; }
+
 main() {
   log "boot of the $PROFILE profile"
   add_swap_if_small
@@ -325,6 +358,8 @@ main() {
   wait_until_ready
   apply_realm
   enable_backups
+  report_status applied
+  log "Keycloak ${KEYCLOAK_IMAGE##*:} running, its configuration applied"
 }
 
 # Sourced (by the tests) it only defines the functions.

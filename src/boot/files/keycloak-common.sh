@@ -13,6 +13,8 @@ readonly TLS_DIR=$CONF_DIR/tls
 readonly STATE_DIR=$ROOT/var/lib/keycloak-ec2
 readonly IMAGE_DIR=$STATE_DIR/image
 readonly IMPORT_DIR=$ROOT/opt/keycloak-ec2/import
+# The bundle that installed these scripts (src/boot/bundle.ts): its hash tells which configuration ran.
+readonly BUNDLE=$ROOT/opt/keycloak-ec2/bundle.sh
 readonly PGDATA=$ROOT/var/lib/pgsql/data
 readonly UNIT=$ROOT/etc/systemd/system/keycloak.service
 readonly SWAPFILE=$ROOT/swapfile
@@ -30,8 +32,11 @@ readonly READY_POLL=${KEYCLOAK_EC2_READY_POLL:-5}
 
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# A script that defines on_failure (the boot reports its status) has it called with the reason, once.
 fail() {
+  trap - ERR
   log "FAILED: $*"
+  if declare -F on_failure >/dev/null; then on_failure "$*" || true; fi
   exit 1
 }
 trap 'fail "line $LINENO: $BASH_COMMAND"' ERR

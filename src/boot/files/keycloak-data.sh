@@ -139,6 +139,14 @@ mount_data_volume() {
   mount -t "$DATA_FS_TYPE" -o noatime "$DATA_DEV" "$DATA_DIR"
 }
 
+# A volume grown in EBS (a larger dataVolumeSize) keeps its filesystem's size until told: a no-op otherwise.
+grow_data_filesystem() {
+  case $DATA_FS_TYPE in
+    xfs) xfs_growfs -d "$DATA_DIR" >/dev/null ;;
+    ext4) resize2fs "$DATA_DEV" >/dev/null 2>&1 ;;
+  esac
+}
+
 # The volume's directories bind-mounted elsewhere, as NAME TARGET lines.
 data_binds() {
   if [[ $PROFILE == production ]]; then printf '%s %s\n' pgsql "$PG_HOME"; fi
@@ -249,6 +257,7 @@ setup_data_volume() {
   wait_for_data_device
   data_filesystem
   mount_data_volume
+  grow_data_filesystem
   setup_data_layout
   if [[ $PROFILE == production ]]; then write_drop_in postgresql.service "$PG_HOME" "$DATA_DIR"; fi
   write_drop_in keycloak.service "$DATA_DIR" "$STATE_DIR" "$TLS_DIR"

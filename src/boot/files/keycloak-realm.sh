@@ -206,9 +206,11 @@ reconcile_realm() {
   files=("$IMPORT_DIR"/*.json)
   ((${#files[@]} == 1)) || fail "expected one realm file in $IMPORT_DIR, found ${#files[@]}"
 
-  admin_secret=$(secret admin-password)
-  bff_secret=$(secret bff-client-secret)
-  service_secret=$(secret service-client-secret)
+  # `|| exit 1`: run as `(reconcile_realm) || exit`, this function has neither set -e nor the ERR trap, and an
+  # unread secret would otherwise be imported as an empty one.
+  admin_secret=$(secret admin-password) || exit 1
+  bff_secret=$(secret bff-client-secret) || exit 1
+  service_secret=$(secret service-client-secret) || exit 1
   ADMIN_PASSWORD=$admin_secret BFF_CLIENT_SECRET=$bff_secret SERVICE_CLIENT_SECRET=$service_secret \
     prepare_realm_requests "${files[0]}" 2>"$work/error" || fail "$(tail -n 1 "$work/error")"
   realm=$(<"$work/realm-name")

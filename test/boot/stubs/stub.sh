@@ -30,13 +30,13 @@ next_value() {
   if (($(wc -l <"$1") > 1)); then sed -i 1d "$1"; fi
 }
 
-# aws s3 cp (a local file to s3:// or back) and aws s3 ls, as the CLI answers, on the directories of FAKE_S3.
+# aws s3 cp (a local file or stdin to s3://, or back) and aws s3 ls, as the CLI answers, on the directories of FAKE_S3.
 aws_s3() {
   local args=()
   while (($# > 0)); do
     case $1 in
       --only-show-errors) ;;
-      --region) shift ;;
+      --region | --content-type) shift ;;
       *) args+=("$1") ;;
     esac
     shift
@@ -55,6 +55,9 @@ aws_s3() {
           return 1
         }
         cp "$store/${2#s3://}" "$3"
+      elif [[ $2 == - ]]; then
+        mkdir -p "$(dirname "$store/${3#s3://}")"
+        cat >"$store/${3#s3://}"
       else
         [[ -f $2 ]] || {
           echo "The user-provided path $2 does not exist." >&2
@@ -343,6 +346,17 @@ mountpoint_() {
     *) return 1 ;;
   esac
 }
+
+# xfs_growfs -d DIR: the volume is already its full size in the tests; a directory not mounted is refused.
+xfs_growfs_() {
+  mountpoint_ -q "${*: -1}" || {
+    echo "xfs_growfs: ${*: -1} is not a mounted XFS filesystem" >&2
+    return 1
+  }
+}
+
+# resize2fs DEVICE: as large as the volume already.
+resize2fs_() { [[ -f $(disk_state "${*: -1}") ]]; }
 
 # udev is not there in the tests.
 udevadm_() { :; }
