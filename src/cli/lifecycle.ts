@@ -7,6 +7,8 @@ import { CommandHelp, FlagHelp, flagSpecOf, helpOrVersion } from "./help";
 import {
   approvalProblem,
   cdktfRun,
+  destroyNotice,
+  destroyRefusal,
   isLifecycleCommand,
   LIFECYCLE_COMMANDS,
   LifecycleCommand,
@@ -18,7 +20,6 @@ import { formatOutputs, keycloakUrlFrom, outputsFilePath, readOutputs } from "..
 import { preflight, statePreflight } from "../deploy/preflight";
 import { systemInputs } from "../deploy/preflight/system";
 import { waitForKeycloak, waitTimeoutSeconds } from "../deploy/wait";
-import { KeycloakEc2Config } from "../config/schema";
 import { problemLine, UserError } from "../errors";
 
 const YES_FLAG: FlagHelp = {
@@ -55,29 +56,6 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
     example: "npm run output -- --profile dev",
   },
 };
-
-/**
- * Why a destroy is refused before Terraform plans it: with `dataProtection` on, Terraform would refuse the whole
- * destroy on the volume's `prevent_destroy`, after minutes of planning.
- */
-export function destroyRefusal(config: KeycloakEc2Config): string | undefined {
-  if (config.profile === "article" || !config.dataProtection) return undefined;
-  return problemLine(
-    "destroy",
-    "dataProtection",
-    `is on for ${config.name}: Terraform refuses to destroy its data volume and backup bucket, and so destroys nothing`,
-    'to delete everything with the data, set "dataProtection": false and run npm run destroy again; to keep the volume and the bucket and remove the rest, see docs/operations.md, "Destroying"',
-  );
-}
-
-/** What an allowed destroy does to the data, said before cdktf shows its plan. */
-export function destroyNotice(config: KeycloakEc2Config): string {
-  if (config.profile === "article") return "";
-  return (
-    "dataProtection is off: the destroy deletes the data volume (it leaves a final snapshot, kept until you delete " +
-    'it) and the bucket with its backups; the daily snapshots stay (docs/operations.md, "Destroying")\n'
-  );
-}
 
 /** `--help` of a lifecycle command: the config flags, and `--yes` where cdktf asks for approval. */
 export function lifecycleHelp(command: LifecycleCommand): CommandHelp {
@@ -149,11 +127,11 @@ export async function lifecycleCommand(
   } else {
     const report = preflight(config, machine);
     const terminal = { stdin: io.stdinIsTty ?? false, stdout: stdoutIsTerminal };
-    const refusals = [approvalProblem(command, yes, env, terminal), command === "destroy" && destroyRefusal(config)];
-    const problems = [...report.problems, ...refusals.filter((refusal) => typeof refusal === "string")];
+    const refusals = [approvalProblem(command, yes, env, terminal), destroyRefusal(command, config)];
+    const problems = [...report.problems, ...refusals.filter((refusal) => refusal !== undefined)];
     if (problems.length) throw new UserError(problems);
     for (const line of report.summary) io.stdout(`${line}\n`);
-    if (command === "destroy") io.stdout(destroyNotice(config));
+    io.stdout(destroyNotice(command, config));
   }
 
   const outputsFile = outputsFilePath(cdktf.projectRoot, config.name);

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import { s3Sdk, ssmSdk } from "./aws-sdk";
 import { checkAwsCredentials } from "./preflight/aws-credentials";
 import { PreflightInputs } from "./preflight/inputs";
 import { KeycloakEc2Config } from "../config/schema";
@@ -14,10 +15,6 @@ import { problemLine, UserError } from "../errors";
  * deployment's prefix, which is all the instance role may read. Where the instance and the bucket are comes from the
  * deployment's outputs file. Nothing here parses flags: src/cli/backup.ts does, and passes values in.
  */
-
-// The SDK's clients are loaded when a command first calls AWS (about 0.2 s and 20 MB), not for --help or a refusal.
-const ssmSdk = () => import("@aws-sdk/client-ssm");
-const s3Sdk = () => import("@aws-sdk/client-s3");
 
 /** The script on the instance (the boot installs every file of src/boot/files in this directory). */
 export const BACKUP_SCRIPT = "/opt/keycloak-ec2/keycloak-backup.sh";

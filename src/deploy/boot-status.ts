@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { s3Sdk } from "./aws-sdk";
 import { problemLine, UserError } from "../errors";
 
 /**
@@ -8,8 +9,6 @@ import { problemLine, UserError } from "../errors";
  * to the deployment's bucket (src/boot/files/keycloak-boot.sh, report_status), with the hash of the bundle it ran;
  * Terraform's boot_bundle_sha256 output is the hash of the bundle the apply delivered.
  */
-
-const s3Sdk = () => import("@aws-sdk/client-s3");
 
 /** Where the report is, and the bundle it must name: from the deployment's outputs. */
 export interface BootStatusTarget {

@@ -1,6 +1,6 @@
-import * as fs from "node:fs";
-import { outputsFilePath } from "./outputs";
+import { outputsFilePath, readOutputs } from "./outputs";
 import { KeycloakEc2Config, ServerConfig } from "../config/schema";
+import { UserError } from "../errors";
 
 /**
  * What a config change will do to a deployed instance, said before Terraform plans it. The deployment's outputs file
@@ -55,13 +55,11 @@ const describeKey = (name: string) => (name === "" ? "no key pair" : `key pair "
  */
 export function deployedChangeWarnings(config: KeycloakEc2Config, root: string): string[] {
   if (config.profile === "article") return [];
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(outputsFilePath(root, config.name), "utf8"));
-  } catch {
-    return [];
+    return changeWarnings(config, readOutputs(outputsFilePath(root, config.name), config.name));
+  } catch (error) {
+    // No outputs file, or not one for this deployment: nothing to compare with.
+    if (error instanceof UserError) return [];
+    throw error;
   }
-  const outputs = (parsed as Record<string, unknown> | null)?.[config.name];
-  if (typeof outputs !== "object" || outputs === null) return [];
-  return changeWarnings(config, outputs as Record<string, unknown>);
 }

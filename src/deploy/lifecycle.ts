@@ -1,4 +1,5 @@
 import { ENV, LoadedConfig } from "../config/load";
+import { KeycloakEc2Config } from "../config/schema";
 import { problemLine } from "../errors";
 
 /**
@@ -90,6 +91,29 @@ export function whyNoAnswer(env: NodeJS.ProcessEnv, terminal: Terminal, stdoutMa
   if (stdoutMatters && !terminal.stdout)
     return "standard output is not a terminal (cdktf then prints plainly, without its approval prompt)";
   return undefined;
+}
+
+/**
+ * Why a destroy is refused before Terraform plans it, or undefined: with `dataProtection` on, Terraform would refuse
+ * the whole destroy on the data volume's `prevent_destroy`, after minutes of planning.
+ */
+export function destroyRefusal(command: LifecycleCommand, config: KeycloakEc2Config): string | undefined {
+  if (command !== "destroy" || config.profile === "article" || !config.dataProtection) return undefined;
+  return problemLine(
+    "destroy",
+    "dataProtection",
+    `is on for ${config.name}: Terraform refuses to destroy its data volume and backup bucket, and so destroys nothing`,
+    'to delete everything with the data, set "dataProtection": false and run npm run destroy again; to keep the volume and the bucket and remove the rest, see docs/operations.md, "Destroying"',
+  );
+}
+
+/** What an allowed destroy does to the data, said before cdktf shows its plan ("" for other commands). */
+export function destroyNotice(command: LifecycleCommand, config: KeycloakEc2Config): string {
+  if (command !== "destroy" || config.profile === "article") return "";
+  return (
+    "dataProtection is off: the destroy deletes the data volume (it leaves a final snapshot, kept until you delete " +
+    'it) and the bucket with its backups; the daily snapshots stay (docs/operations.md, "Destroying")\n'
+  );
 }
 
 /**

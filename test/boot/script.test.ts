@@ -78,9 +78,11 @@ describe("boot script: functions run for real", () => {
     });
   });
 
-  it("reports a failure with its reason, once, and still fails", () => {
-    // GIVEN
+  it("reports a failure with its reason and the version that runs, once, and still fails", () => {
+    // GIVEN an upgrade that went back to the previous version
     writeSettings({ STATUS_BUCKET: "kc-bucket", STATUS_KEY: "status/boot.json" });
+    fs.mkdirSync(`${root}/var/lib/keycloak-ec2`, { recursive: true });
+    fs.writeFileSync(`${root}/var/lib/keycloak-ec2/keycloak-image`, "keycloak-ec2/keycloak:26.6.1-0a1b2c3d\n");
     // WHEN a step fails
     const { code, output } = run('fail "the realm file is \\"broken\\""');
     // THEN
@@ -88,6 +90,7 @@ describe("boot script: functions run for real", () => {
     expect(output).toContain('FAILED: the realm file is "broken"');
     expect(JSON.parse(boot.stubState("s3/kc-bucket/status/boot.json"))).toMatchObject({
       state: "failed",
+      keycloakVersion: "26.6.1",
       message: 'the realm file is "broken"',
     });
     expect(boot.calls().filter((call) => call.startsWith("aws s3 cp"))).toHaveLength(1);

@@ -310,3 +310,22 @@ describe("BackupBucket grantHostAccess", () => {
     expect(() => bucket.grantHostAccess(host, "bucket-access", ACCESS)).toThrow(/Host: 'instanceRole' must be set/);
   });
 });
+
+describe("BackupBucket grantCommandOutput", () => {
+  it("lets the SSM agent put its output with the canned ACL it sends, after checking the bucket's encryption", () => {
+    // GIVEN
+    const stack = newStack();
+    const bucket = new BackupBucket(stack, "bucket", { bucketPrefix: "kc-" });
+    // WHEN
+    bucket.grantCommandOutput(new Host(stack, "host", HOST), "command-output", "ssm");
+    // THEN
+    const tf = JSON.parse(Testing.synth(stack));
+    const arn = `\${aws_s3_bucket.${only(tf, "resource", "aws_s3_bucket").id}.arn}`;
+    const policy = only(tf, "resource", "aws_iam_role_policy");
+    expect(policy.name).toBe("command-output");
+    expect(documentOf(tf, policy.policy)).toEqual([
+      { sid: "OutputAcl", effect: "Allow", actions: ["s3:PutObjectAcl"], resources: [`${arn}/ssm/*`] },
+      { sid: "Encryption", effect: "Allow", actions: ["s3:GetEncryptionConfiguration"], resources: [arn] },
+    ]);
+  });
+});

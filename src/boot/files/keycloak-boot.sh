@@ -315,7 +315,9 @@ enable_backups() {
 # version, the realm, the bundle's hash (Terraform's boot_bundle_sha256 output) and, on failure, the reason. Uploaded
 # to STATUS_BUCKET when set; an upload that fails is logged and never fails the boot.
 report_status() {
-  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files status
+  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files running status
+  # What runs: after a failed upgrade, the previous version again; before any start, the configured one.
+  running=$(previous_image)
   if [[ -f $BUNDLE ]]; then
     bundle_sha=$(sha256sum <"$BUNDLE")
     bundle_sha=${bundle_sha%% *}
@@ -327,7 +329,7 @@ report_status() {
   fi
   status=$(python3 -c 'import json, sys; print(json.dumps(dict(zip(
     ["state", "keycloakVersion", "realm", "bundleSha256", "message", "at"], sys.argv[1:]))))' \
-    "$state" "${KEYCLOAK_IMAGE##*:}" "$realm" "$bundle_sha" "$message" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+    "$state" "$(image_version "${running:-$KEYCLOAK_IMAGE}")" "$realm" "$bundle_sha" "$message" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
   [[ -n ${STATUS_BUCKET:-} ]] || return 0
   printf '%s\n' "$status" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type application/json - \
     "s3://$STATUS_BUCKET/$STATUS_KEY" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$STATUS_KEY"
