@@ -6,6 +6,11 @@ module.exports = {
   // The slow suites mostly wait (on spawned commands, openssl, local servers): three workers overlap the waiting
   // on a 2-core machine (cold suite 15.5 s, against 26.5 s with jest's default of one worker there).
   maxWorkers: 3,
+  // Every test and hook may take 60 s (SLOW_TEST_MS in test/cli/run.ts; test/lint/jest-config.test.ts keeps the two
+  // equal), not jest's 5 s: many wait on local servers (fake SSM/S3, fake Keycloak), the lazy first load of the AWS
+  // SDK, ESLint or a stack synthesis, all of which take several seconds on a loaded machine. A test that hangs fails
+  // later, which costs less than a suite that fails under load.
+  testTimeout: 60_000,
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {

@@ -5,17 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# GNU time (bench), shellcheck (boot scripts), cloud-init (cloud-config schema), PostgreSQL (the boot's database
-# set-up, run against a real server), systemd (systemd-analyze verify of the unit), xfsprogs and e2fsprogs (the data
-# volume's set-up, on a loop device).
+# GNU time (bench), shellcheck (boot scripts), PostgreSQL (the boot's database set-up, run against a real server),
+# systemd (systemd-analyze verify of the unit), xfsprogs and e2fsprogs (the data volume's set-up, on a loop device),
+# caddy and pebble (the reverse proxy's Caddyfile, run against a local ACME CA; the pebble package also brings
+# pebble-challtestsrv, its mock DNS).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
-command -v cloud-init >/dev/null || missing+=(cloud-init)
 [ -x /usr/bin/time ] || missing+=(time)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /usr/sbin/mkfs.xfs ] || missing+=(xfsprogs)
 [ -x /usr/sbin/mkfs.ext4 ] || missing+=(e2fsprogs)
+command -v caddy >/dev/null || missing+=(caddy)
+command -v pebble-challtestsrv >/dev/null || missing+=(pebble)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

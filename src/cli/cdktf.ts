@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CdktfRun } from "../deploy/lifecycle";
 import { problemLine, UserError } from "../errors";
+import { DEFAULT_OUTDIR, keepingOtherStacks } from "./outdir";
 
 /** How a cdktf run ended: its exit code, and its printout when captured. */
 export interface CdktfExit {
@@ -26,18 +27,25 @@ export function projectRoot(from: string = __dirname): string {
   }
 }
 
-/** The project's own cdktf CLI (`node_modules/.bin/cdktf`), run in the project directory. */
+/**
+ * The project's own cdktf CLI (`node_modules/.bin/cdktf`), run in the project directory. The other stacks of
+ * cdktf.out are kept aside while it runs: its synthesis removes every stack directory it did not make, and with it
+ * the backend Terraform was initialized with there.
+ */
 export function projectCdktf(root: string = projectRoot()): Cdktf {
   return {
     projectRoot: root,
-    run: ({ args, env }, captureStdout) => {
+    run: ({ args, env, stack }, captureStdout) => {
       const cdktf = path.join(root, "node_modules", ".bin", "cdktf");
       if (!fs.existsSync(cdktf))
         return Promise.reject(
           new UserError(problemLine(args[0], "cdktf", `${cdktf} not found`, `run npm ci in ${root}`)),
         );
       // The link's target with this very node: no `node` needed on PATH for its `#!/usr/bin/env node` line.
-      return runToEnd(process.execPath, [fs.realpathSync(cdktf), ...args], { cwd: root, env, captureStdout });
+      const program = fs.realpathSync(cdktf);
+      return keepingOtherStacks(path.join(root, DEFAULT_OUTDIR), stack, () =>
+        runToEnd(process.execPath, [program, ...args], { cwd: root, env, captureStdout }),
+      );
     },
   };
 }

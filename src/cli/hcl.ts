@@ -107,10 +107,19 @@ function shellWord(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A path as the user gave it, without `./` or a trailing slash (`infra/` and `infra` run the same command). */
-function shownPath(given: string): string {
+/**
+ * A path in the command line of the files' header: normalized, without `./` or a trailing slash (`infra/` and `infra`
+ * run the same command, which must give the same files). Messages show paths as given instead (`within`).
+ */
+function commandPath(given: string): string {
   const normal = path.normalize(given);
   return normal.length > 1 ? normal.replace(/[\\/]+$/, "") : normal;
+}
+
+/** `name` in the directory `dir` as given: `./infra/` and `main.tf` make `./infra/main.tf`; `name` "" is `dir`. */
+function within(dir: string, name: string): string {
+  if (!name) return dir;
+  return dir.endsWith("/") || dir.endsWith(path.sep) ? `${dir}${name}` : `${dir}/${name}`;
 }
 
 /**
@@ -121,7 +130,7 @@ function shownPath(given: string): string {
 function commandLine(flags: ParsedFlags, env: NodeJS.ProcessEnv, out: string): string {
   const words: string[] = [];
   const add = (flag: string, value: string | undefined, asPath = false) => {
-    if (value) words.push(`--${flag}`, shellWord(asPath ? shownPath(value) : value));
+    if (value) words.push(`--${flag}`, shellWord(asPath ? commandPath(value) : value));
   };
   const given = (name: "profile" | "config" | "region") =>
     typeof flags[name] === "string" ? (flags[name] as string) : env[ENV[name]] || undefined;
@@ -216,7 +225,7 @@ export function diffPreview(actual: string, wanted: string, limit = 4): string[]
 
 /** Compares the files with DIR's: one problem line per file that differs (with its diff's first lines), is missing or is extra. */
 function check(files: HclFiles, outDir: string, shownAs: string, what: string, command: string): string[] {
-  const show = (name: string) => path.join(shownAs, name);
+  const show = (name: string) => within(shownAs, name);
   const update = `run ${command} and commit the result`;
   const problems: string[] = [];
   for (const name of HCL_FILE_NAMES) {
@@ -246,7 +255,7 @@ function check(files: HclFiles, outDir: string, shownAs: string, what: string, c
  * write. Returns the warnings: .tf files beside them that no export wrote.
  */
 function write(files: HclFiles, outDir: string, shownAs: string): string[] {
-  const show = (name: string) => path.join(shownAs, name);
+  const show = (name: string) => within(shownAs, name);
   const written: string[] = [];
   try {
     fs.mkdirSync(outDir, { recursive: true });
@@ -257,7 +266,7 @@ function write(files: HclFiles, outDir: string, shownAs: string): string[] {
   } catch (error) {
     for (const file of written) fs.rmSync(file, { force: true });
     const { code, path: at } = error as NodeJS.ErrnoException;
-    const where = path.join(shownAs, path.relative(outDir, at ?? outDir).replace(/\.tmp$/, ""));
+    const where = within(shownAs, path.relative(outDir, at ?? outDir).replace(/\.tmp$/, ""));
     throw new UserError(
       problemLine("hcl", "--out", `cannot write ${where} (${code})`, "give a directory you can write, or a new one"),
     );
@@ -300,11 +309,12 @@ export const hclCommand: Command = async (argv, env, cwd, io) => {
     );
   }
   const outDir = path.resolve(cwd, flags.out);
-  const shownAs = shownPath(flags.out);
+  // Messages name the directory as it was given (`./infra/` stays `./infra/`).
+  const shownAs = flags.out;
   checkOutDir(outDir, shownAs);
   const source =
     typeof flags.from === "string"
-      ? fromFile(path.resolve(cwd, flags.from), shownPath(flags.from))
+      ? fromFile(path.resolve(cwd, flags.from), commandPath(flags.from))
       : fromConfig(flags, env, cwd, io);
   const command = commandLine(flags, env, flags.out);
   const then = source.what === "the config" ? "change the config" : `change ${source.what}`;
@@ -336,7 +346,7 @@ export const hclCommand: Command = async (argv, env, cwd, io) => {
     return;
   }
   for (const warning of write(files, outDir, shownAs)) io.stderr(`${warning}\n`);
-  io.stdout(`wrote ${HCL_FILE_NAMES.map((name) => path.join(shownAs, name)).join(", ")}\n`);
+  io.stdout(`wrote ${HCL_FILE_NAMES.map((name) => within(shownAs, name)).join(", ")}\n`);
 };
 
 if (require.main === module) runMain(hclCommand);

@@ -5,12 +5,12 @@ import { parseFlags } from "./args";
 import { commandConfig, CONFIG_FLAG_HELP, CONFIG_FLAGS, CONFIG_USAGE } from "./config";
 import { Command } from "./edge";
 import { CommandHelp, helpOrVersion } from "./help";
+import { carryTerraformFiles, DEFAULT_OUTDIR, restoreKeptStacks } from "./outdir";
 import { KeycloakEc2Config } from "../config/schema";
 import { deployedChangeWarnings } from "../deploy/changes";
 import { stackFor } from "../stacks";
 
-/** Where `npm run synth` writes, as `cdktf synth` would. */
-export const DEFAULT_OUTDIR = "cdktf.out";
+export { DEFAULT_OUTDIR };
 
 /** The cdktf app: one stack for the deployment, synthesized into `outdir`. Returns the stack's JSON file. */
 export function synthesizeStack(config: KeycloakEc2Config, outdir: string): string {
@@ -27,44 +27,12 @@ export function stackFile(outdir: string, name: string): string {
 }
 
 /**
- * Terraform's working files in a stack's directory: `.terraform` (the backend it was initialized with, providers,
- * modules) and the provider lock file. Without them Terraform forgets the previous backend and cannot migrate
- * its state.
- */
-export const TERRAFORM_WORKING_FILES = [".terraform", ".terraform.lock.hcl"] as const;
-
-function exists(file: string): boolean {
-  try {
-    fs.lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Moves Terraform's working files of each stack in `from` (a previous output) to the same stack in `to` (the new
- * one). A stack that is no longer synthesized keeps its files in `from`, which is removed.
- */
-export function carryTerraformFiles(from: string, to: string): void {
-  const stacks = path.join(from, "stacks");
-  if (!exists(stacks)) return;
-  for (const name of fs.readdirSync(stacks)) {
-    const target = path.join(to, "stacks", name);
-    if (!exists(target)) continue;
-    for (const file of TERRAFORM_WORKING_FILES) {
-      const source = path.join(stacks, name, file);
-      if (exists(source) && !exists(path.join(target, file))) fs.renameSync(source, path.join(target, file));
-    }
-  }
-}
-
-/**
  * Synthesizes into a fresh directory beside `cdktf.out` and swaps it in only when synthesis succeeded, so a failed
- * run leaves the previous output whole and never a half-written one. Terraform's working files of each stack
- * (`.terraform`, `.terraform.lock.hcl`) move over to the new output: they hold the backend Terraform was
- * initialized with, which it needs to migrate state to a new one. Under the cdktf CLI (CDKTF_OUTDIR set) the CLI
- * owns the output directory and this simply synthesizes there. Returns the output directory.
+ * run leaves the previous output whole and never a half-written one. What the previous output holds of its stacks
+ * moves over to the new one: Terraform's working files (`.terraform`, `.terraform.lock.hcl`) of the stack
+ * synthesized again, which hold the backend Terraform was initialized with (it needs it to migrate state to a new
+ * one), and every other stack's directory whole. Under the cdktf CLI (CDKTF_OUTDIR set) the CLI owns the output
+ * directory and this simply synthesizes there. Returns the output directory.
  */
 export function synthesizeAtomically(
   synthesize: (outdir: string) => void,
@@ -83,6 +51,7 @@ export function synthesizeAtomically(
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+  restoreKeptStacks(target);
   const previous = `${staging}-previous`;
   if (fs.existsSync(target)) {
     carryTerraformFiles(target, staging);
@@ -99,7 +68,7 @@ export const SYNTH_HELP: CommandHelp = {
     "Synthesizes the stack of the config in force into cdktf.out/stacks/<name>/cdk.tf.json, the Terraform JSON that " +
     "npm run deploy (cdktf) or terraform applies, and prints the file, the profile and the region. Needs no AWS " +
     "account and no terraform. A failed run leaves the previous output whole; Terraform's working files in it " +
-    "(.terraform, .terraform.lock.hcl) are kept.",
+    "(.terraform, .terraform.lock.hcl) are kept, and so are the directories of other stacks (other names).",
   flags: CONFIG_FLAG_HELP,
   example: "npm run synth -- --profile dev --region eu-west-3",
 };

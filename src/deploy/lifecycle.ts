@@ -22,6 +22,8 @@ export function needsApproval(command: LifecycleCommand): boolean {
 export interface CdktfRun {
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
+  /** The stack cdktf runs on: the one directory of `cdktf.out/stacks` its synthesis may replace. */
+  readonly stack: string;
 }
 
 export interface CdktfRunOptions {
@@ -65,7 +67,7 @@ export function cdktfRun(
   // Off a terminal, cdktf's UI would still redraw its spinner many times a second, each frame a new line in a log:
   // as a CI run, it prints each line once.
   if (!terminal && !cdktfSeesCi(childEnv)) childEnv.CI = "1";
-  return { args, env: childEnv };
+  return { args, env: childEnv, stack: config.name };
 }
 
 /** CI systems set CI (true, 1, or a name); "false" and "0" mean not CI. */

@@ -465,8 +465,8 @@ describe("the real cdktf", () => {
   });
 
   it("says to run npm ci when the project has no cdktf", async () => {
-    await expect(projectCdktf(dir).run({ args: ["deploy", "keycloak-ec2"], env: {} }, false)).rejects.toThrow(
-      `deploy error: cdktf: ${dir}/node_modules/.bin/cdktf not found (run npm ci in ${dir})`,
-    );
+    await expect(
+      projectCdktf(dir).run({ args: ["deploy", "keycloak-ec2"], env: {}, stack: "keycloak-ec2" }, false),
+    ).rejects.toThrow(`deploy error: cdktf: ${dir}/node_modules/.bin/cdktf not found (run npm ci in ${dir})`);
   });
 });

@@ -28,7 +28,10 @@ export async function runInProcess(
   return { code, stdout, stderr };
 }
 
-/** A generous time limit for a test that spawns processes or waits on servers, so that a loaded machine passes. */
+/**
+ * A generous time limit for a test that spawns processes or waits on servers, so that a loaded machine passes. It is
+ * also every test's default (jest.config.js, testTimeout): passing it explicitly says that the test waits.
+ */
 export const SLOW_TEST_MS = 60_000;
 
 /**

@@ -100,22 +100,76 @@ describe("the synth command", () => {
       fs.mkdirSync(path.join(working, "providers"), { recursive: true });
       fs.writeFileSync(path.join(working, "terraform.tfstate"), '{ "backend": { "type": "local" } }');
       fs.writeFileSync(path.join(stackDir(ARTICLE()), ".terraform.lock.hcl"), "# lock\n");
-      fs.mkdirSync(path.join(stackDir("gone"), ".terraform"), { recursive: true });
+      fs.mkdirSync(path.join(stackDir("other"), ".terraform"), { recursive: true });
+      fs.writeFileSync(
+        path.join(stackDir("other"), ".terraform", "terraform.tfstate"),
+        '{ "backend": { "type": "s3" } }',
+      );
+      fs.writeFileSync(path.join(stackDir("other"), ".terraform.lock.hcl"), "# other lock\n");
       // WHEN synth runs again, with another backend
       fs.writeFileSync(
         path.join(dir, "s3.json"),
         '{ "profile": "article", "backend": { "type": "s3", "bucket": "acme-state", "key": "k", "region": "eu-west-1" } }',
       );
       expect((await synth(["--config", "s3.json"])).code).toBe(0);
-      // THEN the new output has the new backend and the stack's working files, and nothing of the other stack
+      // THEN the new output has the new backend and the stack's working files, and the other stack's as they were
       expect(JSON.parse(fs.readFileSync(stackFile(ARTICLE()), "utf8")).terraform.backend.s3).toBeDefined();
       expect(fs.readFileSync(path.join(working, "terraform.tfstate"), "utf8")).toBe(
         '{ "backend": { "type": "local" } }',
       );
       expect(fs.existsSync(path.join(working, "providers"))).toBe(true);
       expect(fs.readFileSync(path.join(stackDir(ARTICLE()), ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
-      expect(fs.readdirSync(path.join(dir, "cdktf.out", "stacks"))).toEqual([ARTICLE()]);
+      expect(fs.readdirSync(path.join(dir, "cdktf.out", "stacks")).sort()).toEqual([ARTICLE(), "other"].sort());
+      expect(fs.readFileSync(path.join(stackDir("other"), ".terraform", "terraform.tfstate"), "utf8")).toBe(
+        '{ "backend": { "type": "s3" } }',
+      );
+      expect(fs.readFileSync(path.join(stackDir("other"), ".terraform.lock.hcl"), "utf8")).toBe("# other lock\n");
       expect(fs.readdirSync(dir).sort()).toEqual(["cdktf.out", "s3.json"]);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "keeps another deployment's stack, with the backend Terraform was initialized with, when synthesizing this one",
+    async () => {
+      // GIVEN the stack of one deployment, initialized by Terraform on its S3 backend
+      fs.writeFileSync(path.join(dir, "prod.json"), '{ "profile": "article", "name": "prod" }');
+      fs.writeFileSync(path.join(dir, "trial.json"), '{ "profile": "article", "name": "trial" }');
+      expect((await synth(["--config", "prod.json"])).code).toBe(0);
+      const before = fs.readFileSync(stackFile("prod"), "utf8");
+      fs.mkdirSync(path.join(stackDir("prod"), ".terraform"));
+      fs.writeFileSync(
+        path.join(stackDir("prod"), ".terraform", "terraform.tfstate"),
+        '{ "backend": { "type": "s3" } }',
+      );
+      fs.writeFileSync(path.join(stackDir("prod"), ".terraform.lock.hcl"), "# lock\n");
+      // WHEN another deployment's stack is synthesized
+      expect((await synth(["--config", "trial.json"])).code).toBe(0);
+      // THEN both stacks are there, the first one's directory as it was
+      expect(fs.existsSync(stackFile("trial"))).toBe(true);
+      expect(fs.readFileSync(path.join(stackDir("prod"), ".terraform", "terraform.tfstate"), "utf8")).toBe(
+        '{ "backend": { "type": "s3" } }',
+      );
+      expect(fs.readFileSync(path.join(stackDir("prod"), ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+      expect(fs.readFileSync(stackFile("prod"), "utf8")).toBe(before);
+      expect(fs.readdirSync(dir).sort()).toEqual(["cdktf.out", "prod.json", "trial.json"]);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "puts back the stacks a killed deploy kept aside from cdktf (cdktf.out.kept)",
+    async () => {
+      // GIVEN a stack that npm run deploy kept aside, and was killed before it put it back
+      fs.mkdirSync(path.join(dir, "cdktf.out.kept", "other", ".terraform"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "cdktf.out.kept", "other", ".terraform.lock.hcl"), "# lock\n");
+      // WHEN synth runs
+      expect((await synth(["--profile", "article"])).code).toBe(0);
+      // THEN the stack is back in cdktf.out, beside the one synthesized
+      expect(fs.existsSync(path.join(stackDir("other"), ".terraform"))).toBe(true);
+      expect(fs.readFileSync(path.join(stackDir("other"), ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+      expect(fs.existsSync(stackFile(ARTICLE()))).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual(["cdktf.out"]);
     },
     SLOW_TEST_MS,
   );
