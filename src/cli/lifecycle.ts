@@ -15,6 +15,7 @@ import {
   needsApproval,
 } from "../deploy/lifecycle";
 import { bootStatusTarget } from "../deploy/boot-status";
+import { checkRemoteStateProfile } from "../deploy/remote-state";
 import { deployedChangeWarnings } from "../deploy/changes";
 import { formatOutputs, keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
 import { preflight, statePreflight } from "../deploy/preflight";
@@ -130,7 +131,11 @@ export async function lifecycleCommand(
     const refusals = [approvalProblem(command, yes, env, terminal), destroyRefusal(command, config)];
     const problems = [...report.problems, ...refusals.filter((refusal) => refusal !== undefined)];
     if (problems.length) throw new UserError(problems);
+    // Credentials are there now: a state in S3 is read for the profile it holds, as the doctor reads a local one.
+    const state = await checkRemoteStateProfile(config);
+    if ("problem" in state) throw new UserError(state.problem);
     for (const line of report.summary) io.stdout(`${line}\n`);
+    if (config.backend.type === "s3") io.stdout(`${state.ok}\n`);
     io.stdout(destroyNotice(command, config));
   }
 

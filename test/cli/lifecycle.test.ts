@@ -5,6 +5,7 @@ import { Cdktf, projectCdktf, projectRoot } from "../../src/cli/cdktf";
 import { flagSpecFor, lifecycleCommand } from "../../src/cli/lifecycle";
 import { runsOnEc2 } from "../../src/deploy/preflight/aws-credentials";
 import { systemInputs } from "../../src/deploy/preflight/system";
+import { useFakeAws } from "../deploy/fake-aws";
 import { ready, useFakeKeycloak } from "../deploy/fake-keycloak";
 import { fakeTerraformBin, runInProcess, SLOW_TEST_MS } from "./run";
 
@@ -469,4 +470,44 @@ describe("the real cdktf", () => {
       projectCdktf(dir).run({ args: ["deploy", "keycloak-ec2"], env: {}, stack: "keycloak-ec2" }, false),
     ).rejects.toThrow(`deploy error: cdktf: ${dir}/node_modules/.bin/cdktf not found (run npm ci in ${dir})`);
   });
+});
+
+describe("deploy, diff and destroy with the state in S3", () => {
+  const fake = useFakeAws();
+
+  it(
+    "refuse before cdktf runs when the state of that name holds another profile's deployment",
+    async () => {
+      // GIVEN a production deployment's state under the name a dev config now uses
+      const backend = { type: "s3", bucket: "acme-state", key: "sso.tfstate", region: "eu-west-3" };
+      fs.writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ profile: "dev", name: "sso", backend }));
+      fake().objects.set("acme-state/sso.tfstate", {
+        body: Buffer.from(
+          JSON.stringify({
+            resources: [{ mode: "managed", type: "aws_ssm_parameter", name: "secrets_db_password_parameter" }],
+          }),
+        ),
+        lastModified: new Date(),
+      });
+      const env = { ...readyMachine(), PATH: fakeTerraformBin(dir, "1.10.5") };
+      for (const command of ["diff", "deploy", "destroy"]) {
+        // WHEN
+        const yes = command === "diff" ? [] : ["--yes"];
+        const { code, stderr, runs } = await lifecycle([command, ...yes, "--config", "dev.json"], { env });
+        // THEN
+        expect([code, runs]).toEqual([2, []]);
+        expect(lines(stderr)).toEqual([
+          expect.stringMatching(
+            /^doctor error: profile: s3:\/\/acme-state\/sso\.tfstate holds a production deployment of "sso"/,
+          ),
+        ]);
+      }
+      // AND the same profile goes ahead, saying what it read
+      fake().objects.clear();
+      const { code, stdout } = await lifecycle(["diff", "--config", "dev.json"], { env });
+      expect(code).toBe(0);
+      expect(stdout).toContain("state: s3://acme-state/sso.tfstate does not exist yet (a new deployment)\n");
+    },
+    SLOW_TEST_MS,
+  );
 });

@@ -39,9 +39,14 @@ export function checkStateProfile(config: KeycloakEc2Config, { readFile, project
   }
   if (found === undefined || found === config.profile)
     return { ok: `state: ${file}${found ? `, a ${found} deployment` : ""}` };
+  return otherProfileProblem(config, file, found);
+}
+
+/** The refusal of a deployment whose state (`where`) holds one of another profile. */
+export function otherProfileProblem(config: KeycloakEc2Config, where: string, found: Profile): Finding {
   return doctorProblem(
     "profile",
-    `${file} holds a ${found} deployment of "${config.name}", and the ${config.profile} profile would replace it and its data`,
+    `${where} holds a ${found} deployment of "${config.name}", and the ${config.profile} profile would replace it and its data`,
     `give this deployment its own name, or run npm run destroy -- --profile ${found} first if that is what you want`,
   );
 }
