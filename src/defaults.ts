@@ -45,3 +45,22 @@ export const DEFAULT_DATA_VOLUME_SIZE = 10;
 
 /** Days the daily snapshots and logical backups are kept. */
 export const DEFAULT_BACKUP_RETENTION_DAYS = 14;
+
+/**
+ * How the HTTPS proxy in front of Keycloak gets its certificate. `acme`: from an ACME CA (Let's Encrypt by default),
+ * renewed by the proxy; `self-signed`: made at boot; `supplied`: the user's own, from SSM parameters.
+ */
+export const TLS_MODES = ["acme", "self-signed", "supplied"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+/** Let's Encrypt's ACME directories. Staging has far higher rate limits and an untrusted root: for trials. */
+export const LETS_ENCRYPT = {
+  production: "https://acme-v02.api.letsencrypt.org/directory",
+  staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+
+/**
+ * The ACME profile (draft-ietf-acme-profiles) Let's Encrypt issues IP-address certificates under: about 6 days
+ * (160 hours), renewed by the proxy at half-life.
+ */
+export const SHORTLIVED_PROFILE = "shortlived";

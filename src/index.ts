@@ -6,7 +6,9 @@
 
 // Constructs
 export { KeycloakServer } from "./constructs/keycloak-server";
-export type { KeycloakServerProps } from "./constructs/keycloak-server";
+export type { KeycloakServerProps, KeycloakServerTls } from "./constructs/keycloak-server";
+export { DnsName } from "./constructs/dns-name";
+export type { DnsNameProps } from "./constructs/dns-name";
 export { Network } from "./constructs/network";
 export type { EgressPolicy, IngressRule, NetworkProps } from "./constructs/network";
 export { Host } from "./constructs/host";

@@ -19,6 +19,8 @@ export function bootInputOf(config: ServerConfig, addresses: { publicDns?: strin
     parameterPrefix: parameterPrefix(config.name),
     adminUser: config.keycloak.adminUser,
     hostname: config.keycloak.hostname,
+    tls: config.keycloak.tls,
+    adminCidrs: (config.adminCidrs ?? config.httpsCidrs).join(" "),
     tlsCertificate: config.keycloak.tlsCertificate,
     ...addresses,
   };

@@ -1,8 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { TlsMode } from "../defaults";
 import { BACKUP_PATHS, backupService, backupTimer } from "./backup";
+import { CADDY_IMAGE, caddyfile, PROXY_PATHS, proxyUnit } from "./proxy";
 import { realmRepresentation, RealmSettings } from "./realm";
-import { HTTPS_PORT, keycloakImage, KeycloakMode, keycloakUnit, PATHS } from "./unit";
+import { keycloakImage, KeycloakMode, keycloakUnit, PATHS } from "./unit";
 
 /** A file cloud-init writes before the boot script runs. */
 export interface BootFile {
@@ -20,12 +22,25 @@ export interface BootInput {
   /** SSM path of the generated secrets, `/<name>/keycloak`. */
   readonly parameterPrefix: string;
   readonly adminUser: string;
-  /** @default - the instance's public DNS name */
+  /** The name Keycloak is reached at (`https://<hostname>`). @default - the Elastic IP (`https://<address>`) */
   readonly hostname?: string;
+  /** How the proxy gets its certificate (acme: these ACME settings). */
+  readonly tls: {
+    readonly mode: TlsMode;
+    /** @default - Let's Encrypt's production directory */
+    readonly acmeDirectory?: string;
+    /** @default - "shortlived" for the Elastic IP, the CA's default for a hostname */
+    readonly acmeProfile?: string;
+    /** The ACME account's contact. @default - none */
+    readonly acmeEmail?: string;
+  };
+  /** Who may reach /admin/: IPv4/IPv6 CIDRs separated by single spaces (may be a Terraform reference); empty: nobody. */
+  readonly adminCidrs: string;
   /** The Elastic IP's DNS name and address. @default - read from the instance metadata at boot */
   readonly publicDns?: string;
   readonly publicIp?: string;
-  /** SSM parameters of a certificate of the user's own. @default - a self-signed certificate */
+  /** SSM parameters of a certificate of the user's own: required by, and only read in, tls.mode "supplied".
+   * @default - none */
   readonly tlsCertificate?: { readonly certificateParameter: string; readonly privateKeyParameter: string };
   /** The data volume (its id, `vol-...`) and the device name it is attached as. @default - none: data on the root
    * volume */
@@ -44,13 +59,19 @@ export interface BootSettings {
   readonly KEYCLOAK_IMAGE: string;
   readonly PARAMETER_PREFIX: string;
   readonly ADMIN_USER: string;
-  readonly HTTPS_PORT: string;
-  /** Empty: the instance's public DNS name. */
+  /** Empty: Keycloak is reached at the Elastic IP (PUBLIC_IP). */
   readonly KEYCLOAK_HOSTNAME: string;
+  readonly TLS_MODE: TlsMode;
+  /** Empty: an ACME account without contact. */
+  readonly ACME_EMAIL: string;
+  /** Space-separated CIDRs that may reach /admin/; empty: nobody. */
+  readonly ADMIN_CIDRS: string;
+  /** The proxy's image, pulled by the boot. */
+  readonly PROXY_IMAGE: string;
   /** The Elastic IP's DNS name and address; empty: read from the instance metadata at boot. */
   readonly PUBLIC_DNS: string;
   readonly PUBLIC_IP: string;
-  /** Empty: a self-signed certificate. */
+  /** Set in the supplied TLS mode only. */
   readonly TLS_CERTIFICATE_PARAMETER: string;
   readonly TLS_PRIVATE_KEY_PARAMETER: string;
   /** Empty: no data volume. */
@@ -91,15 +112,35 @@ export function bootScripts(): BootFile[] {
     .map((name) => ({ path: `${PATHS.scriptsDir}/${name}`, permissions: "0700", content: shippedFile(name) }));
 }
 
+/** An ACME contact as Docker's env file and the Caddyfile's quoted placeholder carry it: one word, no quotes. */
+const ACME_EMAIL = /^[^\s"'\\]+@[^\s"'\\]+$/;
+
+/** Throws on a TLS setting the boot could not apply, naming it. */
+function checkTls(input: BootInput): void {
+  const { mode, acmeEmail } = input.tls;
+  if (mode === "supplied" && input.tlsCertificate === undefined)
+    throw new Error('tls.mode "supplied" needs tlsCertificate (the SSM parameters of the certificate and its key)');
+  if (mode !== "supplied" && input.tlsCertificate !== undefined)
+    throw new Error(`tlsCertificate is only read with tls.mode "supplied", not "${mode}"`);
+  if (acmeEmail !== undefined && acmeEmail !== "" && !ACME_EMAIL.test(acmeEmail))
+    throw new Error(
+      `tls.acmeEmail must be an email address without spaces or quotes, got ${JSON.stringify(acmeEmail)}`,
+    );
+}
+
 export function bootSettings(input: BootInput): BootSettings {
+  checkTls(input);
   return {
     PROFILE: input.mode,
     AWS_REGION: input.region,
     KEYCLOAK_IMAGE: keycloakImage(input.keycloakVersion),
     PARAMETER_PREFIX: input.parameterPrefix,
     ADMIN_USER: input.adminUser,
-    HTTPS_PORT: String(HTTPS_PORT),
     KEYCLOAK_HOSTNAME: input.hostname ?? "",
+    TLS_MODE: input.tls.mode,
+    ACME_EMAIL: input.tls.acmeEmail ?? "",
+    ADMIN_CIDRS: input.adminCidrs,
+    PROXY_IMAGE: CADDY_IMAGE,
     PUBLIC_DNS: input.publicDns ?? "",
     PUBLIC_IP: input.publicIp ?? "",
     TLS_CERTIFICATE_PARAMETER: input.tlsCertificate?.certificateParameter ?? "",
@@ -124,12 +165,24 @@ export function settingsFile(settings: BootSettings): string {
   return `# keycloak-ec2 boot settings (no secrets: those are read from SSM Parameter Store at boot)\n${lines.join("\n")}\n`;
 }
 
-/** The files of a Keycloak boot that do not depend on Terraform values. */
-export function staticBootFiles(mode: KeycloakMode, realm: RealmSettings): BootFile[] {
+/**
+ * The files of a Keycloak boot that do not depend on Terraform values: the scripts, the units, the realm and the
+ * Caddyfile (which reads the address, the admin CIDRs and the ACME contact from the proxy's env file at start).
+ */
+export function staticBootFiles(input: BootInput, realm: RealmSettings): BootFile[] {
+  checkTls(input);
+  const acme = input.tls.mode === "acme";
+  const proxy = caddyfile({
+    addressKind: input.hostname === undefined ? "ip" : "hostname",
+    certificate: acme ? "acme" : "files",
+    ...(acme ? { acmeDirectory: input.tls.acmeDirectory, acmeProfile: input.tls.acmeProfile } : {}),
+  });
   return [
     ...bootScripts(),
-    { path: PATHS.unit, permissions: "0644", content: keycloakUnit(mode) },
-    ...(mode === "production"
+    { path: PATHS.unit, permissions: "0644", content: keycloakUnit(input.mode) },
+    { path: PROXY_PATHS.caddyfile, permissions: "0644", content: proxy },
+    { path: PROXY_PATHS.unit, permissions: "0644", content: proxyUnit() },
+    ...(input.mode === "production"
       ? [
           { path: BACKUP_PATHS.service, permissions: "0644", content: backupService() },
           { path: BACKUP_PATHS.timer, permissions: "0644", content: backupTimer() },

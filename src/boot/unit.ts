@@ -1,8 +1,11 @@
 /** What Keycloak runs as: `start-dev` with its embedded database, or `start` on PostgreSQL. */
 export type KeycloakMode = "dev" | "production";
 
-/** Keycloak's HTTPS port, as the guide publishes it. */
-export const HTTPS_PORT = 8443;
+/**
+ * Keycloak's plain-HTTP port, on 127.0.0.1 only: the proxy (./proxy.ts) terminates TLS in front of it and the boot
+ * calls the admin API on it directly.
+ */
+export const KEYCLOAK_HTTP_PORT = 8080;
 
 /** Where the boot puts things on the host, and where the container sees them. */
 export const PATHS = {
@@ -24,8 +27,11 @@ export function keycloakImage(version: string): string {
 
 /**
  * The systemd unit that runs Keycloak in Docker: restarts on failure, starts after Docker (and PostgreSQL in
- * production), survives reboots. Host networking reaches PostgreSQL on localhost; the management interface
- * (health, metrics on 9000) is bound to 127.0.0.1. `${KEYCLOAK_IMAGE}` and `${KEYCLOAK_URL}` come from runtime.env,
+ * production), survives reboots. Host networking reaches PostgreSQL on localhost. Keycloak serves plain HTTP on
+ * 127.0.0.1 only, behind the proxy, as Keycloak's reverse-proxy guide (https://www.keycloak.org/server/reverseproxy)
+ * sets it up: the proxy's X-Forwarded-* headers trusted, and the public URL fixed by `--hostname` (hostname guide,
+ * https://www.keycloak.org/server/hostname), so that tokens and redirects name `https://<host>` whatever address a
+ * request came in on. The management interface (health, metrics) is on 127.0.0.1 too. `${KEYCLOAK_IMAGE}` and `${KEYCLOAK_URL}` come from runtime.env,
  * written at boot, so the unit does not change with the Keycloak version (a Terraform reference in the settings);
  * the memory limits and heap from memory.env, written before every start by the memory script.
  *
@@ -38,25 +44,29 @@ export function keycloakUnit(mode: KeycloakMode): string {
     ? "docker.service postgresql.service network-online.target"
     : "docker.service network-online.target";
   const run = [
-    // The image's own user (uid 1000, group 0), written out: group 0 is what may read the TLS key.
+    // The image's own user (uid 1000, group 0), written out.
     // --pull=never: the image is local (built or pulled by the boot); a missing one is an error, not a download.
     "/usr/bin/docker run --rm --pull=never --name keycloak --network host --user 1000:0",
     "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP}",
     // From the unit's environment (memory.env) into the container's, where kc.sh reads it.
     "--env JAVA_OPTS_KC_HEAP",
     "--env-file /etc/keycloak-ec2/keycloak.env",
-    "--volume /etc/keycloak-ec2/tls:/opt/keycloak/conf/tls:ro",
     // dev: the embedded H2 database on the data volume (keycloak-data.sh makes the directory, owned 1000:0).
     ...(production ? [] : ["--volume /srv/keycloak-ec2/keycloak:/opt/keycloak/data"]),
     `--volume ${PATHS.importDir}:/opt/keycloak/data/import:ro`,
     `\${KEYCLOAK_IMAGE} ${production ? "start --optimized" : "start-dev"}`,
     // A single node: Keycloak's local caches instead of the clustered Infinispan stack (a runtime option in 26).
     "--cache=local",
+    // The public URL, https://<host> without a port: the proxy's.
     "--hostname=${KEYCLOAK_URL}",
-    `--https-port=${HTTPS_PORT}`,
-    "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
-    "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
-    "--http-enabled=false",
+    // TLS ends at the proxy; Keycloak listens on loopback, where only the proxy (and the boot) reach it.
+    "--http-enabled=true",
+    "--http-host=127.0.0.1",
+    `--http-port=${KEYCLOAK_HTTP_PORT}`,
+    // The proxy sets X-Forwarded-For/-Proto/-Host itself and drops the clients' own (./proxy.ts); Keycloak reads
+    // them only from loopback, where the proxy connects from (Keycloak's reverse-proxy guide, "Trusted proxies").
+    "--proxy-headers=xforwarded",
+    "--proxy-trusted-addresses=127.0.0.1,::1",
     ...(production
       ? ["--db-url=jdbc:postgresql://localhost:5432/keycloak", "--db-username=keycloak"]
       : ["--health-enabled=true", "--metrics-enabled=true"]),

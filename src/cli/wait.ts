@@ -24,12 +24,7 @@ export function urlFlag(text: string): string {
   }
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash) {
     throw new UserError(
-      problemLine(
-        "flag",
-        "--url",
-        `"${text}" is not Keycloak's base URL`,
-        "write e.g. --url https://sso.example.com:8443",
-      ),
+      problemLine("flag", "--url", `"${text}" is not Keycloak's base URL`, "write e.g. --url https://sso.example.com"),
     );
   }
   return withoutTrailingSlash(text);
@@ -42,8 +37,8 @@ export const WAIT_HELP: CommandHelp = {
     "(<url>/realms/master/.well-known/openid-configuration) every 5 seconds until it serves the master realm's " +
     "issuer, or stops with exit code 1 after the timeout. Then, from the outputs file, it waits until the boot's " +
     "report in the bucket names the configuration the last deploy delivered, and prints the running Keycloak " +
-    "version and realm (exit code 1 with the boot's reason if it failed). The config says whether the instance's " +
-    "certificate is the self-signed one made at boot, which is then accepted.",
+    "version and realm (exit code 1 with the boot's reason if it failed). The certificate is verified as any client " +
+    "would, and its issuer and expiry printed; only in the self-signed TLS mode is an unverifiable one accepted.",
   flags: [
     {
       name: "url",
@@ -57,7 +52,7 @@ export const WAIT_HELP: CommandHelp = {
     },
     ...CONFIG_FLAG_HELP,
   ],
-  example: "npm run wait -- --url https://sso.example.com:8443 --timeout 1200",
+  example: "npm run wait -- --url https://sso.example.com --timeout 1200",
 };
 
 /**

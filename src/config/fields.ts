@@ -5,9 +5,12 @@ import { INSTANCE_TYPES, instanceFamily, isArm64InstanceType, NOT_ON_AL2023 } fr
 import {
   badTagCharacters,
   quoteCharacters,
-  TAG_CHARACTERS_TEXT,
+  S3_OBJECT_TAGS_MAX,
+  TAG_KEY_CHARACTERS_TEXT,
   TAG_KEY_MAX,
+  TAG_VALUE_CHARACTERS_TEXT,
   TAG_VALUE_MAX,
+  TagPart,
   unicodeLength,
   withoutBadTagCharacters,
 } from "../aws/tags";
@@ -22,9 +25,11 @@ import {
   nameRule,
   objectField,
   oneOfField,
+  readOneOf,
   stringField,
   stringListField,
   templateProblem,
+  ValuesOf,
 } from "./field";
 import {
   DEFAULT_ADMIN_USER,
@@ -34,6 +39,10 @@ import {
   DEFAULT_KEYCLOAK_VERSION,
   DEFAULT_NAMES,
   DEFAULT_ROOT_VOLUME_SIZE,
+  LETS_ENCRYPT,
+  SHORTLIVED_PROFILE,
+  TLS_MODES,
+  TlsMode,
 } from "../defaults";
 import { PROFILES } from "./profiles";
 import { realmField } from "./realm";
@@ -45,8 +54,14 @@ import { checkCidr, HOSTNAME_FIX, hostnameProblem, ssmParameterProblem } from ".
  * The README's configuration table is generated from these tables (`npm run docs`).
  */
 
-/** EC2 allows 50 tags per resource; the stack sets a few of its own (Name and the deployment's defaults). */
-const MAX_USER_TAGS = 45;
+/** The tags the dev and production stacks set on every resource themselves (src/stacks/keycloak-stack.ts). */
+export const STACK_TAG_KEYS = ["Application", "Deployment", "ManagedBy"] as const;
+
+/**
+ * The boot bundle's S3 object gets every default tag, and S3 takes 10 per object: what the stack's own leave. A user
+ * tag with one of their keys, in the same case, replaces its value and does not count.
+ */
+const MAX_USER_TAGS = S3_OBJECT_TAGS_MAX - STACK_TAG_KEYS.length;
 
 const cidrList = (doc: string, defaultText: string, fallback: (article: boolean) => readonly string[]) =>
   stringListField({
@@ -65,39 +80,50 @@ const cidrList = (doc: string, defaultText: string, fallback: (article: boolean)
         false),
   });
 
-const TAG_CHARACTERS_FIX = `tags reach the IAM role and the SSM parameters, which take only ${TAG_CHARACTERS_TEXT}`;
+const TAG_CHARACTERS: Readonly<Record<TagPart, { refused: string; fix: string }>> = {
+  key: {
+    refused: "IAM, SSM or DLM refuse in tag keys",
+    fix: `tags reach the IAM role, the SSM parameters and the DLM snapshot policy, whose keys take only ${TAG_KEY_CHARACTERS_TEXT}`,
+  },
+  value: {
+    refused: "IAM and SSM refuse in tags",
+    fix: `tags reach the IAM role and the SSM parameters, which take only ${TAG_VALUE_CHARACTERS_TEXT}`,
+  },
+};
 
 /** The problem with a tag key or value's characters, and the fix with a cleaned-up suggestion. */
-function tagCharactersProblem(what: "key" | "value", text: string): [string, string] | undefined {
-  const bad = badTagCharacters(text);
+function tagCharactersProblem(what: TagPart, text: string): [string, string] | undefined {
+  const bad = badTagCharacters(text, what);
   if (bad.length === 0) return undefined;
-  const suggestion = withoutBadTagCharacters(text);
+  const suggestion = withoutBadTagCharacters(text, what);
   return [
-    `${what} ${JSON.stringify(text)} has ${bad.length === 1 ? "a character" : "characters"} IAM and SSM refuse in tags: ${quoteCharacters(bad)}`,
-    `${TAG_CHARACTERS_FIX}${suggestion ? `, e.g. "${suggestion}"` : ""}`,
+    `${what} ${JSON.stringify(text)} has ${bad.length === 1 ? "a character" : "characters"} ${TAG_CHARACTERS[what].refused}: ${quoteCharacters(bad)}`,
+    `${TAG_CHARACTERS[what].fix}${suggestion ? `, e.g. "${suggestion}"` : ""}`,
   ];
 }
 
 const tagsField: Field<Readonly<Record<string, string>>> = {
   type: "object of strings",
-  doc: `Extra tags on every resource (the provider's \`default_tags\`, so the IAM role and the SSM parameters get them too): keys 1-${TAG_KEY_MAX} characters, not \`aws:\`, not \`Name\`, no two differing only in case; values 1-${TAG_VALUE_MAX}; both only letters, digits, spaces and \`_ . : / = + - @\`.`,
+  doc: `Extra tags on every resource (the provider's \`default_tags\`, so the IAM role, the SSM parameters, the DLM snapshot policy and the S3 objects get them too): at most ${MAX_USER_TAGS} besides the stack's own ${STACK_TAG_KEYS.join(", ")} (S3 takes ${S3_OBJECT_TAGS_MAX} per object; one of those keys, in the same case, sets the stack's tag instead); keys 1-${TAG_KEY_MAX} characters of ASCII letters, digits and \`_ . : / = + -\` (what DLM takes), not \`aws:\`, not \`Name\`, no two differing only in case; values 1-${TAG_VALUE_MAX} characters of letters, digits, spaces and \`_ . : / = + - @\`.`,
   defaultText: "`{}`",
   read: (raw, at, { problems }) => {
     if (raw === undefined) return {};
     if (!isJsonObject(raw)) return problems.add(at, `must be an object, got ${describe(raw)}`, "write { ... }") ?? {};
     const before = problems.lines.length;
     const entries = Object.entries(raw);
-    if (entries.length > MAX_USER_TAGS)
+    const extra = entries.filter(([key]) => !(STACK_TAG_KEYS as readonly string[]).includes(key)).length;
+    if (extra > MAX_USER_TAGS)
       problems.add(
         at,
-        `has ${entries.length} tags`,
-        `EC2 allows 50 per resource and the stack sets a few; keep at most ${MAX_USER_TAGS}`,
+        `has ${extra} tags besides the stack's own ${STACK_TAG_KEYS.slice(0, -1).join(", ")} and ${STACK_TAG_KEYS.at(-1)}`,
+        `S3 allows ${S3_OBJECT_TAGS_MAX} tags per object and the boot bundle's object gets them all: keep at most ${MAX_USER_TAGS}`,
       );
     const seen = new Map<string, string>();
     for (const [key, value] of entries) {
       const field = `${at}.${key}`;
       const keyLength = unicodeLength(key);
       const keyCharacters = tagCharactersProblem("key", key);
+      const stackKey = STACK_TAG_KEYS.find((own) => own !== key && own.toLowerCase() === key.toLowerCase());
       if (keyLength === 0 || keyLength > TAG_KEY_MAX)
         problems.add(
           field,
@@ -110,6 +136,12 @@ const tagsField: Field<Readonly<Record<string, string>>> = {
         problems.add(field, "the Name tag is set from instanceName and securityGroupName", "set instanceName instead");
       else if (templateProblem(key)) problems.add(field, templateProblem(key)!, 'remove "${" and "%{"');
       else if (keyCharacters) problems.add(field, ...keyCharacters);
+      else if (stackKey)
+        problems.add(
+          field,
+          `"${key}" and the stack's own "${stackKey}" differ only in case, which IAM roles do not tell apart`,
+          `write "${stackKey}" to give the stack's tag your value, or choose another key`,
+        );
       else if (seen.has(key.toLowerCase()))
         problems.add(
           field,
@@ -175,7 +207,7 @@ export const COMMON_FIELDS = {
     fix: 'use a region code such as "eu-west-3"',
   }),
   instanceType: stringField({
-    doc: "EC2 instance type. Under 2 GiB of memory (`*.nano`, `*.micro`) dev and production warn; at 2 GiB or less the boot adds a swap file, and Keycloak's memory is sized from the machine at every start. Families Amazon Linux 2023 does not run on are refused.",
+    doc: "EC2 instance type. Under 2 GiB of memory (`*.nano`, `*.micro`) dev and production warn; at 2 GiB or less a 2 GiB swap file is added, by the boot or at Keycloak's next start after a change of type, and Keycloak's memory is sized from the machine at every start. Families Amazon Linux 2023 does not run on are refused.",
     defaultText: `\`"t2.micro"\` (article), \`"${DEFAULT_INSTANCE_TYPE}"\``,
     default: ({ profile }) => (profile === "article" ? "t2.micro" : DEFAULT_INSTANCE_TYPE),
     check: (type, { profile }) => {
@@ -205,7 +237,7 @@ export const COMMON_FIELDS = {
     (article) => (article ? WORLD_CIDRS : []),
   ),
   httpsCidrs: cidrList(
-    "Ranges allowed on Keycloak's HTTPS port 8443 (and, in the article profile, 8080).",
+    "Ranges allowed on HTTPS port 443 (in the article profile, the guide's 8080 and 8443).",
     '`["0.0.0.0/0", "::/0"]`',
     () => WORLD_CIDRS,
   ),
@@ -224,17 +256,22 @@ export const COMMON_FIELDS = {
     fix: 'use letters, digits, spaces, round brackets and ._-:/#,@[]+=&;{}!$*, e.g. "keycloak-sg"',
   }),
   instanceName: stringField({
-    doc: "`Name` tag of the instance and of its Elastic IP. Only EC2 sees it, which takes any character: 1 to 256, no control characters.",
+    doc: "`Name` tag of the instance and of its Elastic IP, and with `-data` of its data volume. Only EC2 sees it, which takes any character: 1 to 251 (the volume's Name stays within EC2's 256), no control characters.",
     defaultText: '`"<name>"`',
     default: ({ name }) => name,
-    check: nameRule(/^[^\x00-\x1f\x7f]*$/, 256, "has control characters"),
-    fix: "a Name tag has 1 to 256 characters, none of them a control character",
+    // The data volume's Name is `<instanceName>-data` (src/constructs/keycloak-server.ts): 5 of EC2's 256.
+    check: nameRule(/^[^\x00-\x1f\x7f]*$/, 256 - "-data".length, "has control characters"),
+    fix: 'a Name tag has 1 to 256 characters, none of them a control character, and the data volume\'s adds "-data": at most 251 here',
   }),
   tags: tagsField,
   backend: backendField,
 };
 
-const TLS_FIX = 'give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate"';
+/** The fix for each certificate parameter, with an example name of its own. */
+const TLS_FIX = {
+  certificateParameter: 'give the certificate\'s SSM parameter name, e.g. "/keycloak-ec2/tls/certificate"',
+  privateKeyParameter: 'give the private key\'s SSM parameter name, e.g. "/keycloak-ec2/tls/private-key"',
+} as const;
 const certificateParameters = objectField(
   {
     certificateParameter: stringField({
@@ -243,7 +280,7 @@ const certificateParameters = objectField(
       defaultText: "none (self-signed)",
       default: () => undefined,
       check: ssmParameterProblem,
-      fix: TLS_FIX,
+      fix: TLS_FIX.certificateParameter,
     }),
     privateKeyParameter: stringField({
       type: "SSM parameter name",
@@ -251,7 +288,7 @@ const certificateParameters = objectField(
       defaultText: "none",
       default: () => undefined,
       check: ssmParameterProblem,
-      fix: TLS_FIX,
+      fix: TLS_FIX.privateKeyParameter,
     }),
   },
   { doc: "A certificate of your own, from SSM parameters." },
@@ -272,7 +309,8 @@ const tlsCertificateField: Field<TlsCertificateConfig | undefined> = {
     const before = context.problems.lines.length;
     const given = certificateParameters.read(raw, at, context);
     for (const key of ["certificateParameter", "privateKeyParameter"] as const) {
-      if (isJsonObject(raw) && raw[key] === undefined) context.problems.add(`${at}.${key}`, "is required", TLS_FIX);
+      if (isJsonObject(raw) && raw[key] === undefined)
+        context.problems.add(`${at}.${key}`, "is required", TLS_FIX[key]);
     }
     const { certificateParameter, privateKeyParameter } = given;
     return context.problems.lines.length === before && certificateParameter && privateKeyParameter
@@ -281,18 +319,84 @@ const tlsCertificateField: Field<TlsCertificateConfig | undefined> = {
   },
 };
 
-export const KEYCLOAK_FIELDS = {
-  version: stringField({
-    doc: "Exact tag of `quay.io/keycloak/keycloak`, a 26.x release.",
-    defaultText: `\`"${DEFAULT_KEYCLOAK_VERSION}"\``,
-    default: () => DEFAULT_KEYCLOAK_VERSION,
-    check: (v) => (/^26\.\d+\.\d+$/.test(v) ? undefined : `"${v}" is not an exact Keycloak 26.x release`),
-    fix: `write an exact tag such as "${DEFAULT_KEYCLOAK_VERSION}"; "latest" and other majors are not supported`,
+const ACME_ONLY = "only the acme mode asks a CA for a certificate";
+
+const TLS_FIELDS = {
+  mode: {
+    type: TLS_MODES.map((mode) => `\`"${mode}"\``).join(" \\| "),
+    doc: "`acme`: a publicly trusted certificate from an ACME CA (Let's Encrypt by default) for the hostname, or for the Elastic IP without one (a 6-day certificate under the `shortlived` profile), renewed by the proxy; port 80 opens to the world for the CA's HTTP-01 challenge. `self-signed`: made at boot (browsers warn). `supplied`: yours, from `keycloak.tlsCertificate`.",
+    defaultText: '`"supplied"` with `tlsCertificate`, else `"acme"` (production), `"self-signed"` (dev)',
+    // Decided with the other keycloak fields (keycloakField): the default depends on tlsCertificate.
+    read: (raw, at, { problems }) => readOneOf(raw, at, TLS_MODES, problems),
+  } satisfies Field<TlsMode | undefined>,
+  acmeEmail: stringField({
+    type: "email address",
+    doc: "Contact of the ACME account (the CA may write about problems with the certificate).",
+    defaultText: "none",
+    default: () => undefined,
+    check: (email) =>
+      /^[^\s"'@]+@[^\s"'@]+\.[^\s"'@]+$/.test(email) ? undefined : `"${email}" is not an email address`,
+    fix: 'write e.g. "ops@example.com"',
   }),
+  acmeDirectory: stringField({
+    type: "URL",
+    doc: `The ACME CA's directory. Let's Encrypt's staging directory (\`${LETS_ENCRYPT.staging}\`) has far higher rate limits and an untrusted root: use it for trials.`,
+    defaultText: `Let's Encrypt (\`${LETS_ENCRYPT.production}\`)`,
+    default: () => LETS_ENCRYPT.production,
+    check: (url) => (/^https:\/\/[^\s"'{}]+$/.test(url) ? undefined : `"${url}" is not an https:// URL`),
+    fix: `write a directory URL such as "${LETS_ENCRYPT.staging}"`,
+  }),
+  acmeProfile: stringField({
+    type: "string",
+    doc: `The ACME profile to ask for (draft-ietf-acme-profiles). Let's Encrypt issues certificates for IP addresses only under \`${SHORTLIVED_PROFILE}\`.`,
+    defaultText: `\`"${SHORTLIVED_PROFILE}"\` without a hostname, else the CA's default`,
+    default: () => undefined,
+    check: (profile) => (/^[A-Za-z0-9._-]+$/.test(profile) ? undefined : `"${profile}" is not a profile name`),
+    fix: `write e.g. "${SHORTLIVED_PROFILE}"`,
+  }),
+};
+
+/** The TLS settings in force: the mode decided. */
+export interface TlsConfig {
+  readonly mode: TlsMode;
+  readonly acmeEmail?: string;
+  readonly acmeDirectory: string;
+  readonly acmeProfile?: string;
+}
+
+const exactKeycloakVersion = stringField({
+  doc: "Exact tag of `quay.io/keycloak/keycloak`, a 26.x release, 26.0.8 or later.",
+  defaultText: `\`"${DEFAULT_KEYCLOAK_VERSION}"\``,
+  default: () => DEFAULT_KEYCLOAK_VERSION,
+  check: (v) => (/^26\.\d+\.\d+$/.test(v) ? undefined : `"${v}" is not an exact Keycloak 26.x release`),
+  fix: `write an exact tag such as "${DEFAULT_KEYCLOAK_VERSION}"; "latest" and other majors are not supported`,
+});
+
+/**
+ * The version, refused below 26.0.8: 26.0.0 to 26.0.7 crash at start importing a realm with a service-account client,
+ * even with its service-account user declared (docs/design-facts.md §5).
+ */
+const keycloakVersionField: Field<string> = {
+  ...exactKeycloakVersion,
+  read: (raw, at, context) => {
+    const version = exactKeycloakVersion.read(raw, at, context);
+    const [minor, patch] = version.split(".").slice(1).map(Number);
+    if (minor === 0 && patch < 8)
+      context.problems.add(
+        at,
+        `"${version}" crashes at start importing a realm with a service-account client, as every release before 26.0.8 does: docs/design-facts.md §5`,
+        `write 26.0.8 or later, e.g. "${DEFAULT_KEYCLOAK_VERSION}"`,
+      );
+    return version;
+  },
+};
+
+export const KEYCLOAK_FIELDS = {
+  version: keycloakVersionField,
   hostname: stringField({
     type: "DNS name",
-    doc: "Name clients use to reach Keycloak; point it at the Elastic IP yourself.",
-    defaultText: "the instance's public DNS name",
+    doc: "Name clients use to reach Keycloak (`https://<hostname>/`) and the certificate's name. Point it at the Elastic IP: `dnsZone` makes the record, or make it yourself.",
+    defaultText: "the Elastic IP (`https://<address>/`)",
     default: () => undefined,
     check: hostnameProblem,
     fix: HOSTNAME_FIX,
@@ -305,8 +409,62 @@ export const KEYCLOAK_FIELDS = {
     check: nameRule(/^[a-z0-9._@-]+$/, 255, "may only contain lower-case letters, digits and . _ @ -"),
     fix: 'write e.g. "admin"',
   }),
+  tls: objectField(TLS_FIELDS, { doc: "How the HTTPS proxy gets its certificate." }),
   tlsCertificate: tlsCertificateField,
   realm: realmField,
+};
+
+const adminCidrList = cidrList(
+  "Ranges that may reach the admin console and the admin REST API (`/admin/`); the proxy answers 403 to anyone else. They reach port 443 only if `httpsCidrs` lets them in. Empty: nobody (administer over a Session Manager port forward).",
+  "`httpsCidrs`",
+  () => [],
+);
+
+const keycloakTable = objectField(KEYCLOAK_FIELDS, { doc: "Keycloak itself (dev, production)." });
+
+/** The keycloak fields in force: the TLS mode decided. */
+export type KeycloakConfig = Omit<ValuesOf<typeof KEYCLOAK_FIELDS>, "tls"> & { readonly tls: TlsConfig };
+
+/** The keycloak object, with the TLS mode decided (its default depends on tlsCertificate) and checked with it. */
+const keycloakField: Field<KeycloakConfig> = {
+  ...keycloakTable,
+  read: (raw, at, context) => {
+    const values = keycloakTable.read(raw, at, context);
+    const { problems, profile } = context;
+    const given = values.tls.mode;
+    const mode: TlsMode =
+      given ?? (values.tlsCertificate ? "supplied" : profile === "production" ? "acme" : "self-signed");
+    const tlsAt = `${at}.tls`;
+    if (mode === "supplied" && !values.tlsCertificate)
+      problems.add(
+        `${tlsAt}.mode`,
+        'is "supplied" but keycloak.tlsCertificate is not set',
+        "give keycloak.tlsCertificate's two SSM parameters, or choose acme or self-signed",
+      );
+    if (values.tlsCertificate && given !== undefined && given !== "supplied")
+      problems.add(
+        `${at}.tlsCertificate`,
+        `is given but keycloak.tls.mode is "${given}"`,
+        'set keycloak.tls.mode to "supplied" to serve your certificate, or remove keycloak.tlsCertificate',
+      );
+    const rawTls = isJsonObject(raw) && isJsonObject(raw.tls) ? raw.tls : {};
+    if (mode !== "acme")
+      for (const key of ["acmeEmail", "acmeDirectory", "acmeProfile"] as const)
+        if (rawTls[key] !== undefined) problems.warn(`${tlsAt}.${key}`, `is ignored in the ${mode} mode: ${ACME_ONLY}`);
+    const letsEncrypt = Object.values(LETS_ENCRYPT).includes(values.tls.acmeDirectory as never);
+    if (
+      mode === "acme" &&
+      !values.hostname &&
+      letsEncrypt &&
+      (values.tls.acmeProfile ?? SHORTLIVED_PROFILE) !== SHORTLIVED_PROFILE
+    )
+      problems.add(
+        `${tlsAt}.acmeProfile`,
+        `is "${values.tls.acmeProfile}", but without keycloak.hostname the certificate is for the Elastic IP, which Let's Encrypt issues only under "${SHORTLIVED_PROFILE}"`,
+        `remove acmeProfile, or set keycloak.hostname`,
+      );
+    return { ...values, tls: { ...values.tls, mode } };
+  },
 };
 
 export const SERVER_FIELDS = {
@@ -376,5 +534,22 @@ export const SERVER_FIELDS = {
     "subnet-0123456789abcdef0",
     "An existing public subnet (routed to an internet gateway) to launch the instance in, its VPC holding the security group (dev, production). Without it, the region's default VPC: the plan fails in an account that has none.",
   ),
-  keycloak: objectField(KEYCLOAK_FIELDS, { doc: "Keycloak itself (dev, production)." }),
+  adminCidrs: {
+    ...adminCidrList,
+    // Absent: httpsCidrs, decided by the stack (its Terraform variable) rather than copied here.
+    read: (raw, at, context) => (raw === undefined ? undefined : adminCidrList.read(raw, at, context)),
+  } satisfies Field<readonly string[] | undefined>,
+  dnsZone: stringField({
+    type: "zone name or id",
+    doc: "A Route 53 public hosted zone of this account (its name, `example.com`, or id, `Z0123456789ABCDEFGHIJ`) that holds `keycloak.hostname`: the stack creates the hostname's `A` record pointing at the Elastic IP, before the instance asks for a certificate.",
+    defaultText: "none: point the hostname at the Elastic IP yourself",
+    default: () => undefined,
+    check: (zone) =>
+      /^Z[A-Z0-9]{1,31}$/.test(zone) || hostnameProblem(zone.replace(/\.$/, "")) === undefined
+        ? undefined
+        : `"${zone}" is neither a hosted zone name nor a hosted zone id`,
+    fix: 'write the zone\'s name, e.g. "example.com", or its id, e.g. "Z0123456789ABCDEFGHIJ"',
+    normalize: (zone) => (zone.startsWith("Z") && !zone.includes(".") ? zone : zone.replace(/\.$/, "").toLowerCase()),
+  }),
+  keycloak: keycloakField,
 };

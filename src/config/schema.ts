@@ -1,5 +1,5 @@
 import type { BackendConfig } from "./backend";
-import { COMMON_FIELDS, KEYCLOAK_FIELDS, SERVER_FIELDS } from "./fields";
+import { COMMON_FIELDS, KeycloakConfig, SERVER_FIELDS } from "./fields";
 import { ValuesOf } from "./field";
 import type { ServerProfile } from "./profiles";
 import { REALM_FIELDS } from "./realm";
@@ -24,7 +24,7 @@ export interface ServerConfig extends CommonConfig, Omit<ValuesOf<typeof SERVER_
 
 export type KeycloakEc2Config = ArticleConfig | ServerConfig;
 
-export type KeycloakConfig = ValuesOf<typeof KEYCLOAK_FIELDS>;
+export type { KeycloakConfig, TlsConfig } from "./fields";
 export type RealmConfig = ValuesOf<typeof REALM_FIELDS>;
 
 export type { Profile, ServerProfile } from "./profiles";

@@ -1,5 +1,6 @@
 import { ARTICLE_AMI, ARTICLE_AMI_REGION } from "../aws/article-ami";
 import { isSmallInstanceType } from "../aws/instance-types";
+import { WORLD_CIDRS } from "../aws/cidr";
 import { DEFAULT_NAMES } from "../defaults";
 import { UserError } from "../errors";
 import { checkKeys, describe, isJsonObject, Problems, ReadContext } from "./field";
@@ -29,7 +30,7 @@ function checkServer(config: ServerConfig, problems: Problems): void {
   if (isSmallInstanceType(config.instanceType)) {
     problems.warn(
       "instanceType",
-      `${config.instanceType} has less than 2 GiB of memory: Keycloak then leans on the swap file the boot adds; expect slow starts (t3.small is the default)`,
+      `${config.instanceType} has less than 2 GiB of memory: Keycloak then leans on the 2 GiB swap file added on such types; expect slow starts (t3.small is the default)`,
     );
   }
   if (config.httpsCidrs.length === 0)
@@ -61,12 +62,49 @@ function checkServer(config: ServerConfig, problems: Problems): void {
       "followLatestAmi",
       "replaces the instance on the first apply after AWS publishes a new Amazon Linux 2023 AMI: the data volume keeps every realm and user, and Keycloak is down for the few minutes the new instance takes to boot",
     );
+  checkPublicAccess(config, problems);
   if (config.sshCidrs.length > 0 && config.keyName === undefined) {
     problems.warn(
       "sshCidrs",
       "opens port 22 but keyName is not set: nobody can log in over SSH (use Session Manager or set keyName)",
     );
   }
+}
+
+/** The address, its certificate and who may administer: rules across hostname, dnsZone, elasticIp and the CIDRs. */
+function checkPublicAccess(config: ServerConfig, problems: Problems): void {
+  const { hostname, tls } = config.keycloak;
+  if (config.dnsZone !== undefined) {
+    if (hostname === undefined)
+      problems.add(
+        "dnsZone",
+        "is given without keycloak.hostname: there is no name to put in the zone",
+        'set keycloak.hostname to a name in the zone, e.g. "sso.example.com"',
+      );
+    else if (!config.dnsZone.startsWith("Z") && hostname !== config.dnsZone && !hostname.endsWith(`.${config.dnsZone}`))
+      problems.add(
+        "dnsZone",
+        `"${config.dnsZone}" does not hold keycloak.hostname "${hostname}"`,
+        `give the zone that holds ${hostname}, or a hostname that ends in .${config.dnsZone}`,
+      );
+    if (!config.elasticIp)
+      problems.add(
+        "dnsZone",
+        "needs elasticIp: the record would point at an address that changes at every stop and start",
+        "set elasticIp to true, or remove dnsZone",
+      );
+  }
+  if (tls.mode === "acme" && hostname === undefined && !config.elasticIp)
+    problems.warn(
+      "elasticIp",
+      "is false, so the certificate is for an address that changes at every stop and start: each new one needs a new certificate, and clients must follow the address (keep the Elastic IP, or set keycloak.hostname)",
+    );
+  const admins = config.adminCidrs ?? config.httpsCidrs;
+  if (config.profile === "production" && admins.some((cidr) => WORLD_CIDRS.includes(cidr)))
+    problems.warn(
+      "adminCidrs",
+      `${config.adminCidrs === undefined ? "is not set, so it follows httpsCidrs, which lets" : "lets"} the whole internet reach the admin console and the admin REST API (/admin/): list your operators' networks, e.g. ["203.0.113.0/24"], or [] for nobody`,
+    );
 }
 
 /** An override of the profile that keeps the file's name: both profiles would share one state and SSM path. */
@@ -160,6 +198,8 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
       ),
       vpcId: SERVER_FIELDS.vpcId.read(file.vpcId, "vpcId", context),
       subnetId: SERVER_FIELDS.subnetId.read(file.subnetId, "subnetId", context),
+      adminCidrs: SERVER_FIELDS.adminCidrs.read(file.adminCidrs, "adminCidrs", context),
+      dnsZone: SERVER_FIELDS.dnsZone.read(file.dnsZone, "dnsZone", context),
       keycloak: SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context),
     };
     checkServer(server, problems);

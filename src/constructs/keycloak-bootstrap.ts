@@ -88,7 +88,7 @@ export class KeycloakBootstrap extends Construct {
     this.bundle = new TerraformLocal(
       this,
       "bundle",
-      bundleScript(settings, staticBootFiles(props.mode, props.realm), escapeTemplate),
+      bundleScript(settings, staticBootFiles(props, props.realm), escapeTemplate),
     );
     const bucket = props.bucket.bucket.bucket;
     this.bundleObject = new S3Object(this, "bundle_object", {

@@ -13,7 +13,8 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { WORLD_CIDRS } from "../aws/cidr";
 import { RealmSettings } from "../boot/realm";
 import { parameterPrefix, SECRET_NAMES, secretsOf } from "../boot/secrets";
-import { HTTPS_PORT, KeycloakMode } from "../boot/unit";
+import { PROXY_PORTS } from "../boot/proxy";
+import { KeycloakMode } from "../boot/unit";
 import { BackupBucket } from "./backup-bucket";
 import { DataVolume } from "./data-volume";
 import { SnapshotPolicy } from "./snapshot-policy";
@@ -26,7 +27,11 @@ import {
   DEFAULT_NAMES,
   DEFAULT_REALM,
   DEFAULT_ROOT_VOLUME_SIZE,
+  LETS_ENCRYPT,
+  TLS_MODES,
+  TlsMode,
 } from "../defaults";
+import { DnsName } from "./dns-name";
 import { Host } from "./host";
 import { BUCKET_PREFIXES, KeycloakBootstrap } from "./keycloak-bootstrap";
 import { checkCidrs, Network } from "./network";
@@ -56,8 +61,12 @@ export interface KeycloakServerProps {
   readonly keyName?: string;
   /** IPv4/IPv6 CIDRs allowed on port 22 (may be a reference). @default [] - no SSH rule at all */
   readonly sshCidrs?: readonly string[];
-  /** IPv4/IPv6 CIDRs allowed on Keycloak's HTTPS port 8443 (may be a reference). @default ["0.0.0.0/0", "::/0"] */
+  /** IPv4/IPv6 CIDRs allowed on HTTPS port 443 (may be a reference). @default ["0.0.0.0/0", "::/0"] */
   readonly httpsCidrs?: readonly string[];
+  /** IPv4/IPv6 CIDRs that may reach the admin console and admin REST API (`/admin/`); the proxy refuses everyone
+   * else with 403. They also need to be within `httpsCidrs` to reach port 443 (may be a reference). An empty list:
+   * nobody. @default - the httpsCidrs */
+  readonly adminCidrs?: readonly string[];
   /** Name of the security group. @default "<deploymentName>-sg" */
   readonly securityGroupName?: string;
   /** `Name` tag of the instance and the Elastic IP. @default - the deployment name */
@@ -81,14 +90,35 @@ export interface KeycloakServerProps {
   readonly backupRetentionDays?: number;
   /** Exact tag of quay.io/keycloak/keycloak, a 26.x release (may be a reference). @default "26.7.4" */
   readonly keycloakVersion?: string;
-  /** DNS name clients use; point it at the Elastic IP yourself. @default - the Elastic IP's public DNS name */
+  /** DNS name clients use, and the certificate's; point it at the Elastic IP (`dnsZone` does).
+   * @default - the Elastic IP itself (`https://<address>/`) */
   readonly hostname?: string;
+  /** A Route 53 public hosted zone (name or id) holding `hostname`: an `A` record for it, pointing at the Elastic
+   * IP, is created before the instance (needs `hostname` and the Elastic IP). @default - no record */
+  readonly dnsZone?: string;
+  /** How the HTTPS proxy on 443 gets its certificate. @default - acme (production), self-signed (dev), supplied
+   * when `tlsCertificate` is given */
+  readonly tls?: KeycloakServerTls;
   /** User name of the bootstrap administrator of the master realm. @default "admin" */
   readonly adminUser?: string;
-  /** SSM parameters holding a certificate chain and key of your own. @default - a self-signed certificate made at boot */
+  /** SSM parameters holding a certificate chain and key of your own (the `supplied` TLS mode). @default - none */
   readonly tlsCertificate?: { readonly certificateParameter: string; readonly privateKeyParameter: string };
   /** The application realm imported at first start. @default - realm "app" with an SPA, a BFF and a service client on localhost URIs */
   readonly realm?: RealmSettings;
+}
+
+/** The HTTPS proxy's certificate. */
+export interface KeycloakServerTls {
+  /** `acme`: from an ACME CA, renewed by the proxy (opens port 80 to the world for HTTP-01). `self-signed`: made at
+   * boot. `supplied`: `tlsCertificate`. @default - acme (production), self-signed (dev), supplied with `tlsCertificate` */
+  readonly mode?: TlsMode;
+  /** Contact of the ACME account. @default - none */
+  readonly acmeEmail?: string;
+  /** The ACME directory URL. @default - Let's Encrypt's production directory */
+  readonly acmeDirectory?: string;
+  /** The ACME profile. @default - "shortlived" for the Elastic IP (Let's Encrypt's only profile for IP addresses),
+   * the CA's default for a hostname */
+  readonly acmeProfile?: string;
 }
 
 /**
@@ -123,8 +153,12 @@ export class KeycloakServer extends Construct {
   public readonly publicDns: string;
   /** The region the instance runs in (from the stack's AWS provider). */
   public readonly region: string;
-  /** Keycloak's base URL, `https://<hostname or public DNS>:8443`. */
+  /** Keycloak's base URL, `https://<hostname or Elastic IP>` (the proxy on 443). */
   public readonly url: string;
+  /** How the certificate is obtained. */
+  public readonly tlsMode: TlsMode;
+  /** The hostname's record, when `dnsZone` is given. */
+  public readonly dnsName?: DnsName;
   /** The admin console of the master realm. */
   public readonly adminConsoleUrl: string;
   /** The OpenID Connect issuer of the application realm (what applications configure). */
@@ -144,6 +178,22 @@ export class KeycloakServer extends Construct {
     // Checked here too, so that a mistake names the prop the user set rather than the inner construct's.
     checkCidrs("KeycloakServer", "httpsCidrs", props.httpsCidrs ?? []);
     checkCidrs("KeycloakServer", "sshCidrs", props.sshCidrs ?? []);
+    checkCidrs("KeycloakServer", "adminCidrs", props.adminCidrs ?? []);
+    const tlsMode =
+      props.tls?.mode ?? (props.tlsCertificate ? "supplied" : mode === "production" ? "acme" : "self-signed");
+    if (!TLS_MODES.includes(tlsMode))
+      throw propError("KeycloakServer", "tls.mode", `must be one of ${TLS_MODES.join(", ")}, got "${tlsMode}"`);
+    if ((tlsMode === "supplied") !== (props.tlsCertificate !== undefined))
+      throw propError(
+        "KeycloakServer",
+        "tlsCertificate",
+        tlsMode === "supplied"
+          ? "is required with tls.mode supplied"
+          : `is only used with tls.mode supplied, not ${tlsMode}`,
+      );
+    if (props.dnsZone !== undefined && (props.hostname === undefined || props.elasticIp === false))
+      throw propError("KeycloakServer", "dnsZone", "needs 'hostname' and the Elastic IP (elasticIp not false)");
+    this.tlsMode = tlsMode;
     const size = props.rootVolumeSize;
     if (size !== undefined && isKnown(size) && !(Number.isInteger(size) && size >= 8 && size <= 16384)) {
       throw propError("KeycloakServer", "rootVolumeSize", `must be a whole number of GiB from 8 to 16384, got ${size}`);
@@ -175,11 +225,25 @@ export class KeycloakServer extends Construct {
     const subnet = props.subnetId === undefined ? undefined : this.lookUpSubnet(props.subnetId, props.vpcId);
     // The zone is fixed, not picked by EC2 at each launch: a replaced instance must meet its data volume.
     const availabilityZone = subnet?.availabilityZone ?? props.availabilityZone ?? `${this.region}a`;
+    const httpsCidrs = props.httpsCidrs ?? WORLD_CIDRS;
     this.network = new Network(this, "network", {
       vpcId: subnet?.vpcId,
       securityGroupName: props.securityGroupName ?? `${name}-sg`,
       ingress: [
-        { id: "https", port: HTTPS_PORT, cidrs: props.httpsCidrs ?? WORLD_CIDRS, description: "Keycloak HTTPS" },
+        {
+          id: "https",
+          port: PROXY_PORTS.https,
+          cidrs: httpsCidrs,
+          description: "HTTPS: Keycloak behind its proxy (admin paths only from adminCidrs)",
+        },
+        // Let's Encrypt validates HTTP-01 on port 80 from addresses it does not publish: open to all, answering only
+        // the challenge and a redirect to HTTPS.
+        {
+          id: "http",
+          port: PROXY_PORTS.http,
+          cidrs: tlsMode === "acme" ? WORLD_CIDRS : [],
+          description: "HTTP: the ACME CA's HTTP-01 challenge, and a redirect to HTTPS",
+        },
         { id: "ssh", port: 22, cidrs: props.sshCidrs ?? [], description: "SSH from the configured sshCidrs" },
       ],
     });
@@ -215,6 +279,13 @@ export class KeycloakServer extends Construct {
       hostname: props.hostname,
       publicDns: this.elasticIp?.publicDns,
       publicIp: this.elasticIp?.publicIp,
+      tls: {
+        mode: tlsMode,
+        acmeEmail: props.tls?.acmeEmail,
+        acmeDirectory: props.tls?.acmeDirectory ?? LETS_ENCRYPT.production,
+        acmeProfile: props.tls?.acmeProfile,
+      },
+      adminCidrs: Fn.join(" ", [...(props.adminCidrs ?? httpsCidrs)]),
       tlsCertificate: props.tlsCertificate,
       dataVolume: { volumeId: this.dataVolume.volume.id, deviceName: this.dataVolume.deviceName },
       backups:
@@ -224,6 +295,11 @@ export class KeycloakServer extends Construct {
       associationName: `${name}-apply`,
     });
 
+    // Before the instance: the CA resolves the name when the proxy first asks for a certificate.
+    this.dnsName =
+      props.dnsZone !== undefined && props.hostname !== undefined && this.elasticIp
+        ? new DnsName(this, "dns", { zone: props.dnsZone, hostname: props.hostname, address: this.elasticIp.publicIp })
+        : undefined;
     this.host = new Host(this, "host", {
       ami: ami.insecureValue,
       ignoreAmiChanges: !props.followLatestAmi,
@@ -243,7 +319,12 @@ export class KeycloakServer extends Construct {
       detailedMonitoring: true,
       elasticIpAllocationId: this.elasticIp?.allocationId,
       // The boot fetches its bundle, reads the secrets and downloads packages at once: all must be in place.
-      dependsOn: [...Object.values(this.secrets.parameters), ...this.network.egressRules, this.bootstrap.bundleObject],
+      dependsOn: [
+        ...Object.values(this.secrets.parameters),
+        ...this.network.egressRules,
+        this.bootstrap.bundleObject,
+        ...(this.dnsName ? [this.dnsName.record] : []),
+      ],
       preconditions: [
         {
           // Parenthesized: a conditional binds looser than ==.
@@ -268,7 +349,7 @@ export class KeycloakServer extends Construct {
 
     this.publicIp = this.elasticIp?.publicIp ?? this.instance.publicIp;
     this.publicDns = this.elasticIp?.publicDns ?? this.instance.publicDns;
-    this.url = `https://${props.hostname ?? this.publicDns}:${HTTPS_PORT}`;
+    this.url = `https://${props.hostname ?? this.publicIp}`;
     this.adminConsoleUrl = `${this.url}/admin/master/console/`;
     this.realmIssuerUrl = `${this.url}/realms/${realm.name}`;
   }

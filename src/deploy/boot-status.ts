@@ -26,6 +26,9 @@ export interface BootStatus {
   readonly bundleSha256: string;
   readonly message: string;
   readonly at: string;
+  /** The proxy's ACME certificate as the boot found it ("issued by ..., expires ..." or "pending: <reason>"); empty
+   * in the other TLS modes, absent in reports of older boots. */
+  readonly certificate?: string;
 }
 
 /** The target in a deployment's outputs, or undefined for a deployment made before the boot reported. */
@@ -83,6 +86,7 @@ export async function waitForBootStatus(target: BootStatusTarget, options: BootS
         write(
           `the instance applied this configuration at ${status.at}: Keycloak ${status.keycloakVersion}, realm ${status.realm}\n`,
         );
+        if (status.certificate) write(`its certificate from the ACME CA: ${status.certificate}\n`);
         return;
       }
       throw new UserError(

@@ -44,6 +44,18 @@ export function changeWarnings(config: ServerConfig, deployed: Readonly<Record<s
       `keep ${deployed.data_volume_size} or more`,
     );
   }
+  // Keycloak's address: the hostname, else the Elastic IP, on 443 (deployments from before the proxy had :8443 and
+  // the public DNS name). Every client's issuer and the admin console's address follow it.
+  const host = config.keycloak.hostname ?? deployed.instance_ip;
+  if (typeof deployed.keycloak_url === "string" && typeof host === "string" && host !== "") {
+    const url = `https://${host}`;
+    if (deployed.keycloak_url !== url)
+      warn(
+        "keycloak.hostname",
+        `Keycloak moves from ${deployed.keycloak_url} to ${url}: every application's issuer (realm_issuer_url), and tokens issued before, name the old address`,
+        "update the applications' issuer and Keycloak's URL in them after the deploy; users log in again",
+      );
+  }
   return warnings;
 }
 

@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { TLSSocket } from "node:tls";
 import { KeycloakEc2Config } from "../config/schema";
 import { configProblem, problemLine, UserError } from "../errors";
 import { BootStatusTarget, waitForBootStatus } from "./boot-status";
@@ -15,6 +16,8 @@ import { BootStatusTarget, waitForBootStatus } from "./boot-status";
 export interface Probe {
   readonly ready: boolean;
   readonly state: string;
+  /** The served certificate's issuer and end of validity, when the answer came over HTTPS. */
+  readonly certificate?: string;
 }
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
@@ -29,11 +32,29 @@ export function discoveryUrl(keycloakUrl: string): string {
 }
 
 /**
- * Whether the instance serves the self-signed certificate made at boot: dev and production unless
- * `keycloak.tlsCertificate` brings one (the boot installs it in both). Only then is an unverifiable certificate accepted.
+ * Whether the instance serves the self-signed certificate made at boot (TLS mode `self-signed`, dev's default). Only
+ * then is an unverifiable certificate accepted: an ACME or a supplied certificate is verified as any client would.
  */
 export function usesSelfSignedCertificate(config: KeycloakEc2Config): boolean {
-  return config.profile !== "article" && !config.keycloak.tlsCertificate;
+  return config.profile !== "article" && config.keycloak.tls.mode === "self-signed";
+}
+
+/** A certificate as a person checks it: who issued it and until when it is valid. */
+export function describeCertificate(certificate: {
+  readonly issuer?: { readonly O?: string; readonly CN?: string };
+  readonly valid_to?: string;
+}): string {
+  const issuer = certificate.issuer ?? {};
+  const name = [issuer.O, issuer.CN].filter((part) => part).join(" ");
+  const end = certificate.valid_to ? new Date(certificate.valid_to) : undefined;
+  const until =
+    end && !Number.isNaN(end.getTime())
+      ? end
+          .toISOString()
+          .replace(/:\d\d\.\d+Z$/, " UTC")
+          .replace("T", " ")
+      : "?";
+  return `issued by ${name || "an unnamed issuer"}, valid until ${until}`;
 }
 
 /** Whether a complete answer is the discovery document of the master realm at `keycloakUrl`, and if not, why. */
@@ -95,8 +116,15 @@ export function probe(keycloakUrl: string, { acceptSelfSigned, timeoutMs }: Prob
             request.destroy(Object.assign(new Error("answer larger than 1 MiB"), { code: "EFBIG" }));
         });
         response.on("error", fail);
+        // Read now: the socket is gone once the answer has ended.
+        const peer =
+          "getPeerCertificate" in response.socket ? (response.socket as TLSSocket).getPeerCertificate() : undefined;
+        const certificate = peer && Object.keys(peer).length > 0 ? describeCertificate(peer) : undefined;
         response.on("end", () =>
-          finish(judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl)),
+          finish({
+            ...judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl),
+            ...(certificate ? { certificate } : {}),
+          }),
         );
       },
     );
@@ -224,11 +252,16 @@ export async function waitForKeycloak(
         "wait",
         keycloakUrl,
         `Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state}`,
-        "a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager",
+        `a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager${
+          config.profile !== "article" && config.keycloak.tls.mode === "acme" && /TLS error/.test(result.last.state)
+            ? "; a TLS error with the acme mode means the CA has not issued the certificate yet (journalctl -u caddy says why)"
+            : ""
+        }`,
       ),
       1,
     );
   }
+  if (result.last.certificate) options.write(`certificate: ${result.last.certificate}\n`);
   if (options.bootStatus) {
     await waitForBootStatus(options.bootStatus, {
       timeoutMs: Math.max(1, options.timeoutSeconds * 1000 - result.elapsedMs),

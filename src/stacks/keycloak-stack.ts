@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformVariable } from "cdktf";
+import { Fn, Op, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { BOOT_STATUS_KEY, BUCKET_PREFIXES } from "../constructs/keycloak-bootstrap";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ServerConfig } from "../config/schema";
@@ -40,6 +40,14 @@ export class KeycloakStack extends DeploymentStack {
       keyName: config.keyName,
       sshCidrs: config.sshCidrs,
       httpsCidrs: variables.httpsCidrs.listValue,
+      // null (the default when the config leaves adminCidrs out): whoever httpsCidrs lets in.
+      adminCidrs: Token.asList(
+        Fn.conditional(
+          Op.eq(variables.adminCidrs.listValue, Token.nullValue()),
+          variables.httpsCidrs.listValue,
+          variables.adminCidrs.listValue,
+        ),
+      ),
       securityGroupName: config.securityGroupName,
       instanceName: config.instanceName,
       rootVolumeSize: variables.rootVolumeSize.numberValue,
@@ -51,6 +59,8 @@ export class KeycloakStack extends DeploymentStack {
       backupRetentionDays: config.backupRetentionDays,
       keycloakVersion: variables.keycloakVersion.stringValue,
       hostname: config.keycloak.hostname,
+      dnsZone: config.dnsZone,
+      tls: config.keycloak.tls,
       adminUser: config.keycloak.adminUser,
       tlsCertificate: config.keycloak.tlsCertificate,
       realm: config.keycloak.realm,
@@ -85,7 +95,7 @@ export class KeycloakStack extends DeploymentStack {
         // Written as Terraform writes networks (lower case, zeros compressed), which the validation below compares with.
         default: config.httpsCidrs.map((cidr) => networkAddressOf(cidr) ?? cidr),
         description:
-          'IPv4 and IPv6 network CIDRs allowed on Keycloak\'s HTTPS port (in a Terraform Cloud workspace, an HCL list such as ["203.0.113.0/24"]).',
+          'IPv4 and IPv6 network CIDRs allowed on HTTPS port 443 (in a Terraform Cloud workspace, an HCL list such as ["203.0.113.0/24"]).',
         validation: [
           {
             condition: "${length(var.https_cidrs) > 0}",
@@ -96,6 +106,21 @@ export class KeycloakStack extends DeploymentStack {
               "${alltrue([for cidr in var.https_cidrs : can(cidrhost(cidr, 0)) && try(cidrsubnet(cidr, 0, 0) == lower(cidr), false)])}",
             errorMessage:
               "Each of https_cidrs must be an IPv4 or IPv6 network CIDR, host bits zero and zeros compressed, such as 203.0.113.0/24 or 2001:db8::/32.",
+          },
+        ],
+      }),
+      adminCidrs: new TerraformVariable(this, "admin_cidrs", {
+        type: "list(string)",
+        nullable: true,
+        default: config.adminCidrs?.map((cidr) => networkAddressOf(cidr) ?? cidr),
+        description:
+          "IPv4 and IPv6 network CIDRs that may reach the admin console and admin REST API (/admin/); the proxy answers 403 to anyone else, and they must also be within https_cidrs to reach port 443. null: the https_cidrs; []: nobody.",
+        validation: [
+          {
+            condition:
+              "${alltrue([for cidr in (var.admin_cidrs == null ? [] : var.admin_cidrs) : can(cidrhost(cidr, 0)) && try(cidrsubnet(cidr, 0, 0) == lower(cidr), false)])}",
+            errorMessage:
+              "Each of admin_cidrs must be an IPv4 or IPv6 network CIDR, host bits zero and zeros compressed, such as 203.0.113.0/24 or 2001:db8::/32.",
           },
         ],
       }),

@@ -3,7 +3,9 @@ import {
   quoteCharacters,
   unicodeLength,
   withoutBadTagCharacters,
+  TAG_KEY_CHARACTERS_TEXT,
   TAG_KEY_MAX,
+  TAG_VALUE_CHARACTERS_TEXT,
   TAG_VALUE_MAX,
 } from "../../src/aws/tags";
 
@@ -49,5 +51,32 @@ describe("tag characters as IAM and SSM accept them ([\\p{L}\\p{Z}\\p{N}_.:/=+\\
 
   it("keeps keys to the EC2 API's 127 and values to 256", () => {
     expect([TAG_KEY_MAX, TAG_VALUE_MAX]).toEqual([127, 256]);
+  });
+});
+
+describe("tag keys as DLM also accepts them (^(?!aws:)[a-zA-Z+-=._:/]+$, within IAM's set)", () => {
+  it.each(["cost-center", "a/b:c=d+e_f.g-1", "Team42"])("accepts %j", (key) => {
+    expect(badTagCharacters(key, "key")).toEqual([]);
+  });
+
+  it.each([
+    ["Cost Center", [" "]],
+    ["Équipe", ["É"]],
+    ["owner@team", ["@"]],
+    ["部署", ["部", "署"]],
+    ["a,b;c<d", [",", ";", "<"]],
+  ])("refuses in %j the characters %j", (key, bad) => {
+    expect(badTagCharacters(key, "key")).toEqual(bad);
+  });
+
+  it("suggests the key with accents dropped, spaces made dashes and the rest left out", () => {
+    expect(withoutBadTagCharacters("Cost  Center", "key")).toBe("Cost-Center");
+    expect(withoutBadTagCharacters("Équipe@", "key")).toBe("Equipe");
+    expect(withoutBadTagCharacters("部署", "key")).toBe("");
+  });
+
+  it("says which characters keys and values take", () => {
+    expect(TAG_KEY_CHARACTERS_TEXT).toBe("ASCII letters, digits and _ . : / = + -");
+    expect(TAG_VALUE_CHARACTERS_TEXT).toBe("letters, digits, spaces and _ . : / = + - @");
   });
 });

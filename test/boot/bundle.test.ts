@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { bootScripts, bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
 import { bundleScript, fetchScript } from "../../src/boot/bundle";
+import { LETS_ENCRYPT } from "../../src/defaults";
 import { escapeTemplate, renderLiteral } from "../../src/text/template";
 import { bootInputOf, serverConfig } from "../server-config";
 
@@ -13,8 +14,9 @@ const ADDRESSES = { publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com", public
 /** The bundle the instance fetches for a config (as Terraform renders it, references filled in). */
 function rendered(raw: Record<string, unknown>) {
   const config = serverConfig(raw);
-  const settings = settingsFile(bootSettings(bootInputOf(config, ADDRESSES)));
-  const files = staticBootFiles(config.profile, config.keycloak.realm);
+  const input = bootInputOf(config, ADDRESSES);
+  const settings = settingsFile(bootSettings(input));
+  const files = staticBootFiles(input, config.keycloak.realm);
   return { config, settings, files, text: bundleScript(settings, files) };
 }
 
@@ -162,6 +164,8 @@ describe("static boot files", () => {
     expect(files.map((f) => [f.path, f.permissions])).toEqual([
       ...bootScripts().map((f) => [f.path, "0700"]),
       ["/etc/systemd/system/keycloak.service", "0644"],
+      ["/etc/keycloak-ec2/Caddyfile", "0644"],
+      ["/etc/systemd/system/caddy.service", "0644"],
       ...(mode === "production"
         ? [
             ["/etc/systemd/system/keycloak-backup.service", "0644"],
@@ -170,8 +174,53 @@ describe("static boot files", () => {
         : []),
       ["/opt/keycloak-ec2/import/app-realm.json", "0644"],
     ]);
-    const unit = files.find((f) => f.path.endsWith(".service"))!;
+    const unit = files.find((f) => f.path.endsWith("keycloak.service"))!;
     expect(unit.content).toContain(`ExecStartPre=/opt/keycloak-ec2/keycloak-memory.sh ${mode}\n`);
+  });
+});
+
+describe("boot input: TLS modes", () => {
+  const input = bootInputOf(serverConfig({}), ADDRESSES);
+  const caddyfileOf = (tls: typeof input.tls, hostname?: string) =>
+    staticBootFiles({ ...input, hostname, tls }, serverConfig({}).keycloak.realm).find((f) =>
+      f.path.endsWith("/Caddyfile"),
+    )!.content;
+
+  it("writes the Caddyfile for the address and the certificate's source", () => {
+    expect(caddyfileOf({ mode: "acme" })).toMatch(/default_sni[\s\S]*profile shortlived/);
+    const hostname = caddyfileOf({ mode: "acme", acmeDirectory: LETS_ENCRYPT.staging }, "sso.example.com");
+    expect(hostname).toContain(`\tdir ${LETS_ENCRYPT.staging}\n`);
+    expect(hostname).toContain("\tfallback_sni keycloak-ec2.invalid\n");
+    expect(hostname).not.toMatch(/profile|default_sni/);
+    expect(caddyfileOf({ mode: "self-signed" })).toContain("\ttls /etc/caddy/tls/tls.crt /etc/caddy/tls/tls.key\n");
+  });
+
+  it("puts the mode, the ACME contact, the admin CIDRs and the proxy's image in the settings", () => {
+    const settings = bootSettings({
+      ...input,
+      tls: { mode: "acme", acmeEmail: "ops@example.com" },
+      adminCidrs: "198.51.100.0/24 2001:db8::/32",
+    });
+    expect(settings).toMatchObject({
+      TLS_MODE: "acme",
+      ACME_EMAIL: "ops@example.com",
+      ADMIN_CIDRS: "198.51.100.0/24 2001:db8::/32",
+      PROXY_IMAGE: "caddy:2.11.4",
+    });
+    expect(settings).not.toHaveProperty("HTTPS_PORT");
+  });
+
+  it("refuses a supplied mode without a certificate, a certificate in another mode, and an email Caddy would misread", () => {
+    const own = { certificateParameter: "/c", privateKeyParameter: "/k" };
+    expect(() => bootSettings({ ...input, tls: { mode: "supplied" } })).toThrow(/"supplied" needs tlsCertificate/);
+    expect(() => bootSettings({ ...input, tls: { mode: "acme" }, tlsCertificate: own })).toThrow(
+      /tlsCertificate is only read with tls.mode "supplied"/,
+    );
+    for (const acmeEmail of ['ops"@example.com', "ops @example.com", "ops@example.com\nX=1", "ops"])
+      expect(() => bootSettings({ ...input, tls: { mode: "acme", acmeEmail } })).toThrow(/tls.acmeEmail/);
+    expect(() => staticBootFiles({ ...input, tls: { mode: "supplied" } }, serverConfig({}).keycloak.realm)).toThrow(
+      /tlsCertificate/,
+    );
   });
 });
 

@@ -71,6 +71,7 @@ describe("data volume: set-up on stubbed disks", () => {
     expect(mode(`${data}/pgsql`)).toBe(`700 ${uid("postgres")}:${gid("postgres")}`);
     expect(mode(`${data}/state`)).toBe("700 0:0");
     expect(mode(`${data}/tls`)).toBe("755 0:0");
+    expect(mode(`${data}/caddy`)).toBe("700 0:0");
     expect(mode(`${data}/backups`)).toBe("700 0:0");
     expect(fs.existsSync(`${data}/keycloak`)).toBe(false);
     expect(dropIn("postgresql.service")).toBe(
@@ -78,7 +79,11 @@ describe("data volume: set-up on stubbed disks", () => {
         "[Unit]\nRequiresMountsFor=$ROOT/var/lib/pgsql $ROOT/srv/keycloak-ec2\n",
     );
     expect(dropIn("keycloak.service")).toContain(
-      "[Unit]\nRequiresMountsFor=$ROOT/srv/keycloak-ec2 $ROOT/var/lib/keycloak-ec2 $ROOT/etc/keycloak-ec2/tls\n",
+      "[Unit]\nRequiresMountsFor=$ROOT/srv/keycloak-ec2 $ROOT/var/lib/keycloak-ec2\n",
+    );
+    // The proxy: its storage (ACME account, certificates) and the boot's certificate files.
+    expect(dropIn("caddy.service")).toContain(
+      "[Unit]\nRequiresMountsFor=$ROOT/srv/keycloak-ec2 $ROOT/etc/keycloak-ec2/tls\n",
     );
     expect(output).toContain(`the data volume ${VOLUME} is mounted at ${data}`);
   });
@@ -227,7 +232,7 @@ describe("data volume: set-up on stubbed disks", () => {
     expect(fs.readFileSync(`${data}/tls/tls.crt`, "utf8")).toBe("certificate");
     expect(fs.readdirSync(pg)).toEqual([]);
     expect(fs.readdirSync(`${root}/var/lib/keycloak-ec2`)).toEqual([]);
-    expect(fs.readdirSync(data).sort()).toEqual(["backups", "pgsql", "state", "tls"]);
+    expect(fs.readdirSync(data).sort()).toEqual(["backups", "caddy", "pgsql", "state", "tls"]);
     expect(output).toContain(`moving ${pg} onto the data volume (${data}/pgsql)`);
     expect(actions()).toContain("systemctl stop keycloak.service");
     expect(actions()).toContain("systemctl stop postgresql.service");

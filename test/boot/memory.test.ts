@@ -97,10 +97,15 @@ describe("memory script", () => {
   });
 
   const memoryEnv = () => fs.readFileSync(path.join(boot.root, "run/keycloak-ec2/memory.env"), "utf8");
+  /** The machine's memory, with the swap file active (listed by swapon --show) and counted in /proc/meminfo. */
+  const withSwapFile = (kib: number) => {
+    boot.setMemory(kib, 2_097_148);
+    fs.writeFileSync(path.join(boot.root, "stub-state/swaps"), `${boot.root}/swapfile\n`);
+  };
 
   it("writes the unit's memory file from /proc/meminfo, as systemd reads it", () => {
-    // GIVEN a 2 GiB instance with the boot's swap file
-    boot.setMemory(1_950_000, 2_097_148);
+    // GIVEN a 2 GiB instance with its swap file
+    withSwapFile(1_950_000);
     // WHEN keycloak.service starts (ExecStartPre)
     const { code, output } = boot.runScript(MEMORY_SCRIPT, ["production"]);
     // THEN
@@ -114,10 +119,10 @@ describe("memory script", () => {
   });
 
   it("sizes again at the next start after a change of instance type", () => {
-    boot.setMemory(1_950_000, 2_097_148);
+    withSwapFile(1_950_000);
     expect(boot.runScript(MEMORY_SCRIPT, ["production"]).code).toBe(0);
     // GIVEN the instance stopped, its type changed to 8 GiB (the swap file stays)
-    boot.setMemory(7_950_000, 2_097_148);
+    withSwapFile(7_950_000);
     // WHEN it starts again
     expect(boot.runScript(MEMORY_SCRIPT, ["production"]).code).toBe(0);
     // THEN
@@ -140,5 +145,103 @@ describe("memory script", () => {
     expect(code).toBe(2);
     expect(output).toContain("unknown profile article");
     expect(fs.existsSync(path.join(boot.root, "run/keycloak-ec2/memory.env"))).toBe(false);
+    expect(boot.calls()).toEqual([]);
+  });
+});
+
+/**
+ * The swap file of instances of 2 GiB or less. The memory script makes it before it sizes, at every start of
+ * keycloak.service, so an instance whose type was changed down (a stop and start, with no boot) has it; the boot runs
+ * the same code early (`keycloak-memory.sh swap`), so the first package installs and image build have it too.
+ */
+describe("memory script: swap file", () => {
+  let boot: BootHarness;
+  beforeEach(() => {
+    boot = new BootHarness();
+  });
+  afterEach(() => boot.remove());
+
+  const memoryEnv = () => fs.readFileSync(path.join(boot.root, "run/keycloak-ec2/memory.env"), "utf8");
+  const fstabSwapLines = () => fs.readFileSync(`${boot.root}/etc/fstab`, "utf8").match(/swapfile/g) ?? [];
+  const MADE = [
+    "swapon --show=NAME --noheadings",
+    "dd if=/dev/zero of=$ROOT/swapfile bs=1M count=2048 status=none",
+    "mkswap $ROOT/swapfile",
+    "swapon $ROOT/swapfile",
+  ];
+
+  it("adds the swap file before sizing on 1 GiB without one (a type changed down), and counts it", () => {
+    // GIVEN a 1 GiB instance that started without swap: its type was changed down, which runs no boot
+    boot.setMemory(950_000);
+    // WHEN keycloak.service starts (ExecStartPre)
+    const { code, output } = boot.runScript(MEMORY_SCRIPT, ["production"]);
+    // THEN the swap file is made, as the boot makes it, and the plan counts its 2 GiB
+    expect(code).toBe(0);
+    expect(boot.calls()).toEqual(MADE);
+    expect(fs.statSync(`${boot.root}/swapfile`).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8")).toContain(
+      `\n${boot.root}/swapfile none swap defaults 0 0\n`,
+    );
+    expect(memoryEnv()).toBe(
+      'KEYCLOAK_MEMORY=768m\nKEYCLOAK_MEMORY_SWAP=2816m\nJAVA_OPTS_KC_HEAP="-Xms224m -Xmx448m"\n',
+    );
+    expect(output).toContain("927 MiB of memory and 2048 MiB of swap");
+  });
+
+  it("adds nothing at the next start, the swap file active", () => {
+    boot.setMemory(950_000);
+    expect(boot.runScript(MEMORY_SCRIPT, ["production"]).code).toBe(0);
+    const first = memoryEnv();
+    // GIVEN the swap file made at a first start
+    boot.clearCalls();
+    // WHEN keycloak.service starts again
+    expect(boot.runScript(MEMORY_SCRIPT, ["production"]).code).toBe(0);
+    // THEN it is only looked for
+    expect(boot.calls()).toEqual(["swapon --show=NAME --noheadings"]);
+    expect(fstabSwapLines()).toHaveLength(1);
+    expect(memoryEnv()).toBe(first);
+  });
+
+  // 2 GiB is 2 097 152 kB: a 2 GiB type shows less (about 1 950 000), a 4 GiB type about 3 900 000.
+  it.each([
+    ["a 1 GiB type", 950_000, true],
+    ["a 2 GiB type", 1_950_000, true],
+    ["exactly 2 GiB", 2_097_152, true],
+    ["just over 2 GiB", 2_098_176, false],
+    ["a 4 GiB type", 3_900_000, false],
+  ])("%s (%i kB): `keycloak-memory.sh swap` adds a swap file: %p, and sizes nothing", (_name, kib, swap) => {
+    boot.setMemory(kib);
+    expect(boot.runScript(MEMORY_SCRIPT, ["swap"]).code).toBe(0);
+    expect(boot.calls()).toEqual(swap ? MADE : []);
+    expect(fstabSwapLines()).toHaveLength(swap ? 1 : 0);
+    expect(fs.existsSync(path.join(boot.root, "run/keycloak-ec2/memory.env"))).toBe(false);
+  });
+
+  it("`keycloak-memory.sh swap` fails when the file cannot be made, for the boot to stop", () => {
+    boot.setMemory(950_000);
+    boot.failNext("dd", 1);
+    const { code, output } = boot.runScript(MEMORY_SCRIPT, ["swap"]);
+    expect(code).not.toBe(0);
+    expect(output).toContain("No space left on device");
+    expect(boot.calls().filter((call) => call.startsWith("swapon $ROOT"))).toEqual([]);
+  });
+
+  it("starts without swap when the file cannot be made, saying so, and makes it whole at the next start", () => {
+    // GIVEN a root volume too full for the swap file
+    boot.setMemory(950_000);
+    boot.failNext("dd", 1);
+    // WHEN keycloak.service starts
+    const { code, output } = boot.runScript(MEMORY_SCRIPT, ["production"]);
+    // THEN Keycloak is sized without swap rather than not started
+    expect(code).toBe(0);
+    expect(output).toContain("cannot add the swap file");
+    expect(memoryEnv()).toMatch(/^KEYCLOAK_MEMORY=768m\nKEYCLOAK_MEMORY_SWAP=768m\n/);
+    expect(fstabSwapLines()).toHaveLength(0);
+    // AND the next start writes the partial file again, whole
+    boot.clearCalls();
+    expect(boot.runScript(MEMORY_SCRIPT, ["production"]).code).toBe(0);
+    expect(boot.calls()).toEqual(MADE);
+    expect(fs.statSync(`${boot.root}/swapfile`).size).toBe(2048 * 1024 * 1024);
+    expect(memoryEnv()).toMatch(/^KEYCLOAK_MEMORY=768m\nKEYCLOAK_MEMORY_SWAP=2816m\n/);
   });
 });

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
 import { parameterPrefix } from "../../src/boot/secrets";
+import { selfSignedCertificate } from "../certificates";
 import { bootInputOf, serverConfig } from "../server-config";
 import { BootHarness } from "./harness";
 
@@ -13,28 +15,35 @@ const SECRETS = {
 const ELASTIC_IP = "203.0.113.7";
 const PUBLIC_DNS = "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com";
 const DATA_VOLUME_ID = "vol-0123456789abcdef0";
+/** Where certmagic keeps Let's Encrypt's certificates (its storage key for the production directory). */
+const ACME_ISSUER_DIR = "acme-v02.api.letsencrypt.org-directory";
 
 /**
  * A first boot as the instance lives it: cloud-init writes the generated files (settings, scripts, unit, realm) into
  * a scratch root, then runs the boot script whole, against recording stubs of dnf, systemctl, docker, aws, curl,
  * postgresql-setup and sudo (./stubs/stub.sh; openssl is the real one). The systemctl stub starts keycloak.service as
- * systemd would: its EnvironmentFile= lines, its ExecStartPre= commands (the real memory script), then ExecStart.
+ * systemd would: its EnvironmentFile= lines, its ExecStartPre= commands (the real memory script), then ExecStart;
+ * starting caddy.service puts a certificate (made by the real openssl) in Caddy's storage, as Caddy would once the CA
+ * has issued it.
  */
 function firstBoot(raw: Record<string, unknown>, memoryKib: number) {
   const config = serverConfig({ region: "eu-west-3", ...raw });
   const boot = new BootHarness();
-  boot.writeSettingsFile(
-    settingsFile(
-      bootSettings({
-        ...bootInputOf(config, { publicDns: PUBLIC_DNS, publicIp: ELASTIC_IP }),
-        dataVolume: { volumeId: DATA_VOLUME_ID, deviceName: "/dev/sdf" },
-        backups: config.profile === "production" ? { bucket: "kc-backups", prefix: "backups/postgresql" } : undefined,
-      }),
-    ),
-  );
+  const input = {
+    ...bootInputOf(config, { publicDns: PUBLIC_DNS, publicIp: ELASTIC_IP }),
+    adminCidrs: "198.51.100.0/24",
+    dataVolume: { volumeId: DATA_VOLUME_ID, deviceName: "/dev/sdf" },
+    backups: config.profile === "production" ? { bucket: "kc-backups", prefix: "backups/postgresql" } : undefined,
+    status: { bucket: "kc-backups", key: "status/boot.json" },
+  };
+  boot.writeSettingsFile(settingsFile(bootSettings(input)));
   // The data volume, blank as a new EBS volume: the boot finds it by its id and formats it (stubbed mkfs and mount).
   boot.attachDataVolume(DATA_VOLUME_ID);
-  boot.writeBootFiles(staticBootFiles(config.profile, config.keycloak.realm));
+  boot.writeBootFiles(staticBootFiles(input, config.keycloak.realm));
+  // What the CA will issue once Caddy asks (the stub's caddy.service), and what Caddy logged meanwhile.
+  fs.mkdirSync(path.join(boot.root, "stub-state/acme"), { recursive: true });
+  selfSignedCertificate(path.join(boot.root, "stub-state/acme", ACME_ISSUER_DIR), "E7", `IP:${ELASTIC_IP}`);
+  fs.writeFileSync(path.join(boot.root, "stub-state/caddy-log"), '{"level":"info","msg":"certificate obtained"}\n');
   for (const [name, value] of Object.entries(SECRETS))
     boot.putParameter(`${parameterPrefix(config.name)}/${name}`, value);
   boot.setMemory(memoryKib);
@@ -72,10 +81,21 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
   afterAll(() => boot.remove());
   const read = (file: string) => fs.readFileSync(`${root}/${file}`, "utf8");
 
-  it("succeeds, saying where Keycloak answers", () => {
+  it("succeeds, saying where Keycloak answers: the Elastic IP, on the standard port", () => {
     expect(first.output).not.toContain("FAILED");
     expect(first.code).toBe(0);
-    expect(first.output).toContain(`Keycloak is ready at https://${PUBLIC_DNS}:8443`);
+    expect(first.output).toContain(`Keycloak is ready at https://${ELASTIC_IP} `);
+  });
+
+  it("awaits Caddy's ACME certificate and reports its issuer and expiry", () => {
+    expect(first.output).toMatch(
+      new RegExp(`certificate for ${ELASTIC_IP.replace(/\./g, "\\.")}: issued by CN ?= ?E7, expires `),
+    );
+    const status = JSON.parse(boot.stubState("s3/kc-backups/status/boot.json"));
+    expect(status).toMatchObject({
+      state: "applied",
+      certificate: expect.stringMatching(/^issued by CN ?= ?E7, expires /),
+    });
   });
 
   it("runs the steps in order: swap, the Elastic IP, packages, PostgreSQL, TLS, image, environment, start, wait", () => {
@@ -92,19 +112,27 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       /^systemctl enable --now postgresql$/,
       /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/db-password /,
       /^sudo -u postgres psql -q -v ON_ERROR_STOP=1$/,
-      /^openssl req -x509 /,
-      // The image before the environment that names it: a failed build leaves the running version alone.
+      // The images before the environment that names them: a failed build leaves the running version alone.
       /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.\d+\.\d+$/,
       /^docker build --tag localhost\/keycloak-ec2\/keycloak:26\.\d+\.\d+-[0-9a-f]{12} /,
+      /^docker image inspect caddy:2\.11\.4$/,
+      /^docker pull --quiet caddy:2\.11\.4$/,
       /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/admin-password /,
       /^systemctl daemon-reload$/,
       /^systemctl enable keycloak\.service$/,
       /^systemctl restart keycloak\.service$/,
       /^docker rm --force keycloak$/,
       /^docker run /,
-      /^curl .*https:\/\/127\.0\.0\.1:9000\/health\/ready$/,
+      // The proxy once Keycloak is started, then Keycloak's readiness, then the certificate.
+      /^systemctl enable caddy\.service$/,
+      /^systemctl restart caddy\.service$/,
+      /^curl .*http:\/\/127\.0\.0\.1:9000\/health\/ready$/,
+      /^openssl x509 -in \$ROOT\/srv\/keycloak-ec2\/caddy\/caddy\/certificates\/acme-v02\.api\.letsencrypt\.org-directory\/203\.0\.113\.7\/203\.0\.113\.7\.crt -noout -issuer$/,
+      /^curl .*http:\/\/127\.0\.0\.1:8080\/realms\/master\/protocol\/openid-connect\/token$/,
       /^systemctl enable --now keycloak-backup\.timer$/,
     ]);
+    // acme: the boot makes no certificate of its own.
+    expect(calls.filter((c) => c.startsWith("openssl req"))).toEqual([]);
     // The data volume before anything stateful; the realm created once Keycloak is ready.
     expectInOrder(calls, [
       /^systemctl enable --now docker$/,
@@ -130,7 +158,9 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
     const image = /^KEYCLOAK_IMAGE=(.*)$/m.exec(read("etc/keycloak-ec2/runtime.env"))![1];
     const run = calls.find((c) => c.startsWith("docker run "))!;
     expect(run).toContain(" --memory 948m --memory-swap 2996m --env JAVA_OPTS_KC_HEAP ");
-    expect(run).toContain(` ${image} start --optimized --cache=local --hostname=https://${PUBLIC_DNS}:8443 `);
+    expect(run).toContain(
+      ` ${image} start --optimized --cache=local --hostname=https://${ELASTIC_IP} --http-enabled=true --http-host=127.0.0.1 `,
+    );
     expect(run).toMatch(/ --import-realm$/);
     expect(boot.stubState("container-env")).toBe("JAVA_OPTS_KC_HEAP=-Xms314m -Xmx628m\n");
     expect(read("var/lib/keycloak-ec2/image/Dockerfile")).toContain(
@@ -138,14 +168,27 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
     );
   });
 
+  it("makes the swap file once: keycloak.service's start finds it active, and sizes with it", () => {
+    expectInOrder(calls, [
+      /^swapon \$ROOT\/swapfile$/,
+      /^systemctl restart keycloak\.service$/,
+      // The memory script (ExecStartPre) looks for the swap file before it sizes.
+      /^swapon --show=NAME --noheadings$/,
+      /^docker run .* --memory 948m --memory-swap 2996m /,
+    ]);
+    expect(calls.filter((c) => /^(dd|mkswap|swapon \$ROOT)/.test(c))).toHaveLength(3);
+  });
+
   it("writes the settings, environment, unit, memory and TLS files with their modes and owners", () => {
     expect(files).toMatchObject({
       "etc/keycloak-ec2/boot.env": expect.stringMatching(/^600 0:0 /),
       "etc/keycloak-ec2/keycloak.env": expect.stringMatching(/^600 0:0 /),
       "etc/keycloak-ec2/runtime.env": expect.stringMatching(/^600 0:0 /),
-      "etc/keycloak-ec2/tls/tls.key": expect.stringMatching(/^440 0:0 /),
-      "etc/keycloak-ec2/tls/tls.crt": expect.stringMatching(/^444 0:0 /),
+      "etc/keycloak-ec2/caddy.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/Caddyfile": expect.stringMatching(/^644 /),
       "etc/systemd/system/keycloak.service": expect.stringMatching(/^644 0:0 /),
+      "etc/systemd/system/caddy.service": expect.stringMatching(/^644 /),
+      "etc/systemd/system/caddy.service.d/keycloak-ec2-data.conf": expect.stringMatching(/^644 /),
       "opt/keycloak-ec2/keycloak-boot.sh": expect.stringMatching(/^700 /),
       "opt/keycloak-ec2/keycloak-memory.sh": expect.stringMatching(/^700 /),
       "opt/keycloak-ec2/import/app-realm.json": expect.stringMatching(/^644 /),
@@ -154,6 +197,12 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       "var/lib/pgsql/data/keycloak-ec2.conf": expect.stringMatching(/^600 /),
     });
     expect(read("etc/keycloak-ec2/keycloak.env")).toContain(`KC_DB_PASSWORD=${SECRETS["db-password"]}\n`);
+    expect(read("etc/keycloak-ec2/runtime.env")).toContain(`\nKEYCLOAK_URL=https://${ELASTIC_IP}\n`);
+    expect(read("etc/keycloak-ec2/caddy.env")).toBe(
+      `KEYCLOAK_PROXY_ADDRESS=${ELASTIC_IP}\nKEYCLOAK_ADMIN_CIDRS=198.51.100.0/24\nKEYCLOAK_ACME_EMAIL=\n`,
+    );
+    // acme: Caddy gets its certificate; the boot writes none.
+    expect(Object.keys(files).filter((f) => f.startsWith("etc/keycloak-ec2/tls/"))).toEqual([]);
     expect(read("run/keycloak-ec2/memory.env")).toBe(
       'KEYCLOAK_MEMORY=948m\nKEYCLOAK_MEMORY_SWAP=2996m\nJAVA_OPTS_KC_HEAP="-Xms314m -Xmx628m"\n',
     );
@@ -211,6 +260,7 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       ssm("db-password"),
       "sudo -u postgres psql -q -v ON_ERROR_STOP=1",
       `docker image inspect ${image}`,
+      "docker image inspect caddy:2.11.4",
       ssm("admin-password"),
       ssm("db-password"),
       ssm("bff-client-secret"),
@@ -218,14 +268,25 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       "systemctl daemon-reload",
       "systemctl enable keycloak.service",
       "systemctl is-active --quiet keycloak.service",
-      "curl -fsk --max-time 5 https://127.0.0.1:9000/health/ready",
+      // The proxy: running with the same Caddyfile, env file and unit, so not restarted.
+      "systemctl daemon-reload",
+      "systemctl enable caddy.service",
+      "systemctl is-active --quiet caddy.service",
+      "curl -fs --max-time 5 http://127.0.0.1:9000/health/ready",
+      // The certificate Caddy keeps on the data volume, found at once.
+      ...["issuer", "enddate"].map(
+        (field) =>
+          `openssl x509 -in $ROOT/srv/keycloak-ec2/caddy/caddy/certificates/${ACME_ISSUER_DIR}/${ELASTIC_IP}/${ELASTIC_IP}.crt -noout -${field}`,
+      ),
       // The realm: the request is rebuilt with the secrets and found applied already, so nothing is sent.
       ssm("admin-password"),
       ssm("bff-client-secret"),
       ssm("service-client-secret"),
       "systemctl daemon-reload",
       "systemctl enable --now keycloak-backup.timer",
+      "aws s3 cp --only-show-errors --region eu-west-3 --content-type application/json - s3://kc-backups/status/boot.json",
     ]);
+    expect(again.output).toContain("the proxy (Caddy) is running with these settings already");
     expect(again.output).toContain("as configured already");
     expect(boot.snapshot()).toEqual(files);
   });
@@ -251,7 +312,36 @@ describe("boot rehearsal: dev on a 4 GiB instance", () => {
       /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.\d+\.\d+$/,
       /^systemctl restart keycloak\.service$/,
       /^docker run .* --memory 2568m --memory-swap 2568m .* quay\.io\/keycloak\/keycloak:26\.\d+\.\d+ start-dev --cache=local /,
+      // dev: the boot's self-signed certificate, served by the proxy; no ACME certificate awaited.
+      /^systemctl restart caddy\.service$/,
     ]);
+    expect(calls.filter((c) => c.startsWith("openssl req -x509 "))).toHaveLength(1);
+    expect(first.output).not.toContain("ACME certificate");
     expect(boot.stubState("container-env")).toBe("JAVA_OPTS_KC_HEAP=-Xms898m -Xmx1797m\n");
+  });
+
+  it("after a change of type down to 1 GiB, makes the swap file at Keycloak's next start, with no boot, and sizes with it", () => {
+    // GIVEN the instance stopped and started as a 1 GiB type: Terraform's instance_type is not in the bundle, so no
+    // boot runs
+    boot.setMemory(950_000);
+    boot.clearCalls();
+    // WHEN systemd starts keycloak.service
+    const { code, output } = boot.run("systemctl restart keycloak.service", {}, "/dev/null");
+    // THEN the memory script (ExecStartPre) makes the swap file, then sizes the container with it
+    expect(code).toBe(0);
+    expect(output).toContain("adding a 2 GiB swap file");
+    expect(boot.calls()).toEqual([
+      "systemctl restart keycloak.service",
+      "swapon --show=NAME --noheadings",
+      "dd if=/dev/zero of=$ROOT/swapfile bs=1M count=2048 status=none",
+      "mkswap $ROOT/swapfile",
+      "swapon $ROOT/swapfile",
+      "docker rm --force keycloak",
+      expect.stringMatching(/^docker run .* --memory 768m --memory-swap 2816m .* start-dev /),
+    ]);
+    expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8")).toContain(
+      `${boot.root}/swapfile none swap defaults 0 0\n`,
+    );
+    expect(boot.stubState("container-env")).toBe("JAVA_OPTS_KC_HEAP=-Xms224m -Xmx448m\n");
   });
 });

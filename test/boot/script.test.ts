@@ -32,7 +32,8 @@ describe("boot script: static checks", () => {
 
   it("uses Keycloak 26's options, not the guide's removed ones", () => {
     expect(bootScript()).toContain("KC_BOOTSTRAP_ADMIN_USERNAME");
-    expect(bootScript()).not.toMatch(/KEYCLOAK_ADMIN|--proxy|jdbc:postgres:/);
+    // KEYCLOAK_ADMIN_CIDRS is the proxy's own variable, not the guide's admin user.
+    expect(bootScript()).not.toMatch(/KEYCLOAK_ADMIN(?!_CIDRS)|--proxy[ =]|jdbc:postgres:/);
   });
 });
 
@@ -73,6 +74,7 @@ describe("boot script: functions run for real", () => {
       keycloakVersion: "26.7.4",
       realm: "app",
       bundleSha256: createHash("sha256").update("#!/bin/bash\necho bundle\n").digest("hex"),
+      certificate: "",
       message: "",
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
     });
@@ -137,12 +139,13 @@ describe("boot script: functions run for real", () => {
     expect(again.output).not.toContain("making a self-signed certificate");
     expect(fs.readFileSync(`${root}/etc/keycloak-ec2/tls/tls.crt`, "utf8")).toBe(certificate);
 
+    // Without a hostname Keycloak is reached at the Elastic IP itself, which the certificate names first.
     writeSettings({ KEYCLOAK_HOSTNAME: "", PUBLIC_IP: "198.51.100.9" });
     expect(run("resolve_addresses; setup_tls").output).toContain(
-      "making a self-signed certificate for DNS:ec2-203-0-113-7.eu-west-3.compute.amazonaws.com,IP:198.51.100.9",
+      "making a self-signed certificate for IP:198.51.100.9,DNS:ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
     );
     expect(certificateText()).toMatch(
-      /Subject: CN ?= ?ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com[\s\S]*IP Address:198\.51\.100\.9/,
+      /Subject: CN ?= ?198\.51\.100\.9[\s\S]*IP Address:198\.51\.100\.9, DNS:ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com/,
     );
   });
 
@@ -150,7 +153,11 @@ describe("boot script: functions run for real", () => {
     const own = selfSignedCertificate(path.join(root, "own"), "own.example.com");
     putParameter("/own/cert", own.cert);
     putParameter("/own/key", own.key);
-    writeSettings({ TLS_CERTIFICATE_PARAMETER: "/own/cert", TLS_PRIVATE_KEY_PARAMETER: "/own/key" });
+    writeSettings({
+      TLS_MODE: "supplied",
+      TLS_CERTIFICATE_PARAMETER: "/own/cert",
+      TLS_PRIVATE_KEY_PARAMETER: "/own/key",
+    });
     expect(run("resolve_addresses; setup_tls").code).toBe(0);
     expect(certificateText()).toMatch(/Subject: CN ?= ?own\.example\.com/);
     const key = fs.statSync(`${root}/etc/keycloak-ec2/tls/tls.key`);
@@ -175,6 +182,113 @@ describe("boot script: functions run for real", () => {
     expect(bad.output).toContain("FAILED: /own/cert does not hold a PEM certificate");
   });
 
+  it("makes no certificate in acme mode (Caddy gets its own), and refuses supplied mode without the parameters", () => {
+    writeSettings({ TLS_MODE: "acme" });
+    const acme = run("resolve_addresses; setup_tls");
+    expect(acme.code).toBe(0);
+    expect(fs.readdirSync(`${root}/etc/keycloak-ec2/tls`)).toEqual([]);
+    expect(boot.calls().filter((c) => c.startsWith("openssl"))).toEqual([]);
+
+    writeSettings({ TLS_MODE: "supplied" });
+    const supplied = run("resolve_addresses; setup_tls");
+    expect(supplied.code).not.toBe(0);
+    expect(supplied.output).toContain("FAILED: TLS_MODE=supplied needs TLS_CERTIFICATE_PARAMETER");
+  });
+
+  it("writes the proxy's env file, one value a line, and refuses an admin CIDR or email Caddy would misread", () => {
+    writeSettings({
+      KEYCLOAK_HOSTNAME: "sso.example.com",
+      ADMIN_CIDRS: "198.51.100.0/24  2001:db8::/32",
+      ACME_EMAIL: "ops@example.com",
+    });
+    expect(run("resolve_addresses; write_proxy_env").code).toBe(0);
+    const file = `${root}/etc/keycloak-ec2/caddy.env`;
+    expect(fs.readFileSync(file, "utf8")).toBe(
+      "KEYCLOAK_PROXY_ADDRESS=sso.example.com\nKEYCLOAK_ADMIN_CIDRS=198.51.100.0/24 2001:db8::/32\nKEYCLOAK_ACME_EMAIL=ops@example.com\n",
+    );
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+
+    writeSettings({ ADMIN_CIDRS: "198.51.100.0/24 {$HOME}" });
+    const cidr = run("resolve_addresses; write_proxy_env");
+    expect(cidr.code).not.toBe(0);
+    expect(cidr.output).toContain('FAILED: ADMIN_CIDRS holds "{$HOME}", which is not an IP address or CIDR');
+    writeSettings({ ACME_EMAIL: "ops@example.com}" + '"' });
+    expect(run("resolve_addresses; write_proxy_env").output).toContain("is not an email address");
+  });
+
+  it("starts the proxy once, and again only when its Caddyfile, env file, unit or certificate changed", () => {
+    // GIVEN the proxy's files as the bundle and the boot write them
+    fs.mkdirSync(`${root}/etc/systemd/system`, { recursive: true });
+    fs.writeFileSync(`${root}/etc/keycloak-ec2/Caddyfile`, "caddyfile\n");
+    fs.writeFileSync(`${root}/etc/systemd/system/caddy.service`, "unit\n");
+    expect(run("resolve_addresses; setup_tls; write_proxy_env; start_proxy").code).toBe(0);
+    const restarts = () => boot.calls().filter((c) => c === "systemctl restart caddy.service").length;
+    expect(restarts()).toBe(1);
+    expect(fs.statSync(`${root}/srv/keycloak-ec2/caddy`).mode & 0o777).toBe(0o700);
+
+    // WHEN nothing changed THEN no restart
+    expect(run("resolve_addresses; setup_tls; write_proxy_env; start_proxy").output).toContain(
+      "the proxy (Caddy) is running with these settings already",
+    );
+    expect(restarts()).toBe(1);
+
+    // WHEN the admin CIDRs change, or the certificate is remade for a new address THEN a restart each
+    writeSettings({ ADMIN_CIDRS: "192.0.2.1" });
+    run("resolve_addresses; setup_tls; write_proxy_env; start_proxy");
+    expect(restarts()).toBe(2);
+    writeSettings({ ADMIN_CIDRS: "192.0.2.1", PUBLIC_IP: "198.51.100.9" });
+    run("resolve_addresses; setup_tls; write_proxy_env; start_proxy");
+    expect(restarts()).toBe(3);
+  });
+
+  it("reports the ACME certificate Caddy stored, with its issuer and expiry", () => {
+    // GIVEN Caddy's storage with its internal CA's certificate for the name, and the ACME one
+    writeSettings({ TLS_MODE: "acme", STATUS_BUCKET: "kc-bucket", STATUS_KEY: "status/boot.json" });
+    const storage = `${root}/srv/keycloak-ec2/caddy/caddy/certificates`;
+    for (const issuer of ["local", "acme-v02.api.letsencrypt.org-directory"]) {
+      fs.mkdirSync(`${storage}/${issuer}/203.0.113.7`, { recursive: true });
+      selfSignedCertificate(`${storage}/${issuer}/203.0.113.7/203.0.113.7`, issuer === "local" ? "Caddy" : "E7");
+    }
+    // WHEN
+    const { code, output } = run("resolve_addresses; await_certificate; report_status applied");
+    // THEN
+    expect(code).toBe(0);
+    expect(output).toMatch(/certificate for 203\.0\.113\.7: issued by CN ?= ?E7, expires \w{3} +\d+ [\d:]+ \d{4} GMT/);
+    expect(JSON.parse(boot.stubState("s3/kc-bucket/status/boot.json")).certificate).toMatch(
+      /^issued by CN ?= ?E7, expires /,
+    );
+  });
+
+  it("says loudly when the CA has not issued in time, with Caddy's last error, and boots on", () => {
+    // GIVEN no certificate from the CA, only Caddy's internal one, and Caddy's log of a refused order
+    writeSettings({
+      TLS_MODE: "acme",
+      KEYCLOAK_HOSTNAME: "sso.example.com",
+      STATUS_BUCKET: "kc-bucket",
+      STATUS_KEY: "s.json",
+    });
+    fs.mkdirSync(`${root}/srv/keycloak-ec2/caddy/caddy/certificates/local/sso.example.com`, { recursive: true });
+    fs.writeFileSync(`${root}/srv/keycloak-ec2/caddy/caddy/certificates/local/sso.example.com/sso.example.com.crt`, "");
+    fs.writeFileSync(
+      `${root}/stub-state/caddy-log`,
+      '{"level":"info","msg":"obtaining certificate"}\n' +
+        '{"level":"error","msg":"could not get certificate from issuer","error":"HTTP 429 urn:ietf:params:acme:error:rateLimited - too many certificates"}\n' +
+        '{"level":"info","msg":"will retry"}\n',
+    );
+    // WHEN
+    const { code, output } = boot.run("resolve_addresses; await_certificate; report_status applied", {
+      KEYCLOAK_EC2_CERT_WAIT: "0",
+    });
+    // THEN
+    expect(code).toBe(0);
+    expect(output).toContain(
+      "WARNING: the CA has not issued a certificate for sso.example.com after 0 s (last error: HTTP 429 urn:ietf:params:acme:error:rateLimited - too many certificates). Caddy keeps retrying with backoff; clients get a self-signed certificate meanwhile",
+    );
+    expect(JSON.parse(boot.stubState("s3/kc-bucket/s.json")).certificate).toBe(
+      "pending: HTTP 429 urn:ietf:params:acme:error:rateLimited - too many certificates",
+    );
+  });
+
   it("writes the container environment with the secrets, mode 0600, without printing any secret", () => {
     const { code, output } = run("resolve_addresses; write_environment");
     expect(code).toBe(0);
@@ -189,7 +303,7 @@ describe("boot script: functions run for real", () => {
     // The heap is the memory script's, sized at every start.
     expect(env).not.toContain("JAVA_OPTS_KC_HEAP");
     expect(fs.readFileSync(`${root}/etc/keycloak-ec2/runtime.env`, "utf8")).toMatch(
-      /^KEYCLOAK_IMAGE=localhost\/keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}\nKEYCLOAK_URL=https:\/\/ec2-203-0-113-7\.eu-west-3\.compute\.amazonaws\.com:8443\n$/,
+      /^KEYCLOAK_IMAGE=localhost\/keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12}\nKEYCLOAK_URL=https:\/\/203\.0\.113\.7\n$/,
     );
     expect(fs.statSync(`${root}/etc/keycloak-ec2/runtime.env`).mode & 0o777).toBe(0o600);
     for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
@@ -320,36 +434,37 @@ describe("boot script: swap file", () => {
   });
   afterEach(() => boot.remove());
 
-  // 2 GiB is 2 097 152 kB: a 2 GiB type shows less (about 1 950 000), a 4 GiB type about 3 900 000.
-  it.each([
-    ["a 1 GiB type", 950_000, true],
-    ["a 2 GiB type", 1_950_000, true],
-    ["exactly 2 GiB", 2_097_152, true],
-    ["just over 2 GiB", 2_098_176, false],
-    ["a 4 GiB type", 3_900_000, false],
-  ])("%s (%i kB): adds a swap file: %p", (_name, kib, swap) => {
-    boot.setMemory(kib);
-    expect(boot.run("add_swap_if_small").code).toBe(0);
-    const calls = boot.calls().filter((call) => !call.startsWith("swapon --show"));
-    if (swap) {
-      expect(calls).toEqual([
-        "dd if=/dev/zero of=$ROOT/swapfile bs=1M count=2048 status=none",
-        "mkswap $ROOT/swapfile",
-        "swapon $ROOT/swapfile",
-      ]);
-      expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8")).toContain(
-        `\n${boot.root}/swapfile none swap defaults 0 0\n`,
-      );
-      expect(fs.statSync(`${boot.root}/swapfile`).mode & 0o777).toBe(0o600);
-    } else {
-      expect(calls).toEqual([]);
-    }
+  // The rules (which sizes, what is made) are the memory script's, tested in memory.test.ts.
+  it("makes it with the memory script, once, on 2 GiB or less", () => {
+    boot.setMemory(950_000);
+    const { code, output } = boot.run("add_swap_if_small; add_swap_if_small");
+    expect(code).toBe(0);
+    expect(output).toContain("adding a 2 GiB swap file");
+    expect(boot.calls()).toEqual([
+      "swapon --show=NAME --noheadings",
+      "dd if=/dev/zero of=$ROOT/swapfile bs=1M count=2048 status=none",
+      "mkswap $ROOT/swapfile",
+      "swapon $ROOT/swapfile",
+      "swapon --show=NAME --noheadings",
+    ]);
+    expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8").match(/swapfile/g)).toHaveLength(1);
+    // The swap file alone: the sizes are left to keycloak.service's start.
+    expect(fs.existsSync(`${boot.root}/run/keycloak-ec2/memory.env`)).toBe(false);
   });
 
-  it("adds it once", () => {
-    expect(boot.run("add_swap_if_small; add_swap_if_small").code).toBe(0);
-    expect(boot.calls().filter((call) => call.startsWith("swapon $ROOT"))).toHaveLength(1);
-    expect(fs.readFileSync(`${boot.root}/etc/fstab`, "utf8").match(/swapfile/g)).toHaveLength(1);
+  it("makes none over 2 GiB", () => {
+    boot.setMemory(3_900_000);
+    expect(boot.run("add_swap_if_small").code).toBe(0);
+    expect(boot.calls()).toEqual([]);
+  });
+
+  it("stops the boot, reporting it, when the swap file cannot be made", () => {
+    boot.setMemory(950_000);
+    boot.failNext("dd", 1);
+    const { code, output } = boot.run("add_swap_if_small; echo went on");
+    expect(code).not.toBe(0);
+    expect(output).toContain("FAILED: line ");
+    expect(output).not.toContain("went on");
   });
 });
 
@@ -371,6 +486,9 @@ describe("boot script: Keycloak image", () => {
       `docker image inspect ${image}`,
       "docker pull --quiet quay.io/keycloak/keycloak:26.7.4",
       `docker build --tag ${image} $ROOT/var/lib/keycloak-ec2/image`,
+      // The proxy's image too: its unit never pulls.
+      "docker image inspect caddy:2.11.4",
+      "docker pull --quiet caddy:2.11.4",
     ]);
     expect(dockerfile()).toBe(
       [
@@ -385,7 +503,7 @@ describe("boot script: Keycloak image", () => {
     boot.clearCalls();
     const again = boot.run("prepare_image");
     expect(again.output).toContain(`image ${image} present already`);
-    expect(boot.calls()).toEqual([`docker image inspect ${image}`]);
+    expect(boot.calls()).toEqual([`docker image inspect ${image}`, "docker image inspect caddy:2.11.4"]);
   });
 
   it("names a new image for a new Keycloak version", () => {
@@ -399,7 +517,7 @@ describe("boot script: Keycloak image", () => {
   it("retries the pull and the build", () => {
     boot.failNext("docker", 2); // the image check, then the first pull
     expect(boot.run("prepare_image").code).toBe(0);
-    expect(boot.calls().filter((call) => call.startsWith("docker pull"))).toHaveLength(2);
+    expect(boot.calls().filter((call) => call.startsWith("docker pull --quiet quay.io"))).toHaveLength(2);
   });
 
   it("only pulls Keycloak's image in dev, where start-dev builds at every start", () => {
@@ -408,6 +526,8 @@ describe("boot script: Keycloak image", () => {
     expect(boot.calls()).toEqual([
       "docker image inspect quay.io/keycloak/keycloak:26.7.4",
       "docker pull --quiet quay.io/keycloak/keycloak:26.7.4",
+      "docker image inspect caddy:2.11.4",
+      "docker pull --quiet caddy:2.11.4",
     ]);
     expect(fs.existsSync(`${boot.root}/var/lib/keycloak-ec2/image`)).toBe(false);
   });

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { memoryScript } from "../../src/boot/boot-files";
-import { keycloakUnit, PATHS } from "../../src/boot/unit";
+import { KEYCLOAK_HTTP_PORT, keycloakUnit, PATHS } from "../../src/boot/unit";
 
 /** The `docker run` command line of a unit, joined back into one line. */
 const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
@@ -26,17 +26,28 @@ describe("Keycloak systemd unit", () => {
     const run = execStart(production);
     expect(run).toContain("${KEYCLOAK_IMAGE} start --optimized --cache=local --hostname=${KEYCLOAK_URL}");
     for (const option of [
-      "--https-port=8443",
-      "--https-certificate-file=/opt/keycloak/conf/tls/tls.crt",
-      "--https-certificate-key-file=/opt/keycloak/conf/tls/tls.key",
-      "--http-enabled=false",
+      "--http-enabled=true",
+      "--http-host=127.0.0.1",
+      "--http-port=8080",
+      "--proxy-headers=xforwarded",
+      "--proxy-trusted-addresses=127.0.0.1,::1",
       "--db-url=jdbc:postgresql://localhost:5432/keycloak",
       "--db-username=keycloak",
       "--http-management-host=127.0.0.1",
       "--import-realm",
     ])
       expect(run.split(" ")).toContain(option);
-    expect(run).not.toMatch(/start-dev|--proxy|--db-password|KEYCLOAK_ADMIN/);
+    expect(run).not.toMatch(/start-dev|--proxy=|--db-password|KEYCLOAK_ADMIN/);
+  });
+
+  it("serves plain HTTP on loopback only, behind the proxy, with no TLS of its own", () => {
+    for (const unit of [production, dev]) {
+      const run = execStart(unit);
+      expect(run).toContain(" --hostname=${KEYCLOAK_URL} --http-enabled=true --http-host=127.0.0.1 --http-port=8080 ");
+      expect(run).toContain(" --http-management-host=127.0.0.1 ");
+      expect(run).not.toMatch(/https-|tls/);
+    }
+    expect(KEYCLOAK_HTTP_PORT).toBe(8080);
   });
 
   it("gives start --optimized none of the build-time options, which the image has baked in", () => {
@@ -47,7 +58,7 @@ describe("Keycloak systemd unit", () => {
     for (const option of BUILD_TIME_OPTIONS) expect(options).not.toContain(option);
   });
 
-  it("runs the container as the image's user, uid 1000 and group 0 (the group that may read the TLS key)", () => {
+  it("runs the container as the image's user, uid 1000 and group 0", () => {
     for (const unit of [production, dev]) expect(execStart(unit)).toContain(" --user 1000:0 ");
   });
 
@@ -93,7 +104,7 @@ describe("Keycloak systemd unit", () => {
     // start-dev builds at every start, so it takes the build-time options it needs.
     expect(run).toContain(" --health-enabled=true --metrics-enabled=true ");
     expect(run).toContain("--volume /srv/keycloak-ec2/keycloak:/opt/keycloak/data");
-    expect(run).toContain("--https-certificate-file=/opt/keycloak/conf/tls/tls.crt");
+    expect(run).toContain(" --proxy-headers=xforwarded --proxy-trusted-addresses=127.0.0.1,::1 ");
     expect(run).not.toMatch(/--db=|postgres/);
     expect(dev).toMatch(/^Description=.*dev mode, not for production/m);
   });

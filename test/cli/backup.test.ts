@@ -26,7 +26,7 @@ beforeEach(() => {
   // Without the demo clients, whose localhost redirect URIs production warns about.
   fs.writeFileSync(
     path.join(root, "keycloak.config.json"),
-    JSON.stringify({ keycloak: { realm: { spa: false, bff: false } } }),
+    JSON.stringify({ adminCidrs: ["203.0.113.0/24"], keycloak: { realm: { spa: false, bff: false } } }),
   );
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));

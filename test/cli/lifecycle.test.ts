@@ -158,8 +158,9 @@ describe("npm run deploy", () => {
         env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "5" },
       });
       expect(code).toBe(0);
-      expect(stdout.split("\n").slice(-3)).toEqual([
+      expect(stdout.split("\n").slice(-4)).toEqual([
         expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
+        expect.stringMatching(/^certificate: issued by localhost, valid until /),
         `Log in at ${url}/admin/master/console/ as admin, with the password this prints: ${command}`,
         "",
       ]);

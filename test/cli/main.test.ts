@@ -55,7 +55,7 @@ describe("node dist/main.js", () => {
     () => {
       fs.writeFileSync(
         path.join(dir, "sso.json"),
-        '{ "name": "sso", "keycloak": { "realm": { "spa": false, "bff": false } } }',
+        '{ "name": "sso", "adminCidrs": [], "keycloak": { "realm": { "spa": false, "bff": false } } }',
       );
       expect(run(["--config", "sso.json"], { PATH: "" })).toEqual({
         code: 0,

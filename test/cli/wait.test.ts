@@ -38,7 +38,11 @@ describe("npm run wait", () => {
       const url = await serve(ready);
       const { code, stdout } = await wait(["--profile", "dev", "--url", `${url}/`, "--timeout", "5"]);
       expect(code).toBe(0);
-      expect(stdout).toMatch(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`));
+      expect(stdout).toMatch(
+        new RegExp(
+          `^waiting for Keycloak at ${url}: \\d+ s, ready\\ncertificate: issued by localhost, valid until .+\\n$`,
+        ),
+      );
     },
     SLOW_TEST_MS,
   );
@@ -50,7 +54,9 @@ describe("npm run wait", () => {
       const file = devOutputsFile();
       fs.writeFileSync(file, JSON.stringify({ [path.basename(file, ".outputs.json")]: { keycloak_url: url } }));
       expect((await wait(["--profile", "dev"])).stdout).toMatch(
-        new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready\\n$`),
+        new RegExp(
+          `^waiting for Keycloak at ${url}: \\d+ s, ready\\ncertificate: issued by localhost, valid until .+\\n$`,
+        ),
       );
     },
     SLOW_TEST_MS,
@@ -69,9 +75,9 @@ describe("npm run wait", () => {
     expect((await wait(["--profile", "dev", "--timeout", "10m"])).stderr).toBe(
       'flag error: --timeout: "10m" is not a whole number of seconds (write e.g. --timeout 900)\n',
     );
-    expect(urlFlag("https://sso.example.com:8443/")).toBe("https://sso.example.com:8443");
+    expect(urlFlag("https://sso.example.com/")).toBe("https://sso.example.com");
     expect((await wait(["--profile", "dev", "--url", "sso.example.com"])).stderr).toBe(
-      'flag error: --url: "sso.example.com" is not Keycloak\'s base URL (write e.g. --url https://sso.example.com:8443)\n',
+      'flag error: --url: "sso.example.com" is not Keycloak\'s base URL (write e.g. --url https://sso.example.com)\n',
     );
   });
 });

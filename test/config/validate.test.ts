@@ -1,6 +1,8 @@
 import { isArm64InstanceType } from "../../src/aws/instance-types";
 import { validateConfig } from "../../src/config/validate";
+import { STACK_TAG_KEYS } from "../../src/config/fields";
 import { problemsOf } from "../problems";
+import { synthesize } from "../stack/synth";
 
 describe("validateConfig: each rule names the field, what is wrong and the fix", () => {
   // [what, config, the one expected problem line]
@@ -18,7 +20,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "unknown key far from any",
       { colour: "blue" },
-      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, keycloak)",
+      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, adminCidrs, dnsZone, keycloak)",
     ],
     [
       "unknown nested key",
@@ -153,9 +155,9 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
       'config error: securityGroupName: is 256 characters long, more than 255 (use letters, digits, spaces, round brackets and ._-:/#,@[]+=&;{}!$*, e.g. "keycloak-sg")',
     ],
     [
-      "instance name too long",
-      { instanceName: "i".repeat(257) },
-      "config error: instanceName: is 257 characters long, more than 256 (a Name tag has 1 to 256 characters, none of them a control character)",
+      "instance name too long for the data volume's Name tag (instanceName-data) to stay within EC2's 256",
+      { instanceName: "i".repeat(252) },
+      'config error: instanceName: is 252 characters long, more than 251 (a Name tag has 1 to 256 characters, none of them a control character, and the data volume\'s adds "-data": at most 251 here)',
     ],
     ["tags not an object", { tags: ["a"] }, "config error: tags: must be an object, got a list (write { ... })"],
     [
@@ -184,9 +186,9 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
       'config error: tags.cost: must be a string, got 12 (write it in "quotes")',
     ],
     [
-      "too many tags",
-      { tags: Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, "v"])) },
-      "config error: tags: has 46 tags (EC2 allows 50 per resource and the stack sets a few; keep at most 45)",
+      "more tags than S3 takes on the boot bundle's object, with the stack's own",
+      { tags: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`t${i}`, "v"])) },
+      "config error: tags: has 8 tags besides the stack's own Application, Deployment and ManagedBy (S3 allows 10 tags per object and the boot bundle's object gets them all: keep at most 7)",
     ],
     [
       "root volume too small",
@@ -212,6 +214,16 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
       "keycloak other major",
       { keycloak: { version: "25.0.6" } },
       'config error: keycloak.version: "25.0.6" is not an exact Keycloak 26.x release (write an exact tag such as "26.7.4"; "latest" and other majors are not supported)',
+    ],
+    [
+      "keycloak release that crashes importing the realm",
+      { keycloak: { version: "26.0.7" } },
+      'config error: keycloak.version: "26.0.7" crashes at start importing a realm with a service-account client, as every release before 26.0.8 does: docs/design-facts.md §5 (write 26.0.8 or later, e.g. "26.7.4")',
+    ],
+    [
+      "keycloak 26.0.0",
+      { keycloak: { version: "26.0.0" } },
+      'config error: keycloak.version: "26.0.0" crashes at start importing a realm with a service-account client, as every release before 26.0.8 does: docs/design-facts.md §5 (write 26.0.8 or later, e.g. "26.7.4")',
     ],
     [
       "hostname as a URL",
@@ -271,17 +283,27 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "certificate half given",
       { keycloak: { tlsCertificate: { certificateParameter: "/kc/cert" } } },
-      'config error: keycloak.tlsCertificate.privateKeyParameter: is required (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")',
+      'config error: keycloak.tlsCertificate.privateKeyParameter: is required (give the private key\'s SSM parameter name, e.g. "/keycloak-ec2/tls/private-key")',
     ],
     [
       "certificate parameter a path without its leading slash",
       { keycloak: { tlsCertificate: { certificateParameter: "sso/cert", privateKeyParameter: "/sso/key" } } },
-      'config error: keycloak.tlsCertificate.certificateParameter: "sso/cert" is a path that does not start with "/" (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")',
+      'config error: keycloak.tlsCertificate.certificateParameter: "sso/cert" is a path that does not start with "/" (give the certificate\'s SSM parameter name, e.g. "/keycloak-ec2/tls/certificate")',
+    ],
+    [
+      "key parameter a path without its leading slash",
+      { keycloak: { tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "sso/key" } } },
+      'config error: keycloak.tlsCertificate.privateKeyParameter: "sso/key" is a path that does not start with "/" (give the private key\'s SSM parameter name, e.g. "/keycloak-ec2/tls/private-key")',
+    ],
+    [
+      "certificate parameter missing",
+      { keycloak: { tlsCertificate: { privateKeyParameter: "/kc/key" } } },
+      'config error: keycloak.tlsCertificate.certificateParameter: is required (give the certificate\'s SSM parameter name, e.g. "/keycloak-ec2/tls/certificate")',
     ],
     [
       "certificate parameter reserved",
       { keycloak: { tlsCertificate: { certificateParameter: "/aws/cert", privateKeyParameter: "/kc/key" } } },
-      'config error: keycloak.tlsCertificate.certificateParameter: names starting with "aws" or "ssm" are reserved (give SSM parameter names, e.g. "/keycloak-ec2/tls/certificate")',
+      'config error: keycloak.tlsCertificate.certificateParameter: names starting with "aws" or "ssm" are reserved (give the certificate\'s SSM parameter name, e.g. "/keycloak-ec2/tls/certificate")',
     ],
     [
       "backend without type",
@@ -351,7 +373,22 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "tag key with a character IAM and SSM refuse",
       { tags: { "cost-center#": "42" } },
-      'config error: tags.cost-center#: key "cost-center#" has a character IAM and SSM refuse in tags: "#" (tags reach the IAM role and the SSM parameters, which take only letters, digits, spaces and _ . : / = + - @, e.g. "cost-center")',
+      'config error: tags.cost-center#: key "cost-center#" has a character IAM, SSM or DLM refuse in tag keys: "#" (tags reach the IAM role, the SSM parameters and the DLM snapshot policy, whose keys take only ASCII letters, digits and _ . : / = + -, e.g. "cost-center")',
+    ],
+    [
+      "tag key with a space, which DLM refuses",
+      { tags: { "Cost Center": "42" } },
+      'config error: tags.Cost Center: key "Cost Center" has a character IAM, SSM or DLM refuse in tag keys: " " (tags reach the IAM role, the SSM parameters and the DLM snapshot policy, whose keys take only ASCII letters, digits and _ . : / = + -, e.g. "Cost-Center")',
+    ],
+    [
+      "tag key with letters beyond ASCII and an @, which DLM refuses",
+      { tags: { "Équipe@": "identité" } },
+      'config error: tags.Équipe@: key "Équipe@" has characters IAM, SSM or DLM refuse in tag keys: "É", "@" (tags reach the IAM role, the SSM parameters and the DLM snapshot policy, whose keys take only ASCII letters, digits and _ . : / = + -, e.g. "Equipe")',
+    ],
+    [
+      "tag key differing only in case from one the stack sets",
+      { tags: { deployment: "x" } },
+      'config error: tags.deployment: "deployment" and the stack\'s own "Deployment" differ only in case, which IAM roles do not tell apart (write "Deployment" to give the stack\'s tag your value, or choose another key)',
     ],
     [
       "tag value of symbols only",
@@ -377,7 +414,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "instance name with a control character",
       { instanceName: "kc\tprod" },
-      'config error: instanceName: "kc\tprod" has control characters (a Name tag has 1 to 256 characters, none of them a control character)',
+      'config error: instanceName: "kc\tprod" has control characters (a Name tag has 1 to 256 characters, none of them a control character, and the data volume\'s adds "-data": at most 251 here)',
     ],
     [
       "VPC id malformed",
@@ -467,7 +504,7 @@ describe("validateConfig: defaults and overrides", () => {
 
   it("keeps the demo realm's localhost clients by default, and production warns about each of their URIs", () => {
     // GIVEN no config WHEN validated for production THEN the default localhost URIs are named, as defaults
-    expect(validateConfig({}).warnings).toEqual([
+    expect(validateConfig({ adminCidrs: [] }).warnings).toEqual([
       'config warning: keycloak.realm.spa.redirectUris[0]: "http://localhost:5173/*" (the default) points at localhost: only a browser on the machine that runs the application can use it, fine for a demo, not in production (list your application\'s URIs, or set keycloak.realm.spa to false)',
       'config warning: keycloak.realm.bff.redirectUris[0]: "http://localhost:3000/*" (the default) points at localhost: only a browser on the machine that runs the application can use it, fine for a demo, not in production (list your application\'s URIs, or set keycloak.realm.bff to false)',
     ]);
@@ -477,6 +514,7 @@ describe("validateConfig: defaults and overrides", () => {
 
   it("warns in production about any loopback redirect URI or web origin, and not about other hosts", () => {
     const { warnings } = validateConfig({
+      adminCidrs: [],
       keycloak: {
         realm: {
           spa: {
@@ -558,18 +596,33 @@ describe("validateConfig: defaults and overrides", () => {
     expect(validateConfig({ profile: "dev", region: "eu-west-3" }).warnings).toEqual([]);
   });
 
-  it("accepts in tags the Unicode letters, digits, spaces and symbols IAM and SSM take", () => {
-    const tags = { Équipe: "Identité numérique", "cost-center": "a/b:c=d+e@f_g.h-1", 部署: "認証 2" };
+  it("accepts in tag values the Unicode letters, digits, spaces and symbols IAM and SSM take, in keys what DLM takes", () => {
+    const tags = { Team: "Identité numérique", "cost-center": "a/b:c=d+e@f_g.h-1", "dept:auth/2=+_.": "認証 2" };
     expect(validateConfig({ tags }).config.tags).toEqual(tags);
   });
 
-  it("lets instanceName hold what EC2 takes in a Name tag: any character, 256 of them", () => {
+  it("accepts Keycloak 26.0.8 and later, releases compared as numbers", () => {
+    for (const version of ["26.0.8", "26.0.10", "26.1.0", "26.10.2"]) {
+      const { config } = validateConfig({ keycloak: { version } });
+      if (config.profile === "article") throw new Error("expected a production config");
+      expect(config.keycloak.version).toBe(version);
+    }
+  });
+
+  it("counts toward S3's 10 tags only the keys the stack does not set itself", () => {
+    // GIVEN 7 tags of the user's own, and the stack's Deployment tag given another value, in its exact case
+    const tags = { ...Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`t${i}`, "v"])), Deployment: "sso" };
+    // THEN all are accepted
+    expect(validateConfig({ tags }).config.tags).toEqual(tags);
+  });
+
+  it("lets instanceName hold what EC2 takes in a Name tag: any character, 251 of them (the data volume's adds -data)", () => {
     // GIVEN names IAM would refuse, but instanceName only reaches EC2 (the instance's and the Elastic IP's Name)
     expect(validateConfig({ instanceName: "Keycloak (prod) #1 — été ✓" }).config.instanceName).toBe(
       "Keycloak (prod) #1 — été ✓",
     );
-    // AND 256 characters outside the Basic Multilingual Plane: 512 UTF-16 units, 256 as AWS counts
-    expect(validateConfig({ instanceName: "🔑".repeat(256) }).config.instanceName).toHaveLength(512);
+    // AND 251 characters outside the Basic Multilingual Plane: 502 UTF-16 units, 251 as AWS counts
+    expect(validateConfig({ instanceName: "🔑".repeat(251) }).config.instanceName).toHaveLength(502);
   });
 
   it("takes a subnet alone, or with its VPC; the article profile ignores both", () => {
@@ -599,6 +652,7 @@ describe("validateConfig: defaults and overrides", () => {
 
   it("leaves out each client set to false", () => {
     const { config, warnings } = validateConfig({
+      adminCidrs: ["203.0.113.0/24"],
       keycloak: { realm: { spa: false, bff: false, service: { clientId: "batch" } } },
     });
     if (config.profile === "article") throw new Error("expected a production config");
@@ -629,7 +683,7 @@ describe("validateConfig: defaults and overrides", () => {
     expect(config.instanceType).toBe("t3.micro");
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^config warning: instanceType: t3\.micro has less than 2 GiB of memory: Keycloak then leans on the swap file the boot adds/,
+        /^config warning: instanceType: t3\.micro has less than 2 GiB of memory: Keycloak then leans on the 2 GiB swap file added on such types/,
       ),
     ]);
   });
@@ -672,17 +726,20 @@ describe("validateConfig: defaults and overrides", () => {
       keyName: "ops",
       sshCidrs: ["203.0.113.0/24", "2001:db8::/48"],
       httpsCidrs: ["0.0.0.0/0"],
+      adminCidrs: ["203.0.113.0/24"],
+      dnsZone: "example.com",
       securityGroupName: "sso-sg",
       instanceName: "sso",
       tags: { team: "identity" },
       rootVolumeSize: 30,
-      elasticIp: false,
+      elasticIp: true,
       followLatestAmi: true,
       backend: { type: "cloud", organization: "acme", workspaceTags: ["sso"] },
       keycloak: {
         version: "26.7.4",
         hostname: "SSO.example.com",
         adminUser: "root",
+        tls: { mode: "supplied" },
         tlsCertificate: { certificateParameter: "/sso/cert", privateKeyParameter: "/sso/key" },
         realm: {
           name: "acme",
@@ -697,6 +754,25 @@ describe("validateConfig: defaults and overrides", () => {
     if (config.profile === "article") throw new Error("expected a production config");
     expect(config.keycloak.hostname).toBe("sso.example.com");
     expect(config.keycloak.realm.spa?.webOrigins).toEqual(["+"]);
+  });
+});
+
+describe("what validation allows fits what the stack makes of it", () => {
+  it("keeps every Name tag within EC2's 256 characters with the longest instanceName", () => {
+    const { tf } = synthesize({ profile: "dev", instanceName: "i".repeat(251) });
+    const names = Object.values(tf.resource as Record<string, Record<string, any>>)
+      .flatMap((byName) => Object.values(byName))
+      .map((resource) => resource.tags?.Name as string | undefined)
+      .filter((name) => name !== undefined);
+    expect(names).toContain(`${"i".repeat(251)}-data`);
+    for (const name of names) expect([...name].length).toBeLessThanOrEqual(256);
+  });
+
+  it("gives the boot bundle's S3 object at most S3's 10 tags with the most user tags accepted", () => {
+    const tags = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`t${i}`, "v"]));
+    const { tf } = synthesize({ profile: "dev", tags });
+    expect(Object.keys(tf.resource.aws_s3_object)).toHaveLength(1);
+    expect(Object.keys(tf.provider.aws[0].default_tags[0].tags)).toEqual([...STACK_TAG_KEYS, ...Object.keys(tags)]);
   });
 });
 

@@ -19,6 +19,8 @@ const PROPS: Props = {
   keycloakVersion: "26.7.4",
   parameterPrefix: "/keycloak-ec2/keycloak",
   adminUser: "admin",
+  tls: { mode: "acme" },
+  adminCidrs: "203.0.113.0/24",
   realm: DEFAULT_REALM,
   associationName: "kc-apply",
 };
@@ -141,18 +143,21 @@ describe("KeycloakBootstrap", () => {
     expect(cloudConfig).toContain("KEYCLOAK_IMAGE='quay.io/keycloak/keycloak:${var.keycloak_version}'");
   });
 
-  it("places the certificate's parameter names and the public address in the settings", () => {
+  it("places the TLS mode, the certificate's parameter names, the admin CIDRs and the public address in the settings", () => {
     // GIVEN
     const tlsCertificate = { certificateParameter: "/tls/chain", privateKeyParameter: "/tls/key" };
     // WHEN
     const { cloudConfig } = synthBootstrap(newStack(), {
       ...PROPS,
+      tls: { mode: "supplied" },
       tlsCertificate,
       hostname: "id.example.com",
       publicIp: "203.0.113.7",
     });
     // THEN
-    expect(cloudConfig).toContain("\nKEYCLOAK_HOSTNAME='id.example.com'\nPUBLIC_DNS=''\nPUBLIC_IP='203.0.113.7'\n");
+    expect(cloudConfig).toContain("\nKEYCLOAK_HOSTNAME='id.example.com'\nTLS_MODE='supplied'\n");
+    expect(cloudConfig).toContain("\nADMIN_CIDRS='203.0.113.0/24'\n");
+    expect(cloudConfig).toContain("\nPUBLIC_DNS=''\nPUBLIC_IP='203.0.113.7'\n");
     expect(cloudConfig).toContain("\nTLS_CERTIFICATE_PARAMETER='/tls/chain'\nTLS_PRIVATE_KEY_PARAMETER='/tls/key'\n");
   });
 

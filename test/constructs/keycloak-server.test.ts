@@ -4,7 +4,9 @@ import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdk
 import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
@@ -50,6 +52,19 @@ describe("KeycloakServer validation", () => {
     );
   });
 
+  it("rejects a TLS mode without its certificate, a certificate without its mode, a zone without a hostname", () => {
+    expect(() => synthServer({ tls: { mode: "supplied" } })).toThrow(
+      /KeycloakServer: 'tlsCertificate' is required with tls.mode supplied/,
+    );
+    expect(() =>
+      synthServer({ tls: { mode: "acme" }, tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" } }),
+    ).toThrow(/KeycloakServer: 'tlsCertificate' is only used with tls.mode supplied, not acme/);
+    expect(() => synthServer({ dnsZone: "example.com" })).toThrow(/KeycloakServer: 'dnsZone' needs 'hostname'/);
+    expect(() => synthServer({ adminCidrs: ["10.0.0.1/8"] })).toThrow(
+      /KeycloakServer: 'adminCidrs' has "10\.0\.0\.1\/8"/,
+    );
+  });
+
   it("rejects an SSH CIDR and a root volume size by their own props", () => {
     // GIVEN / WHEN / THEN
     expect(() => synthServer({ sshCidrs: ["::1"] })).toThrow(/KeycloakServer: 'sshCidrs' has "::1"/);
@@ -67,29 +82,33 @@ describe("KeycloakServer defaults", () => {
     expect(json).toHaveResourceWithProperties(Instance, { instance_type: "t3.small", ami });
   });
 
-  it("opens 8443 to the world over IPv4 and IPv6, and has no SSH rule", () => {
+  it("opens 443, and 80 for the CA's HTTP-01 challenge, to the world over IPv4 and IPv6; no 8443, no SSH rule", () => {
     // GIVEN / WHEN
     const { json, tf } = synthServer();
     // THEN
     const world = '${toset(["0.0.0.0/0", "::/0"])}';
-    expect(json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
-      from_port: 8443,
-      to_port: 8443,
-      for_each: world,
-    });
-    expect(Object.values(tf.resource.aws_vpc_security_group_ingress_rule).map((rule: any) => rule.from_port)).toEqual([
-      8443,
-    ]);
+    for (const port of [443, 80])
+      expect(json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+        from_port: port,
+        to_port: port,
+        for_each: world,
+        description: expect.stringMatching(port === 443 ? /^HTTPS: Keycloak behind its proxy/ : /^HTTP: the ACME CA/),
+      });
+    expect(
+      Object.values(tf.resource.aws_vpc_security_group_ingress_rule)
+        .map((rule: any) => rule.from_port)
+        .sort(),
+    ).toEqual([443, 80]);
   });
 
-  it("keeps its address on an Elastic IP, whose public DNS name is in every URL", () => {
+  it("keeps its address on an Elastic IP, which is in every URL, on the standard port", () => {
     // GIVEN / WHEN
     const { json, tf, idOf } = synthServer();
     // THEN
     expect(json).toHaveResourceWithProperties(Eip, { domain: "vpc" });
     const association = tf.resource.aws_eip_association[idOf("aws_eip_association")];
     expect(association.allocation_id).toBe(`\${aws_eip.${idOf("aws_eip")}.allocation_id}`);
-    const base = `https://\${aws_eip.${idOf("aws_eip")}.public_dns}:8443`;
+    const base = `https://\${aws_eip.${idOf("aws_eip")}.public_ip}`;
     const { url, realm_issuer_url, admin_console_url } = tf.output;
     expect([url.value, realm_issuer_url.value, admin_console_url.value]).toEqual([
       base,
@@ -123,15 +142,57 @@ describe("KeycloakServer options", () => {
     // GIVEN / WHEN
     const { tf } = synthServer({ hostname: "id.example.com" });
     // THEN
-    expect(tf.output.url.value).toBe("https://id.example.com:8443");
+    expect(tf.output.url.value).toBe("https://id.example.com");
   });
 
-  it("without an Elastic IP, takes its URL from the instance's public DNS name", () => {
+  it("without an Elastic IP, takes its URL from the instance's public address", () => {
     // GIVEN / WHEN
     const { json, tf, idOf } = synthServer({ elasticIp: false });
     // THEN
     expect(json).not.toHaveResource(Eip);
-    expect(tf.output.url.value).toBe(`https://\${aws_instance.${idOf("aws_instance")}.public_dns}:8443`);
+    expect(tf.output.url.value).toBe(`https://\${aws_instance.${idOf("aws_instance")}.public_ip}`);
+  });
+
+  it("opens no port 80 when no CA validates over HTTP: a self-signed or a supplied certificate", () => {
+    for (const props of [
+      { tls: { mode: "self-signed" } },
+      { mode: "dev" },
+      { tlsCertificate: { certificateParameter: "/c", privateKeyParameter: "/k" } },
+    ] as KeycloakServerProps[]) {
+      const { tf } = synthServer(props);
+      expect(Object.values(tf.resource.aws_vpc_security_group_ingress_rule).map((rule: any) => rule.from_port)).toEqual(
+        [443],
+      );
+    }
+  });
+
+  it("hands the boot its TLS mode, the ACME settings and the admin CIDRs (the https CIDRs unless given)", () => {
+    const bundle = (props: KeycloakServerProps) => {
+      const { tf } = synthServer(props);
+      return Object.values(tf.locals as Record<string, string>).find((text) => text.includes("TLS_MODE="))!;
+    };
+    const acme = bundle({ httpsCidrs: ["203.0.113.0/24"], tls: { acmeEmail: "ops@example.com" } });
+    expect(acme).toContain("TLS_MODE='acme'");
+    expect(acme).toContain("ACME_EMAIL='ops@example.com'");
+    expect(acme).toContain(`ADMIN_CIDRS='\${join(" ", ["203.0.113.0/24"])}'`);
+    const admins = bundle({ adminCidrs: ["198.51.100.0/24", "2001:db8::/48"], tls: { mode: "self-signed" } });
+    expect(admins).toContain("TLS_MODE='self-signed'");
+    expect(admins).toContain(`ADMIN_CIDRS='\${join(" ", ["198.51.100.0/24", "2001:db8::/48"])}'`);
+  });
+
+  it("with a Route 53 zone, points the hostname at the Elastic IP before the instance asks for a certificate", () => {
+    // GIVEN / WHEN
+    const { json, tf, idOf } = synthServer({ hostname: "sso.example.com", dnsZone: "example.com" });
+    // THEN
+    expect(json).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "example.com", private_zone: false });
+    expect(json).toHaveResourceWithProperties(Route53Record, {
+      name: "sso.example.com",
+      type: "A",
+      ttl: 300,
+      records: [`\${aws_eip.${idOf("aws_eip")}.public_ip}`],
+    });
+    const instance = tf.resource.aws_instance[idOf("aws_instance")];
+    expect(instance.depends_on).toContain(`aws_route53_record.${idOf("aws_route53_record")}`);
   });
 
   it("in dev mode, generates no database password, under a name of its own so as not to meet production's", () => {
@@ -192,6 +253,6 @@ describe("KeycloakServer options", () => {
     expect(idOf("aws_instance")).toMatch(/^platform_identity_host_instance_/);
     const instance = tf.resource.aws_instance[idOf("aws_instance")];
     expect(instance.vpc_security_group_ids).toEqual([`\${aws_security_group.${idOf("aws_security_group")}.id}`]);
-    expect(tf.output.url.value).toBe(`https://\${aws_eip.${idOf("aws_eip")}.public_dns}:8443`);
+    expect(tf.output.url.value).toBe(`https://\${aws_eip.${idOf("aws_eip")}.public_ip}`);
   });
 });

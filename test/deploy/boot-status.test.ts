@@ -61,6 +61,16 @@ describe("waiting for the instance to apply the delivered configuration", () => 
     ]);
   });
 
+  it("says where the ACME certificate stands, when the boot found one or is still waiting for it", async () => {
+    report({ certificate: "pending: acme: error: 429 rateLimited" });
+    const { lines, error } = await waitFor();
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "the instance applied this configuration at 2026-11-23T10:00:00Z: Keycloak 26.7.4, realm app\n",
+      "its certificate from the ACME CA: pending: acme: error: 429 rateLimited\n",
+    ]);
+  });
+
   it("waits while the report names an earlier bundle, until it names this one", async () => {
     // GIVEN the report of the previous apply
     report({ bundleSha256: "b".repeat(64), at: "2026-11-22T09:00:00Z" });

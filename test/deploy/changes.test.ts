@@ -44,6 +44,26 @@ describe("change warnings", () => {
     ).toEqual([]);
   });
 
+  it("names the move of Keycloak's address: from :8443 and the DNS name to 443 and the Elastic IP, or a new hostname", () => {
+    const before = { ...DEPLOYED, instance_ip: "203.0.113.7" };
+    // A deployment from before the proxy: its clients name the old issuer.
+    expect(
+      changeWarnings(config(), {
+        ...before,
+        keycloak_url: "https://ec2-203-0-113-7.eu-west-3.compute.amazonaws.com:8443",
+      }),
+    ).toEqual([
+      "change warning: keycloak.hostname: Keycloak moves from https://ec2-203-0-113-7.eu-west-3.compute.amazonaws.com:8443 to https://203.0.113.7: every application's issuer (realm_issuer_url), and tokens issued before, name the old address (update the applications' issuer and Keycloak's URL in them after the deploy; users log in again)",
+    ]);
+    expect(changeWarnings(config(), { ...before, keycloak_url: "https://203.0.113.7" })).toEqual([]);
+    expect(
+      changeWarnings(config({ keycloak: { hostname: "sso.example.com" } }), {
+        ...before,
+        keycloak_url: "https://203.0.113.7",
+      }),
+    ).toEqual([expect.stringContaining("moves from https://203.0.113.7 to https://sso.example.com:")]);
+  });
+
   it("names dataVolumeSize when it shrinks, which EBS refuses", () => {
     expect(changeWarnings(config({ dataVolumeSize: 8 }), DEPLOYED)).toEqual([
       "change warning: dataVolumeSize: 8 GiB is smaller than the volume's 10 GiB: EBS volumes cannot shrink and the apply would fail (keep 10 or more)",

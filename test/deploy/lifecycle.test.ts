@@ -43,6 +43,8 @@ describe("the cdktf command line and environment", () => {
       terminal: true,
     });
     expect(run.args[1]).toBe("sso");
+    // The one stack directory cdktf may replace: the wrapper keeps the others aside while it runs.
+    expect(run.stack).toBe("sso");
     expect(run.env).toEqual({
       PATH: "/usr/bin",
       KEYCLOAK_EC2_CONFIG: path.join(dir, "sso.json"),

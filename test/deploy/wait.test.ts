@@ -1,5 +1,6 @@
 import { validateConfig } from "../../src/config/validate";
 import {
+  describeCertificate,
   discoveryUrl,
   judgeAnswer,
   probe,
@@ -51,6 +52,8 @@ describe("waiting for Keycloak", () => {
       expect(lines).toEqual([
         expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, HTTP 503$`)),
         expect.stringMatching(new RegExp(`^waiting for Keycloak at ${url}: \\d+ s, ready$`)),
+        // What a person checks of the certificate: the fake's self-signed one names itself as issuer.
+        expect.stringMatching(/^certificate: issued by localhost, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
       ]);
     },
     SLOW_TEST_MS,
@@ -65,7 +68,7 @@ describe("waiting for Keycloak", () => {
       expect(error?.exitCode).toBe(1);
       expect(error?.problems).toEqual([
         `wait error: ${url}: Keycloak is not ready after 3 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
-          "if it stays so, read /var/log/cloud-init-output.log on the instance over Session Manager)",
+          "if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager)",
       ]);
     },
     SLOW_TEST_MS,
@@ -94,6 +97,7 @@ describe("waiting for Keycloak", () => {
       expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
         ready: false,
         state: state.replace("PORT", new URL(url).port),
+        certificate: expect.stringMatching(/^issued by localhost, valid until /),
       });
     },
     SLOW_TEST_MS,
@@ -104,7 +108,11 @@ describe("waiting for Keycloak", () => {
     async () => {
       const url = await serve(ready);
       expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
-      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({ ready: true, state: "ready" });
+      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+        ready: true,
+        state: "ready",
+        certificate: expect.stringMatching(/^issued by localhost, valid until /),
+      });
       expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({
         ready: false,
         state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)",
@@ -112,6 +120,12 @@ describe("waiting for Keycloak", () => {
       // 3 s, not 1: on a loaded machine a 1 s budget can end inside the TLS handshake ("no answer within 1 s").
       const { error } = await waitAndLog(ownCertificate, url, 3);
       expect(error?.problems[0]).toMatch(/not ready after 3 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+      expect(error?.problems[0]).not.toMatch(/the CA has not issued/);
+      // The acme mode names the likely cause: the CA has not issued yet, and the proxy serves its fallback.
+      const acme = await waitAndLog(validateConfig({}).config, url, 3);
+      expect(acme.error?.problems[0]).toMatch(
+        /TLS error .*the CA has not issued the certificate yet \(journalctl -u caddy says why\)\)$/,
+      );
     },
     SLOW_TEST_MS,
   );
@@ -156,7 +170,7 @@ describe("waiting for Keycloak", () => {
       expect(result).toEqual({
         ready: false,
         elapsedMs: expect.any(Number),
-        last: { ready: false, state: "HTTP 503" },
+        last: { ready: false, state: "HTTP 503", certificate: expect.any(String) },
       });
       expect(probes).toEqual(["HTTP 503"]);
     },
@@ -181,9 +195,18 @@ describe("the answer and the certificate", () => {
     expect(discoveryUrl("https://h:8443/")).toBe("https://h:8443/realms/master/.well-known/openid-configuration");
   });
 
+  it("describes a certificate by its issuer and end of validity", () => {
+    expect(
+      describeCertificate({ issuer: { O: "Let's Encrypt", CN: "E7" }, valid_to: "Nov 29 12:00:00 2026 GMT" }),
+    ).toBe("issued by Let's Encrypt E7, valid until 2026-11-29 12:00 UTC");
+    expect(describeCertificate({})).toBe("issued by an unnamed issuer, valid until ?");
+  });
+
   it("accepts the self-signed certificate only where the instance makes one", () => {
     expect(usesSelfSignedCertificate(dev)).toBe(true);
-    expect(usesSelfSignedCertificate(validateConfig({}).config)).toBe(true);
+    // Production's default is a certificate from Let's Encrypt, verified as any client would.
+    expect(usesSelfSignedCertificate(validateConfig({}).config)).toBe(false);
+    expect(usesSelfSignedCertificate(validateConfig({ keycloak: { tls: { mode: "self-signed" } } }).config)).toBe(true);
     expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
     expect(
       usesSelfSignedCertificate(

@@ -85,8 +85,15 @@ describe("keycloak-ec2 as a library", () => {
       fs.readFileSync(path.join(consumer, "cdktf.out", "stacks", stacks[0]!, "cdk.tf.json"), "utf8"),
     );
     expect(Object.keys(tf.resource.aws_instance)).toHaveLength(1);
-    const rules = Object.values(tf.resource.aws_vpc_security_group_ingress_rule) as Array<{ for_each: string }>;
-    expect(rules.map((rule) => rule.for_each)).toEqual(["${toset(var.allowed_cidrs)}"]);
+    const rules = Object.values(tf.resource.aws_vpc_security_group_ingress_rule) as Array<{
+      for_each: string;
+      from_port: number;
+    }>;
+    // HTTPS from the variable's CIDRs; HTTP from anywhere, for the ACME CA's challenge.
+    expect(Object.fromEntries(rules.map((rule) => [rule.from_port, rule.for_each]))).toEqual({
+      443: "${toset(var.allowed_cidrs)}",
+      80: '${toset(["0.0.0.0/0", "::/0"])}',
+    });
     expect(Object.values(tf.output).map((output) => (output as { value: string }).value)).toContainEqual(
       expect.stringMatching(/^https:\/\/.+\/realms\/app$/),
     );

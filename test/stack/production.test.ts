@@ -33,6 +33,7 @@ describe("production profile (the default)", () => {
       keycloak: { version: "26.7.3" },
     }).tf.variable;
     expect(Object.keys(custom).sort()).toEqual([
+      "admin_cidrs",
       "https_cidrs",
       "instance_type",
       "keycloak_version",
@@ -60,13 +61,18 @@ describe("production profile (the default)", () => {
     });
   });
 
-  it("has no key pair and no SSH rule; HTTPS 8443 from the https_cidrs, each by its address family", () => {
+  it("has no key pair and no SSH rule; HTTPS 443 from the https_cidrs, each by its address family; 80 for HTTP-01", () => {
     expect(instance.key_name).toBeUndefined();
-    expect(Object.keys(ingress(tf))).toEqual(["network_https"]);
+    expect(Object.keys(ingress(tf)).sort()).toEqual(["network_http", "network_https"]);
+    expect(ingress(tf).network_http).toMatchObject({
+      for_each: '${toset(["0.0.0.0/0", "::/0"])}',
+      from_port: 80,
+      to_port: 80,
+    });
     expect(ingress(tf).network_https).toMatchObject({
       for_each: "${toset(var.https_cidrs)}",
-      from_port: 8443,
-      to_port: 8443,
+      from_port: 443,
+      to_port: 443,
       ip_protocol: "tcp",
       cidr_ipv4: '${strcontains(each.value, ":") ? null : each.value}',
       cidr_ipv6: '${strcontains(each.value, ":") ? each.value : null}',
@@ -239,12 +245,12 @@ describe("production profile (the default)", () => {
     );
     // Every other ${ and %{ is escaped, so that Terraform passes the script's own variables through.
     const references =
-      /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version|aws_ebs_volume\.data_volume\.id|aws_s3_bucket\.bucket_bucket\.bucket)\}/g;
+      /\$\{(aws_eip\.address\.public_(dns|ip)|data\.aws_region\.region\.region|var\.keycloak_version|aws_ebs_volume\.data_volume\.id|aws_s3_bucket\.bucket_bucket\.bucket|join\(" ", \(var\.admin_cidrs == null\) \? var\.https_cidrs : var\.admin_cidrs\))\}/g;
     expect(bundle.replace(references, "")).not.toMatch(/(^|[^$])\$\{|(^|[^%])%\{/);
   });
 
   it("outputs where Keycloak is and how to log in", () => {
-    const url = "https://${aws_eip.address.public_dns}:8443";
+    const url = "https://${aws_eip.address.public_ip}";
     expect(tf.output).toMatchObject({
       instance_ip: { value: "${aws_eip.address.public_ip}", description: "Public IP address" },
       instance_dns: { value: "${aws_eip.address.public_dns}", description: "Public DNS" },
@@ -268,8 +274,20 @@ describe("production profile (the default)", () => {
 
   it("uses the configured hostname in the URLs", () => {
     expect(synthesize({ keycloak: { hostname: "sso.example.com" } }).tf.output.keycloak_url.value).toBe(
-      "https://sso.example.com:8443",
+      "https://sso.example.com",
     );
+  });
+
+  it("lets the admin CIDRs follow https_cidrs unless the config or the admin_cidrs variable names them", () => {
+    expect(tf.variable.admin_cidrs).toMatchObject({ type: "list(string)", nullable: true });
+    expect(tf.variable.admin_cidrs.default).toBeUndefined();
+    expect(tf.locals.bootstrap_bundle).toContain(
+      `ADMIN_CIDRS='\${join(" ", (var.admin_cidrs == null) ? var.https_cidrs : var.admin_cidrs)}'`,
+    );
+    expect(synthesize({ adminCidrs: ["198.51.100.0/24"] }).tf.variable.admin_cidrs.default).toEqual([
+      "198.51.100.0/24",
+    ]);
+    expect(synthesize({ adminCidrs: [] }).tf.variable.admin_cidrs.default).toEqual([]);
   });
 
   it("refuses at plan time an instance type of another architecture than the instance was created with", () => {

@@ -37,6 +37,10 @@ describe("the stack's Terraform variables, checked by Terraform", () => {
     () => {
       expect(refusal()).toBe("");
       expect(refusal("instance_type=t4g.small", 'https_cidrs=["203.0.113.0/24"]', "root_volume_size=30")).toBe("");
+      // admin_cidrs: null (follow https_cidrs), empty (nobody) or networks.
+      expect(refusal("admin_cidrs=null")).toBe("");
+      expect(refusal("admin_cidrs=[]")).toBe("");
+      expect(refusal('admin_cidrs=["198.51.100.0/24", "2001:db8::/48"]')).toBe("");
     },
     60_000,
   );
@@ -46,6 +50,7 @@ describe("the stack's Terraform variables, checked by Terraform", () => {
     ["instance_type=t3", /instance_type must be an EC2 instance type/],
     ['https_cidrs=["10.0.0.1/24"]', /network CIDR, host bits zero/],
     ["https_cidrs=[]", /https_cidrs must not be empty/],
+    ['admin_cidrs=["198.51.100.7/24"]', /Each of admin_cidrs must be an IPv4 or IPv6 network CIDR/],
     ["root_volume_size=7", /root_volume_size must be a whole number/],
     ["keycloak_version=27.0.0", /keycloak_version must be an exact Keycloak 26\.x release/],
   ])("refuse %s", (value, message) => expect(refusal(value)).toMatch(message), 60_000);

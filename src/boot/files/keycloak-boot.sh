@@ -36,23 +36,10 @@ has_elastic_ip() {
 }
 report_address() { log "waiting for the Elastic IP $PUBLIC_IP (the instance's public address is ${CURRENT_ADDRESS:-none yet})"; }
 
-memory_mib() { awk '/^MemTotal:/ { print int($2 / 1024) }' "${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}"; }
-
-# Instance types of 2 GiB or less (a 1 GiB type shows about 950 MiB, a 2 GiB type about 1900 MiB; the next size up,
-# 4 GiB, shows over 3.5 GiB). On 2 GiB Keycloak, PostgreSQL, Docker, the SSM agent and the OS fit with about 300 MiB
-# to spare (keycloak-memory.sh): the swap file takes the spikes (a dnf run, the image build, an SSM session) that
-# would otherwise wake the OOM killer; on 1 GiB it holds what does not fit.
-needs_swap() { (($(memory_mib) <= 2048)); }
-
-add_swap_if_small() {
-  if ! needs_swap || swapon --show=NAME --noheadings | grep -qx "$SWAPFILE"; then return 0; fi
-  log "2 GiB of memory or less: adding a 2 GiB swap file"
-  [[ -f $SWAPFILE ]] || dd if=/dev/zero of="$SWAPFILE" bs=1M count=2048 status=none
-  chmod 600 "$SWAPFILE"
-  mkswap "$SWAPFILE" >/dev/null
-  swapon "$SWAPFILE"
-  grep -q "^$SWAPFILE " "$FSTAB" || echo "$SWAPFILE none swap defaults 0 0" >>"$FSTAB"
-}
+# The swap file of instances of 2 GiB or less, made first so the package installs and the image build have it. The
+# memory script owns it (keycloak-memory.sh: the rules, and a type changed down gets it at Keycloak's next start);
+# run, not sourced, as it has settings of its own.
+add_swap_if_small() { bash "$(dirname "${BASH_SOURCE[0]}")/keycloak-memory.sh" swap; }
 
 # openssl is named although the standard AMI has it: the minimal AMI may not (docs/design-facts.md §10).
 install_packages() {
@@ -116,18 +103,31 @@ setup_postgresql() {
   keycloak_database_sql "$db_secret" | sudo -u postgres psql -q -v ON_ERROR_STOP=1
 }
 
-# Sets PUBLIC_DNS, PUBLIC_IP and KEYCLOAK_HOST: the Elastic IP's when Terraform passed them, else the instance's.
+# Sets PUBLIC_DNS, PUBLIC_IP (the Elastic IP's when Terraform passed them, else the instance's) and KEYCLOAK_HOST:
+# the hostname if set, else the Elastic IP itself, not its amazonaws.com name, for which Let's Encrypt issues nothing.
 resolve_addresses() {
   PUBLIC_DNS=${PUBLIC_DNS:-$(imds public-hostname || true)}
   PUBLIC_IP=${PUBLIC_IP:-$(imds public-ipv4 || true)}
-  KEYCLOAK_HOST=${KEYCLOAK_HOSTNAME:-$PUBLIC_DNS}
-  [[ -n $KEYCLOAK_HOST ]] || fail "the instance has no public DNS name: set keycloak.hostname in the config"
-  log "Keycloak will answer at https://$KEYCLOAK_HOST:$HTTPS_PORT"
+  KEYCLOAK_HOST=${KEYCLOAK_HOSTNAME:-$PUBLIC_IP}
+  [[ -n $KEYCLOAK_HOST ]] || fail "the instance has no public IP address: give it an Elastic IP, or set keycloak.hostname in the config"
+  log "Keycloak will answer at https://$KEYCLOAK_HOST"
 }
 
+# Whether $1 is an IP address (v4 or v6) rather than a name: a certificate names it as IP:, not DNS:.
+is_ip() { [[ $1 =~ ^[0-9]+(\.[0-9]+){3}$ || $1 == *:* ]]; }
+
+# The certificate the proxy serves in the self-signed and supplied TLS modes (TLS_DIR, mounted into Caddy's
+# container). In acme mode Caddy gets its own, and this makes nothing.
 setup_tls() {
   install -d -m 0755 "$TLS_DIR"
-  if [[ -n ${TLS_CERTIFICATE_PARAMETER:-} ]]; then
+  case $TLS_MODE in
+    acme) return 0 ;;
+    supplied) [[ -n ${TLS_CERTIFICATE_PARAMETER:-} && -n ${TLS_PRIVATE_KEY_PARAMETER:-} ]] ||
+      fail "TLS_MODE=supplied needs TLS_CERTIFICATE_PARAMETER and TLS_PRIVATE_KEY_PARAMETER (keycloak.tlsCertificate in the config)" ;;
+    self-signed) ;;
+    *) fail "TLS_MODE=$TLS_MODE is not one of acme, self-signed, supplied" ;;
+  esac
+  if [[ $TLS_MODE == supplied ]]; then
     log "installing the certificate from $TLS_CERTIFICATE_PARAMETER"
     parameter "$TLS_CERTIFICATE_PARAMETER" >"$TLS_DIR/tls.crt.new"
     parameter "$TLS_PRIVATE_KEY_PARAMETER" >"$TLS_DIR/tls.key.new"
@@ -138,19 +138,19 @@ setup_tls() {
     mv -f "$TLS_DIR/tls.crt.new" "$TLS_DIR/tls.crt"
     mv -f "$TLS_DIR/tls.key.new" "$TLS_DIR/tls.key"
   else
-    local names="DNS:$KEYCLOAK_HOST"
+    local names
+    if is_ip "$KEYCLOAK_HOST"; then names="IP:$KEYCLOAK_HOST"; else names="DNS:$KEYCLOAK_HOST"; fi
     if [[ -n $PUBLIC_DNS && $PUBLIC_DNS != "$KEYCLOAK_HOST" ]]; then names+=",DNS:$PUBLIC_DNS"; fi
-    if [[ -n $PUBLIC_IP ]]; then names+=",IP:$PUBLIC_IP"; fi
+    if [[ -n $PUBLIC_IP && $PUBLIC_IP != "$KEYCLOAK_HOST" ]]; then names+=",IP:$PUBLIC_IP"; fi
     if [[ ! -f $TLS_DIR/tls.crt ]] || [[ $(cat "$STATE_DIR/certificate-names" 2>/dev/null) != "$names" ]]; then
       log "making a self-signed certificate for $names"
-      # ECDSA P-256: made in milliseconds, read by Keycloak's PEM loader (docs/design-facts.md §13).
+      # ECDSA P-256: made in milliseconds, served by Caddy as by any TLS stack.
       openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -nodes -days 825 -subj "/CN=$KEYCLOAK_HOST" \
         -addext "subjectAltName=$names" -keyout "$TLS_DIR/tls.key" -out "$TLS_DIR/tls.crt" 2>/dev/null
       printf '%s' "$names" >"$STATE_DIR/certificate-names"
     fi
   fi
-  # Keycloak's image runs as uid 1000 with group 0 (the unit says --user 1000:0), so group 0 reads the key: on the
-  # host that is root's group alone, whereas uid 1000 is ec2-user, who must not read it.
+  # Caddy runs as root in its container; on the host no user but root reads the key (uid 1000 is ec2-user).
   chown 0:0 "$TLS_DIR/tls.key" "$TLS_DIR/tls.crt"
   chmod 0440 "$TLS_DIR/tls.key"
   chmod 0444 "$TLS_DIR/tls.crt"
@@ -188,8 +188,20 @@ run_image() {
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# Pulls the official image and, in production, builds the local one: only when missing, so a re-run needs no network.
+# The images the units run (both with --pull=never), each only when missing, so a re-run needs no network: Keycloak's
+# and the proxy's.
 prepare_image() {
+  prepare_keycloak_image
+  if has_image "$PROXY_IMAGE"; then
+    log "image $PROXY_IMAGE present already"
+  else
+    log "pulling $PROXY_IMAGE"
+    retry docker pull --quiet "$PROXY_IMAGE" >/dev/null
+  fi
+}
+
+# Pulls the official image and, in production, builds the local one.
+prepare_keycloak_image() {
   local image
   image=$(run_image)
   if has_image "$image"; then
@@ -229,9 +241,30 @@ write_environment() {
 # The unit's own settings: the image it runs and Keycloak's public URL. The image is also kept in the state on the
 # data volume, where a replaced instance finds it: a version change then is an upgrade, with its backup first.
 write_runtime_env() {
-  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s:%s\n' "$1" "$KEYCLOAK_HOST" "$HTTPS_PORT" >"$CONF_DIR/runtime.env.new"
+  printf 'KEYCLOAK_IMAGE=%s\nKEYCLOAK_URL=https://%s\n' "$1" "$(url_host "$KEYCLOAK_HOST")" >"$CONF_DIR/runtime.env.new"
   mv -f "$CONF_DIR/runtime.env.new" "$CONF_DIR/runtime.env"
   printf '%s\n' "$1" >"$STATE_DIR/keycloak-image"
+}
+
+# A host as a URL names it: an IPv6 address in brackets.
+url_host() { if [[ $1 == *:* ]]; then printf '[%s]' "$1"; else printf '%s' "$1"; fi; }
+
+# The proxy's runtime values (src/boot/proxy.ts, PROXY_ENV), for docker's --env-file, which takes each line as it is:
+# every value is checked to be one line that the Caddyfile reads as intended.
+write_proxy_env() {
+  local cidr cidrs=()
+  read -ra cidrs <<<"${ADMIN_CIDRS:-}"
+  for cidr in "${cidrs[@]}"; do
+    [[ $cidr =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]] || fail "ADMIN_CIDRS holds \"$cidr\", which is not an IP address or CIDR"
+  done
+  [[ ${ACME_EMAIL:-} =~ ^([^[:space:]\"\'\\]+@[^[:space:]\"\'\\]+)?$ ]] || fail "ACME_EMAIL=$ACME_EMAIL is not an email address"
+  {
+    printf 'KEYCLOAK_PROXY_ADDRESS=%s\n' "$KEYCLOAK_HOST"
+    # Single spaces: the env file keeps the value as written.
+    printf 'KEYCLOAK_ADMIN_CIDRS=%s\n' "${cidrs[*]}"
+    printf 'KEYCLOAK_ACME_EMAIL=%s\n' "${ACME_EMAIL:-}"
+  } >"$PROXY_ENV.new"
+  mv -f "$PROXY_ENV.new" "$PROXY_ENV"
 }
 
 # The image the unit ran with before this run (empty at first boot): the data volume's record, else (an install
@@ -250,23 +283,94 @@ image_version() {
   printf '%s' "${tag%%-*}"
 }
 
-# (Re)starts Keycloak only if what it runs with changed since the last run, so a re-run leaves it alone. The realm
-# file is not counted: --import-realm skips an existing realm, and apply_realm reconciles it into the running one.
-start_keycloak() {
-  local applied
-  applied=$(cat "$UNIT" "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" | sha256sum)
+# What Keycloak runs with: its unit and the two env files (not the proxy's: a new admin CIDR restarts only Caddy).
+keycloak_inputs() { cat "$UNIT" "$CONF_DIR/keycloak.env" "$CONF_DIR/runtime.env" | sha256sum; }
+
+# Enables a unit and (re)starts it only if what it runs with ($3, a hash) changed since the hash recorded in $2, so
+# a re-run leaves a running unit alone. $4 names it in the log.
+restart_if_changed() {
+  local unit=$1 record=$2 inputs=$3 name=$4
   systemctl daemon-reload
-  systemctl enable keycloak.service
-  if systemctl is-active --quiet keycloak.service && [[ $(cat "$STATE_DIR/applied" 2>/dev/null) == "$applied" ]]; then
-    log "Keycloak is running with these settings already"
+  systemctl enable "$unit"
+  if systemctl is-active --quiet "$unit" && [[ $(cat "$record" 2>/dev/null) == "$inputs" ]]; then
+    log "$name is running with these settings already"
   else
-    log "starting Keycloak"
-    systemctl restart keycloak.service
+    log "starting $name"
+    systemctl restart "$unit"
   fi
-  printf '%s' "$applied" >"$STATE_DIR/applied"
+  printf '%s' "$inputs" >"$record"
 }
 
-keycloak_ready() { curl -fsk --max-time 5 "https://127.0.0.1:9000/health/ready" >/dev/null 2>&1; }
+# The realm file is not among Keycloak's inputs: --import-realm skips an existing realm, and apply_realm reconciles
+# it into the running one.
+start_keycloak() { restart_if_changed keycloak.service "$STATE_DIR/applied" "$(keycloak_inputs)" Keycloak; }
+
+# What Caddy runs with: its Caddyfile, env file and unit, and the certificate files it reads at start only (Caddy
+# watches no file), so a renewed self-signed or supplied certificate restarts it.
+proxy_inputs() {
+  local files=("$CADDYFILE" "$PROXY_ENV" "$PROXY_UNIT")
+  if [[ $TLS_MODE != acme ]]; then files+=("$TLS_DIR/tls.crt" "$TLS_DIR/tls.key"); fi
+  cat "${files[@]}" | sha256sum
+}
+
+# Starts the proxy in front of Keycloak, restarted only if what it runs with changed. Its storage is made here too,
+# for an install without a data volume (keycloak-data.sh makes it on the volume).
+start_proxy() {
+  install -d -m 0700 "$CADDY_DIR"
+  restart_if_changed caddy.service "$STATE_DIR/proxy-applied" "$(proxy_inputs)" "the proxy (Caddy)"
+}
+
+# Caddy's ACME certificate for the address, in its storage (certmagic's certificates/<issuer>/<name>/<name>.crt),
+# printed as a path; `local` is Caddy's internal CA, never the certificate awaited.
+acme_certificate() {
+  local name=${KEYCLOAK_HOST,,} file
+  for file in "$CADDY_DIR"/caddy/certificates/*/"$name/$name.crt"; do
+    if [[ -f $file && $file != "$CADDY_DIR/caddy/certificates/local/"* ]]; then
+      printf '%s' "$file"
+      return 0
+    fi
+  done
+  return 1
+}
+has_acme_certificate() { acme_certificate >/dev/null; }
+report_certificate() { log "waiting for the ACME certificate for $KEYCLOAK_HOST ($1 s)"; }
+
+# Caddy's last error line, for the reason a certificate is missing: its "error" field, else the whole line.
+proxy_error() {
+  local line
+  line=$(docker logs caddy 2>&1 | grep '"level":"error"' | tail -n 1) || true
+  if [[ $line =~ \"error\":\"([^\"]*)\" ]]; then line=${BASH_REMATCH[1]}; fi
+  printf '%s' "${line:0:300}"
+}
+
+# In acme mode: waits CERT_WAIT seconds at most for Caddy's first certificate and says what it is, or why there is
+# none yet. A CA that has not issued (rate limit, DNS not pointing here yet, port 80 closed) does not fail the boot:
+# Caddy keeps retrying with backoff. CERTIFICATE_STATUS tells report_status.
+await_certificate() {
+  [[ $TLS_MODE == acme ]] || return 0
+  local file issuer expiry reason meanwhile
+  if poll_until "$CERT_WAIT" "$CERT_POLL" report_certificate has_acme_certificate; then
+    file=$(acme_certificate)
+    issuer=$(openssl x509 -in "$file" -noout -issuer)
+    expiry=$(openssl x509 -in "$file" -noout -enddate)
+    CERTIFICATE_STATUS="issued by ${issuer#issuer=}, expires ${expiry#notAfter=}"
+    log "certificate for $KEYCLOAK_HOST: $CERTIFICATE_STATUS"
+    return 0
+  fi
+  reason=$(proxy_error)
+  reason=${reason:-no error logged yet}
+  # A hostname's clients get Caddy's internal certificate for the fallback name; an IP address's clients send no
+  # SNI, which the fallback cannot serve (src/boot/proxy.ts, fallbackSni).
+  if [[ -n ${KEYCLOAK_HOSTNAME:-} ]]; then
+    meanwhile="clients get a self-signed certificate meanwhile"
+  else
+    meanwhile="HTTPS handshakes fail meanwhile"
+  fi
+  CERTIFICATE_STATUS="pending: $reason"
+  log "WARNING: the CA has not issued a certificate for $KEYCLOAK_HOST after $CERT_WAIT s (last error: $reason). Caddy keeps retrying with backoff; $meanwhile (see: docker logs caddy)"
+}
+
+keycloak_ready() { curl -fs --max-time 5 "http://127.0.0.1:9000/health/ready" >/dev/null 2>&1; }
 report_readiness() { log "waiting for Keycloak to be ready ($1 s, service $(systemctl is-active keycloak.service || true))"; }
 
 # Succeeds once Keycloak's management interface says ready; fails after READY_WAIT seconds.
@@ -274,7 +378,7 @@ ready_within() { poll_until "$READY_WAIT" "$READY_POLL" report_readiness keycloa
 
 wait_until_ready() {
   ready_within || fail "Keycloak was not ready after $READY_WAIT s (see: journalctl -u keycloak)"
-  log "Keycloak is ready at https://$KEYCLOAK_HOST:$HTTPS_PORT (admin console: /admin/master/console/)"
+  log "Keycloak is ready at https://$(url_host "$KEYCLOAK_HOST") (admin console: /admin/master/console/)"
 }
 
 # A new Keycloak version on a running production install: a logical backup first, then the new version, which
@@ -295,7 +399,7 @@ upgrade_keycloak() {
   write_runtime_env "$old"
   restore_database "$backup"
   wait_until_ready
-  printf '%s' "$(cat "$UNIT" "$CONF_DIR"/*.env "$TLS_DIR/tls.crt" | sha256sum)" >"$STATE_DIR/applied"
+  keycloak_inputs >"$STATE_DIR/applied"
   fail "the upgrade to $(image_version "$new") failed (journalctl -u keycloak tells why): Keycloak $(image_version "$old") runs again on the pre-upgrade backup $backup; keycloak.version in the config still says $(image_version "$new")"
 }
 
@@ -312,7 +416,8 @@ enable_backups() {
 }
 
 # What the boot last did, for `npm run wait` on the operator's machine: the state (applied or failed), the Keycloak
-# version, the realm, the bundle's hash (Terraform's boot_bundle_sha256 output) and, on failure, the reason. Uploaded
+# version, the realm, the bundle's hash (Terraform's boot_bundle_sha256 output), the ACME certificate (issued by
+# whom until when, or pending and why; empty outside acme mode) and, on failure, the reason. Uploaded
 # to STATUS_BUCKET when set; an upload that fails is logged and never fails the boot.
 report_status() {
   local state=$1 message=${2:-} bundle_sha="" realm="" realm_files running status
@@ -328,8 +433,9 @@ report_status() {
     realm=${realm%-realm.json}
   fi
   status=$(python3 -c 'import json, sys; print(json.dumps(dict(zip(
-    ["state", "keycloakVersion", "realm", "bundleSha256", "message", "at"], sys.argv[1:]))))' \
-    "$state" "$(image_version "${running:-$KEYCLOAK_IMAGE}")" "$realm" "$bundle_sha" "$message" "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+    ["state", "keycloakVersion", "realm", "bundleSha256", "certificate", "message", "at"], sys.argv[1:]))))' \
+    "$state" "$(image_version "${running:-$KEYCLOAK_IMAGE}")" "$realm" "$bundle_sha" "${CERTIFICATE_STATUS:-}" "$message" \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
   [[ -n ${STATUS_BUCKET:-} ]] || return 0
   printf '%s\n' "$status" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type application/json - \
     "s3://$STATUS_BUCKET/$STATUS_KEY" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$STATUS_KEY"
@@ -348,16 +454,19 @@ main() {
   if [[ $PROFILE == production ]]; then setup_postgresql; fi
   resolve_addresses
   setup_tls
-  # The image exists before the unit is pointed at it: a failed download or build leaves the running version alone.
+  # The images exist before the units are pointed at them: a failed download or build leaves the running version alone.
   prepare_image
   local old_image
   old_image=$(previous_image)
   write_environment
+  write_proxy_env
   local new_image
   new_image=$(run_image)
   # Not `if upgrade_keycloak`: set -e does not apply inside a function run as a condition.
   if is_upgrade "$old_image" "$new_image"; then upgrade_keycloak "$old_image" "$new_image"; else start_keycloak; fi
+  start_proxy
   wait_until_ready
+  await_certificate
   apply_realm
   enable_backups
   report_status applied

@@ -17,7 +17,14 @@ readonly IMPORT_DIR=$ROOT/opt/keycloak-ec2/import
 readonly BUNDLE=$ROOT/opt/keycloak-ec2/bundle.sh
 readonly PGDATA=$ROOT/var/lib/pgsql/data
 readonly UNIT=$ROOT/etc/systemd/system/keycloak.service
-readonly SWAPFILE=$ROOT/swapfile
+# The proxy (src/boot/proxy.ts): its Caddyfile and unit come with the bundle, its env file is written by the boot, its
+# storage (ACME account, certificates) is on the data volume.
+readonly CADDYFILE=$CONF_DIR/Caddyfile
+readonly PROXY_ENV=$CONF_DIR/caddy.env
+readonly PROXY_UNIT=$ROOT/etc/systemd/system/caddy.service
+readonly CADDY_DIR=$DATA_DIR/caddy
+# Keycloak's plain-HTTP listener on loopback (src/boot/unit.ts), where the boot calls the admin API.
+readonly KEYCLOAK_HTTP_URL=${KEYCLOAK_EC2_HTTP_URL:-http://127.0.0.1:8080}
 readonly FSTAB=$ROOT/etc/fstab
 readonly RETRY_ATTEMPTS=${KEYCLOAK_EC2_RETRY_ATTEMPTS:-5}
 readonly RETRY_DELAY=${KEYCLOAK_EC2_RETRY_DELAY:-10}
@@ -25,10 +32,12 @@ readonly ADDRESS_WAIT=${KEYCLOAK_EC2_ADDRESS_WAIT:-300}
 readonly ADDRESS_POLL=${KEYCLOAK_EC2_ADDRESS_POLL:-5}
 readonly READY_WAIT=${KEYCLOAK_EC2_READY_WAIT:-600}
 readonly READY_POLL=${KEYCLOAK_EC2_READY_POLL:-5}
+readonly CERT_WAIT=${KEYCLOAK_EC2_CERT_WAIT:-300}
+readonly CERT_POLL=${KEYCLOAK_EC2_CERT_POLL:-5}
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"
-: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${HTTPS_PORT:?}"
+: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${TLS_MODE:?} ${PROXY_IMAGE:?}"
 
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # keycloak-ec2: the data volume, sourced by keycloak-boot.sh. What must outlive the instance (PostgreSQL's cluster,
-# the dev profile's H2 files, the TLS material, the boot's state, local backups) lives on a separate EBS volume
+# the dev profile's H2 files, the TLS material, the proxy's ACME account and certificates, the boot's state, local
+# backups) lives on a separate EBS volume
 # mounted at /srv/keycloak-ec2, and its directories are bind-mounted where PostgreSQL and the boot read and write
 # them: a replaced instance finds everything again. Safe to repeat: a second run changes nothing.
 set -Eeuo pipefail
@@ -210,6 +211,9 @@ setup_data_layout() {
   data_subdir state 0700 0:0 "$STATE_DIR"
   move_onto_volume "$TLS_DIR" "$DATA_DIR/tls" move
   data_subdir tls 0755 0:0 "$TLS_DIR"
+  # Caddy's storage, mounted into its container as it is (the unit's --volume): a replaced instance serves the same
+  # certificate instead of asking the CA again.
+  data_subdir caddy 0700 0:0
   data_subdir backups 0700 0:0
 }
 
@@ -260,7 +264,8 @@ setup_data_volume() {
   grow_data_filesystem
   setup_data_layout
   if [[ $PROFILE == production ]]; then write_drop_in postgresql.service "$PG_HOME" "$DATA_DIR"; fi
-  write_drop_in keycloak.service "$DATA_DIR" "$STATE_DIR" "$TLS_DIR"
+  write_drop_in keycloak.service "$DATA_DIR" "$STATE_DIR"
+  write_drop_in caddy.service "$DATA_DIR" "$TLS_DIR"
   reload_if_changed
   require_data_volume
   log "the data volume $DATA_VOLUME_ID is mounted at $DATA_DIR"

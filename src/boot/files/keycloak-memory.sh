@@ -4,6 +4,8 @@
 # without a new boot. It writes /run/keycloak-ec2/memory.env, which the unit reads for its ExecStart: systemd reads
 # an EnvironmentFile= after the previous unit state ended, "so you can generate these files in one unit state, and
 # read it with this option in the next" (systemd.exec(5)).
+# On 2 GiB or less it first makes the swap file, which the sizes count: a type changed down (a stop and start, with
+# no boot) gets it too. The boot makes it earlier, for the first package installs, with `keycloak-memory.sh swap`.
 set -Eeuo pipefail
 umask 022
 
@@ -11,6 +13,9 @@ umask 022
 readonly ROOT=${KEYCLOAK_EC2_ROOT:-}
 readonly MEMORY_ENV=$ROOT/run/keycloak-ec2/memory.env
 readonly MEMINFO=${KEYCLOAK_EC2_MEMINFO:-/proc/meminfo}
+readonly SWAPFILE=$ROOT/swapfile
+readonly SWAPFILE_MIB=2048
+readonly FSTAB=$ROOT/etc/fstab
 
 # What shares the machine with Keycloak, in MiB.
 readonly HOST_MIB=384       # Amazon Linux itself, the SSM agent, dockerd and containerd
@@ -22,6 +27,29 @@ readonly NON_HEAP_MIB=320
 
 # A /proc/meminfo field (MemTotal, SwapTotal) in MiB.
 meminfo_mib() { awk -v field="$1:" '$1 == field { print int($2 / 1024) }' "$MEMINFO"; }
+
+# Instance types of 2 GiB or less (a 1 GiB type shows about 950 MiB, a 2 GiB type about 1900 MiB; the next size up,
+# 4 GiB, shows over 3.5 GiB). On 2 GiB Keycloak, PostgreSQL, Docker, the SSM agent and the OS fit with about 300 MiB
+# to spare (memory_plan): the swap file takes the spikes (a dnf run, the image build, an SSM session) that would
+# otherwise wake the OOM killer; on 1 GiB it holds what does not fit.
+needs_swap() { (($(meminfo_mib MemTotal) <= 2048)); }
+swap_active() { swapon --show=NAME --noheadings | grep -qxF "$SWAPFILE"; }
+
+# Makes, enables and lists in fstab the 2 GiB swap file when the machine needs it and it is not active yet; nothing
+# otherwise. Returns non-zero on the first failure (its callers decide), so each step checks its own status: set -e
+# does not apply inside a function run as a condition. A file left short by a failed dd is written again.
+ensure_swap() {
+  if ! needs_swap || swap_active; then return 0; fi
+  echo "keycloak-ec2: 2 GiB of memory or less: adding a $((SWAPFILE_MIB / 1024)) GiB swap file" >&2
+  if [[ $(stat -c %s "$SWAPFILE" 2>/dev/null) != $((SWAPFILE_MIB << 20)) ]]; then
+    dd if=/dev/zero of="$SWAPFILE" bs=1M count="$SWAPFILE_MIB" status=none || return
+  fi
+  chmod 600 "$SWAPFILE" || return
+  mkswap "$SWAPFILE" >/dev/null || return
+  swapon "$SWAPFILE" || return
+  awk -v file="$SWAPFILE" '$1 == file { found = 1 } END { exit !found }' "$FSTAB" ||
+    echo "$SWAPFILE none swap defaults 0 0" >>"$FSTAB"
+}
 
 # The sizes for MEMORY_MIB of memory, SWAP_MIB of swap and a profile, printed as
 # "<container limit> <container limit with swap> <maximum heap>", all in MiB:
@@ -51,11 +79,18 @@ memory_env() {
 }
 
 main() {
-  local profile=${1:?usage: keycloak-memory.sh dev|production}
+  local profile=${1:?usage: keycloak-memory.sh dev|production|swap}
+  # The boot's early step: the swap file alone, a failure stopping the boot.
+  if [[ $profile == swap ]]; then
+    ensure_swap
+    return
+  fi
   [[ $profile == dev || $profile == production ]] || {
     echo "keycloak-memory.sh: unknown profile $profile (dev or production)" >&2
     exit 2
   }
+  # Before a start, Keycloak sized without swap is better than Keycloak not started (and restarted every 10 s).
+  ensure_swap || echo "keycloak-ec2: cannot add the swap file $SWAPFILE: sizing without it" >&2
   local memory swap plan container with_swap heap
   memory=$(meminfo_mib MemTotal)
   swap=$(meminfo_mib SwapTotal)

@@ -32,17 +32,6 @@ fi
 readonly REALM_APPLIED=$STATE_DIR/realm-applied
 readonly MANAGED_ATTRIBUTE=keycloak-ec2.managed
 
-# The host name Keycloak answers to: the boot's (resolve_addresses), else the one keycloak.service runs with.
-keycloak_host() {
-  local url
-  if [[ -n ${KEYCLOAK_HOST:-} ]]; then
-    printf '%s' "$KEYCLOAK_HOST"
-    return 0
-  fi
-  url=$(sed -n 's/^KEYCLOAK_URL=https:\/\///p' "$CONF_DIR/runtime.env")
-  printf '%s' "${url%%[:/]*}"
-}
-
 # The request bodies, in $work (mode 0700, removed on exit): the realm file with its secret placeholders filled (as
 # Keycloak fills them from its environment at import) and the managed marker on each client; the admin login form.
 # The secrets come through the environment, never as arguments.
@@ -97,25 +86,21 @@ print(" ".join(str(message).split())[:300] or "no message")
 PY
 }
 
-# One request to Keycloak on this host, by its name (the certificate's) pinned to 127.0.0.1: METHOD PATH [BODY_FILE]
-# (a .json file is sent as JSON, any other as a form). Sets `status`, the answer in $work/response. The certificate
-# Keycloak serves is the only one trusted (--cacert tls.crt; curl accepts a certificate of a chain as the trust
-# anchor, so this holds for a user's CA-issued chain as for the self-signed one, and needs no CA store). Returns 1
-# for what a retry may cure (no answer yet, 5xx); a certificate that does not verify fails at once.
+# One request to Keycloak's plain-HTTP listener on loopback (KEYCLOAK_HTTP_URL), never through the proxy, which
+# refuses /admin/ to addresses outside the admin CIDRs: METHOD PATH [BODY_FILE] (a .json file is sent as JSON, any
+# other as a form). Keycloak's `external` SSL requirement lets a loopback client in over HTTP, and --hostname makes the
+# tokens' issuer the public URL whatever address asked. Secrets and the token go in files (@file), never in argv.
+# Sets `status`, the answer in $work/response. Returns 1 for what a retry may cure (no answer yet, 5xx).
 keycloak_call() {
   local method=$1 path=$2 body=${3:-} code rc=0
   local args=(--silent --show-error --connect-timeout 10 --max-time 60 --request "$method"
-    --resolve "$host:$HTTPS_PORT:127.0.0.1" --cacert "$TLS_DIR/tls.crt"
     --output "$work/response" --write-out '%{http_code}')
   if [[ $path == /admin/* ]]; then args+=(--header "@$work/authorization"); fi
   if [[ $body == *.json ]]; then args+=(--header 'Content-Type: application/json'); fi
   if [[ -n $body ]]; then args+=(--data-binary "@$body"); fi
   : >"$work/response"
-  code=$(curl "${args[@]}" "https://$host:$HTTPS_PORT$path" 2>"$work/curl-error") || rc=$?
-  # 60: the certificate does not verify, or does not name the host (curl's exit codes): no retry cures that.
-  if ((rc == 60)); then
-    fail "Keycloak's certificate at https://$host:$HTTPS_PORT does not verify against $TLS_DIR/tls.crt: $(head -n 1 "$work/curl-error")"
-  elif ((rc != 0)); then
+  code=$(curl "${args[@]}" "$KEYCLOAK_HTTP_URL$path" 2>"$work/curl-error") || rc=$?
+  if ((rc != 0)); then
     log "no answer from Keycloak to $method $path: $(head -n 1 "$work/curl-error")"
     return 1
   fi
@@ -196,12 +181,10 @@ apply_realm() { (reconcile_realm "$@") || exit; }
 # In a subshell: its temporary files (0600: secrets, the token) are removed however it ends.
 reconcile_realm() {
   umask 077
-  local host files admin_secret bff_secret service_secret hash realm path status="" logged_in_at=-1000
+  local files admin_secret bff_secret service_secret hash realm path status="" logged_in_at=-1000
   # Not local: the EXIT trap runs once this function has returned.
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
-  host=$(keycloak_host)
-  [[ -n $host ]] || fail "no host name for Keycloak (KEYCLOAK_HOST, or KEYCLOAK_URL in $CONF_DIR/runtime.env)"
   shopt -s nullglob
   files=("$IMPORT_DIR"/*.json)
   ((${#files[@]} == 1)) || fail "expected one realm file in $IMPORT_DIR, found ${#files[@]}"

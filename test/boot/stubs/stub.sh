@@ -6,6 +6,9 @@
 #   STUB_STATE/imds/<path>      instance metadata, one value a line: each call takes the first line until one is left
 #   STUB_STATE/fail/<command>   a number: that many calls of the command fail first, as a reset connection does
 #   FAKE_S3        the buckets of `aws s3`, one directory each (default STUB_STATE/s3): s3://b/k is FAKE_S3/b/k
+#   STUB_STATE/acme/<issuer dir>.crt  the certificate Caddy obtains once caddy.service starts, for the address in its
+#                  env file, from the issuer whose storage directory is named so
+#   STUB_STATE/caddy-log   what `docker logs caddy` prints
 set -uo pipefail
 
 readonly NAME=${STUB_NAME:?}
@@ -113,7 +116,7 @@ keycloak_api() {
     shift
   done
   [[ -f $STATE/active/keycloak.service ]] || return 7
-  path=/${url#https://*/}
+  path=/${url#http://*/}
   echo "$method $path" >>"$STATE/keycloak-api"
   local code=200 body='{}'
   case "$method $path" in
@@ -135,7 +138,7 @@ curl_() {
     */latest/api/token) echo token ;;
     */latest/meta-data/*) next_value "$STATE/imds/${url#*/latest/meta-data/}" || return 22 ;;
     */health/ready) [[ -f $STATE/active/keycloak.service ]] || return 7 ;;
-    https://*:8443/*) keycloak_api "$@" ;;
+    http://127.0.0.1:8080/*) keycloak_api "$@" ;;
     *) return 6 ;;
   esac
 }
@@ -179,6 +182,19 @@ run_exec() {
   eval "$line" || [[ -n $may_fail ]]
 }
 
+# What Caddy does once started with a CA that answers: its certificate in its storage on the data volume, as
+# certmagic keeps it (certificates/<issuer>/<name>/<name>.crt).
+obtain_certificate() {
+  local cert address dir
+  for cert in "$STATE"/acme/*.crt; do
+    [[ -f $cert ]] || continue
+    address=$(sed -n 's/^KEYCLOAK_PROXY_ADDRESS=//p' "$ROOT/etc/keycloak-ec2/caddy.env")
+    dir=$ROOT/srv/keycloak-ec2/caddy/caddy/certificates/$(basename "$cert" .crt)/$address
+    mkdir -p "$dir"
+    cp "$cert" "$dir/$address.crt"
+  done
+}
+
 # What systemd does to start keycloak.service: environment, each ExecStartPre, the environment again, ExecStart.
 start_unit() {
   local unit=$ROOT/etc/systemd/system/$1 line
@@ -210,7 +226,11 @@ systemctl_() {
       fi
       ;;
     start | restart)
-      if [[ ${args[1]} == keycloak.service ]]; then start_unit "${args[1]}"; else touch "$STATE/active/${args[1]}"; fi
+      case ${args[1]} in
+        keycloak.service) start_unit "${args[1]}" ;;
+        caddy.service) obtain_certificate && touch "$STATE/active/${args[1]}" ;;
+        *) touch "$STATE/active/${args[1]}" ;;
+      esac
       ;;
     stop) rm -f "$STATE/active/${args[1]}" ;;
     enable) if [[ -n $now ]]; then touch "$STATE/active/${args[1]}"; fi ;;
@@ -243,6 +263,7 @@ docker_() {
         previous=$arg
       done >"$STATE/container-env"
       ;;
+    logs) cat "$STATE/caddy-log" 2>/dev/null ;;
     rm | stop) ;;
     *) return 1 ;;
   esac
@@ -269,6 +290,11 @@ dd_() {
     esac
   done
   [[ $bs == 1M ]] || return 1
+  if fails_now; then
+    truncate -s 1M "$of" # what a full disk leaves: the start of the file
+    echo "dd: error writing '$of': No space left on device" >&2
+    return 1
+  fi
   truncate -s "${count}M" "$of" # sparse: the size without the writing
 }
 
