@@ -61,6 +61,6 @@ export const LETS_ENCRYPT = {
 
 /**
  * The ACME profile (draft-ietf-acme-profiles) Let's Encrypt issues IP-address certificates under: about 6 days
- * (160 hours), renewed by the proxy at half-life.
+ * (160 hours), renewed by the proxy when a third of it is left, or earlier when the CA's renewal information says so.
  */
 export const SHORTLIVED_PROFILE = "shortlived";

@@ -34,7 +34,7 @@ export const WAIT_HELP: CommandHelp = {
   usage: [`npm run wait -- [--url URL] [--timeout SECONDS] ${CONFIG_USAGE}`],
   description:
     "Waits until Keycloak answers, as deploy does after applying: polls its OpenID discovery document " +
-    "(<url>/realms/master/.well-known/openid-configuration) every 5 seconds until it serves the master realm's " +
+    "(<url>/realms/<keycloak.realm.name>/.well-known/openid-configuration) every 5 seconds until it serves the realm's " +
     "issuer, or stops with exit code 1 after the timeout. Then, from the outputs file, it waits until the boot's " +
     "report in the bucket names the configuration the last deploy delivered, and prints the running Keycloak " +
     "version and realm (exit code 1 with the boot's reason if it failed). The certificate is verified as any client " +

@@ -415,7 +415,7 @@ export const KEYCLOAK_FIELDS = {
 };
 
 const adminCidrList = cidrList(
-  "Ranges that may reach the admin console and the admin REST API (`/admin/`); the proxy answers 403 to anyone else. They reach port 443 only if `httpsCidrs` lets them in. Empty: nobody (administer over a Session Manager port forward).",
+  "Ranges that may reach the admin console and the admin REST API (`/admin/`); the proxy answers 403 to anyone else. They reach port 443 only if `httpsCidrs` lets them in. The master realm's endpoints (its login, its token endpoint) follow the same rule. Empty: nobody through the proxy (the admin CLI still works on the instance).",
   "`httpsCidrs`",
   () => [],
 );

@@ -99,6 +99,11 @@ function checkPublicAccess(config: ServerConfig, problems: Problems): void {
       "elasticIp",
       "is false, so the certificate is for an address that changes at every stop and start: each new one needs a new certificate, and clients must follow the address (keep the Elastic IP, or set keycloak.hostname)",
     );
+  if (tls.mode === "supplied" && hostname === undefined)
+    problems.warn(
+      "keycloak.tlsCertificate",
+      "is served for the Elastic IP, as keycloak.hostname is not set: clients verify it only if it names that address (set keycloak.hostname to the certificate's name)",
+    );
   const admins = config.adminCidrs ?? config.httpsCidrs;
   if (config.profile === "production" && admins.some((cidr) => WORLD_CIDRS.includes(cidr)))
     problems.warn(

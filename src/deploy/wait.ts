@@ -8,8 +8,8 @@ import { BootStatusTarget, waitForBootStatus } from "./boot-status";
 
 /**
  * Waiting until a freshly deployed Keycloak answers: Terraform is done minutes before the first boot has installed
- * packages, pulled the image and started Keycloak. Ready means the master realm's OpenID discovery document is served
- * with the expected issuer, i.e. Keycloak itself answers, not a port that merely accepts connections.
+ * packages, pulled the image and started Keycloak. Ready means the application realm's OpenID discovery document is
+ * served with the expected issuer, i.e. Keycloak itself answers, not a port that merely accepts connections.
  */
 
 /** What one request found: `state` is shown to the user ("connection refused", "HTTP 503", "ready", ...). */
@@ -27,8 +27,9 @@ const MAX_BODY_CHARS = 1 << 20;
 
 export const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
 
-export function discoveryUrl(keycloakUrl: string): string {
-  return `${withoutTrailingSlash(keycloakUrl)}/realms/master/.well-known/openid-configuration`;
+/** The realm the wait asks: the application realm, public for everyone (the proxy keeps master for adminCidrs). */
+export function discoveryUrl(keycloakUrl: string, realm: string): string {
+  return `${withoutTrailingSlash(keycloakUrl)}/realms/${realm}/.well-known/openid-configuration`;
 }
 
 /**
@@ -57,8 +58,14 @@ export function describeCertificate(certificate: {
   return `issued by ${name || "an unnamed issuer"}, valid until ${until}`;
 }
 
-/** Whether a complete answer is the discovery document of the master realm at `keycloakUrl`, and if not, why. */
-export function judgeAnswer(status: number, contentType: string | undefined, body: string, keycloakUrl: string): Probe {
+/** Whether a complete answer is the discovery document of `realm` at `keycloakUrl`, and if not, why. */
+export function judgeAnswer(
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  keycloakUrl: string,
+  realm: string,
+): Probe {
   if (status !== 200) return { ready: false, state: `HTTP ${status}` };
   let issuer: unknown;
   try {
@@ -66,9 +73,9 @@ export function judgeAnswer(status: number, contentType: string | undefined, bod
   } catch {
     return { ready: false, state: `not JSON (${contentType || "no content type"})` };
   }
-  const expected = `${withoutTrailingSlash(keycloakUrl)}/realms/master`;
+  const expected = `${withoutTrailingSlash(keycloakUrl)}/realms/${realm}`;
   if (issuer === expected) return { ready: true, state: "ready" };
-  if (typeof issuer === "string" && issuer.endsWith("/realms/master")) {
+  if (typeof issuer === "string" && issuer.endsWith(`/realms/${realm}`)) {
     // Keycloak answers, but under another host name (its hostname setting): clients must use the issuer's.
     return { ready: true, state: `ready, but the issuer is ${issuer}, not ${expected}` };
   }
@@ -89,14 +96,16 @@ export function describeError(error: NodeJS.ErrnoException, timeoutMs: number): 
 }
 
 export interface ProbeOptions {
+  /** The realm whose discovery document is asked for. */
+  readonly realm: string;
   readonly acceptSelfSigned: boolean;
   readonly timeoutMs: number;
 }
 
 /** One GET of the discovery document, with its own time limit; never rejects. */
-export function probe(keycloakUrl: string, { acceptSelfSigned, timeoutMs }: ProbeOptions): Promise<Probe> {
+export function probe(keycloakUrl: string, { realm, acceptSelfSigned, timeoutMs }: ProbeOptions): Promise<Probe> {
   return new Promise((resolve) => {
-    const target = new URL(discoveryUrl(keycloakUrl));
+    const target = new URL(discoveryUrl(keycloakUrl, realm));
     const client = target.protocol === "https:" ? https : http;
     const finish = (result: Probe) => {
       clearTimeout(timer);
@@ -122,7 +131,7 @@ export function probe(keycloakUrl: string, { acceptSelfSigned, timeoutMs }: Prob
         const certificate = peer && Object.keys(peer).length > 0 ? describeCertificate(peer) : undefined;
         response.on("end", () =>
           finish({
-            ...judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl),
+            ...judgeAnswer(response.statusCode ?? 0, response.headers["content-type"], body, keycloakUrl, realm),
             ...(certificate ? { certificate } : {}),
           }),
         );
@@ -159,11 +168,20 @@ export interface WaitResult {
  * request is limited to the time left.
  */
 export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> {
-  const { keycloakUrl, acceptSelfSigned, timeoutMs, intervalMs = 5000, requestTimeoutMs = 10_000, onProbe } = options;
+  const {
+    keycloakUrl,
+    realm,
+    acceptSelfSigned,
+    timeoutMs,
+    intervalMs = 5000,
+    requestTimeoutMs = 10_000,
+    onProbe,
+  } = options;
   const start = Date.now();
   for (;;) {
     const remaining = timeoutMs - (Date.now() - start);
     const last = await probe(keycloakUrl, {
+      realm,
       acceptSelfSigned,
       timeoutMs: Math.max(1, Math.min(requestTimeoutMs, remaining)),
     });
@@ -240,6 +258,7 @@ export async function waitForKeycloak(
   const progress = progressPrinter(options.write, options.terminalColumns, keycloakUrl);
   const result = await waitUntilReady({
     keycloakUrl,
+    realm: config.profile === "article" ? "master" : config.keycloak.realm.name,
     acceptSelfSigned: usesSelfSignedCertificate(config),
     timeoutMs: options.timeoutSeconds * 1000,
     intervalMs: options.intervalMs,

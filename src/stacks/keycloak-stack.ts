@@ -112,7 +112,8 @@ export class KeycloakStack extends DeploymentStack {
       adminCidrs: new TerraformVariable(this, "admin_cidrs", {
         type: "list(string)",
         nullable: true,
-        default: config.adminCidrs?.map((cidr) => networkAddressOf(cidr) ?? cidr),
+        // null, written out: a variable without a default is required, and cdktf plans with -input=false.
+        default: config.adminCidrs?.map((cidr) => networkAddressOf(cidr) ?? cidr) ?? Token.nullValue(),
         description:
           "IPv4 and IPv6 network CIDRs that may reach the admin console and admin REST API (/admin/); the proxy answers 403 to anyone else, and they must also be within https_cidrs to reach port 443. null: the https_cidrs; []: nobody.",
         validation: [

@@ -81,6 +81,17 @@ describe("keycloak.tls", () => {
     ]);
   });
 
+  it("warns that a certificate of your own is served for the Elastic IP when no hostname is set", () => {
+    expect(warningsOf({ profile: "dev", keycloak: { tlsCertificate: CERTIFICATE } })).toEqual([
+      expect.stringMatching(
+        /^config warning: keycloak.tlsCertificate: is served for the Elastic IP, as keycloak.hostname is not set/,
+      ),
+    ]);
+    expect(
+      warningsOf({ profile: "dev", keycloak: { hostname: "sso.example.com", tlsCertificate: CERTIFICATE } }),
+    ).toEqual([]);
+  });
+
   it("warns that without an Elastic IP the certificate follows an address that changes", () => {
     expect(warningsOf({ profile: "dev", elasticIp: false, keycloak: { tls: { mode: "acme" } } })).toEqual([
       expect.stringMatching(/^config warning: elasticIp: is false, so the certificate is for an address that changes/),

@@ -7,8 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SLOW_TEST_MS } from "../cli/run";
 
-/** How a fake Keycloak answers: `base` is its own base URL, as keycloak_url would be. */
-export type Handler = (base: string, response: http.ServerResponse) => void;
+/** How a fake Keycloak answers: `base` is its own base URL, as keycloak_url would be; `path` the request's. */
+export type Handler = (base: string, response: http.ServerResponse, path: string) => void;
 
 export const discovery =
   (issuer: unknown): Handler =>
@@ -16,8 +16,9 @@ export const discovery =
     response.writeHead(200, { "content-type": "application/json" });
     response.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/protocol/openid-connect/auth` }));
   };
-/** The master realm's discovery document: Keycloak is up. */
-export const ready: Handler = (base, response) => discovery(`${base}/realms/master`)(base, response);
+/** The discovery document of the realm asked for: Keycloak is up. */
+export const ready: Handler = (base, response, path) =>
+  discovery(`${base}/realms/${/^\/realms\/([^/]+)\//.exec(path)?.[1]}`)(base, response, path);
 export const status =
   (code: number): Handler =>
   (_, response) => {
@@ -47,7 +48,7 @@ export function useFakeKeycloak() {
     /** An HTTPS server answering every request with `handler`; resolves to its base URL. */
     async serve(handler: Handler): Promise<string> {
       let base = "";
-      const server = https.createServer(tls, (_, response) => handler(base, response));
+      const server = https.createServer(tls, (request, response) => handler(base, response, request.url ?? "/"));
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;

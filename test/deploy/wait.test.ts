@@ -43,9 +43,9 @@ describe("waiting for Keycloak", () => {
     "(a) waits through HTTP 503 until the discovery document is served, one log line per state",
     async () => {
       let readyAt = 0;
-      const url = await serve((base, response) => {
+      const url = await serve((base, response, path) => {
         readyAt ||= Date.now() + 1500;
-        (Date.now() < readyAt ? status(503) : ready)(base, response);
+        (Date.now() < readyAt ? status(503) : ready)(base, response, path);
       });
       const { lines, error } = await waitAndLog(dev, url, 10);
       expect(error).toBeUndefined();
@@ -86,15 +86,15 @@ describe("waiting for Keycloak", () => {
     ],
     [
       "the wrong realm's issuer",
-      (base, r) => discovery(`${base}/realms/app`)(base, r),
-      "unexpected issuer https://127.0.0.1:PORT/realms/app",
+      (base, r) => discovery(`${base}/realms/master`)(base, r, "/"),
+      "unexpected issuer https://127.0.0.1:PORT/realms/master",
     ],
     ["JSON without an issuer", discovery(undefined), "JSON without an issuer"],
   ])(
     "(c) reports %s as such, not ready",
     async (_, handler, state) => {
       const url = await serve(handler);
-      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+      expect(await probe(url, { realm: "app", acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
         ready: false,
         state: state.replace("PORT", new URL(url).port),
         certificate: expect.stringMatching(/^issued by localhost, valid until /),
@@ -108,12 +108,12 @@ describe("waiting for Keycloak", () => {
     async () => {
       const url = await serve(ready);
       expect(usesSelfSignedCertificate(ownCertificate)).toBe(false);
-      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+      expect(await probe(url, { realm: "app", acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
         ready: true,
         state: "ready",
         certificate: expect.stringMatching(/^issued by localhost, valid until /),
       });
-      expect(await probe(url, { acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({
+      expect(await probe(url, { realm: "app", acceptSelfSigned: false, timeoutMs: 2000 })).toEqual({
         ready: false,
         state: "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)",
       });
@@ -135,7 +135,7 @@ describe("waiting for Keycloak", () => {
     async () => {
       const url = await serve(ready);
       await closeServers();
-      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
+      expect(await probe(url, { realm: "app", acceptSelfSigned: true, timeoutMs: 2000 })).toEqual({
         ready: false,
         state: "connection refused",
       });
@@ -147,7 +147,7 @@ describe("waiting for Keycloak", () => {
     "limits each request's time: a server that never answers",
     async () => {
       const url = await serve(() => undefined);
-      expect(await probe(url, { acceptSelfSigned: true, timeoutMs: 300 })).toEqual({
+      expect(await probe(url, { realm: "app", acceptSelfSigned: true, timeoutMs: 300 })).toEqual({
         ready: false,
         state: "no answer within 1 s",
       });
@@ -162,6 +162,7 @@ describe("waiting for Keycloak", () => {
       const probes: string[] = [];
       const result = await waitUntilReady({
         keycloakUrl: url,
+        realm: "app",
         acceptSelfSigned: true,
         timeoutMs: 1000,
         intervalMs: 5000,
@@ -184,15 +185,16 @@ describe("the answer and the certificate", () => {
       judgeAnswer(
         200,
         "application/json",
-        '{ "issuer": "https://sso.example.com/realms/master" }',
-        "https://203.0.113.7:8443/",
+        '{ "issuer": "https://sso.example.com/realms/app" }',
+        "https://203.0.113.7/",
+        "app",
       ),
     ).toEqual({
       ready: true,
-      state:
-        "ready, but the issuer is https://sso.example.com/realms/master, not https://203.0.113.7:8443/realms/master",
+      state: "ready, but the issuer is https://sso.example.com/realms/app, not https://203.0.113.7/realms/app",
     });
-    expect(discoveryUrl("https://h:8443/")).toBe("https://h:8443/realms/master/.well-known/openid-configuration");
+    // The application realm: the proxy answers the master realm to adminCidrs only.
+    expect(discoveryUrl("https://h/", "app")).toBe("https://h/realms/app/.well-known/openid-configuration");
   });
 
   it("describes a certificate by its issuer and end of validity", () => {
