@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TlsMode } from "../defaults";
 import { BACKUP_PATHS, backupService, backupTimer } from "./backup";
-import { CADDY_IMAGE, caddyfile, PROXY_PATHS, proxyUnit } from "./proxy";
+import { acmeIssuerKey, CADDY_IMAGE, caddyfile, PROXY_PATHS, proxyUnit } from "./proxy";
 import { realmRepresentation, RealmSettings } from "./realm";
 import { keycloakImage, KeycloakMode, keycloakUnit, PATHS } from "./unit";
 
@@ -34,7 +34,10 @@ export interface BootInput {
     /** The ACME account's contact. @default - none */
     readonly acmeEmail?: string;
   };
-  /** Who may reach /admin/: IPv4/IPv6 CIDRs separated by single spaces (may be a Terraform reference); empty: nobody. */
+  /**
+   * Who may reach /admin/ and the master realm: IPv4/IPv6 CIDRs separated by single spaces (may be a Terraform
+   * reference); empty: nobody.
+   */
   readonly adminCidrs: string;
   /** The Elastic IP's DNS name and address. @default - read from the instance metadata at boot */
   readonly publicDns?: string;
@@ -64,7 +67,9 @@ export interface BootSettings {
   readonly TLS_MODE: TlsMode;
   /** Empty: an ACME account without contact. */
   readonly ACME_EMAIL: string;
-  /** Space-separated CIDRs that may reach /admin/; empty: nobody. */
+  /** Where Caddy stores the configured ACME CA's certificates ({@link acmeIssuerKey}); empty outside acme mode. */
+  readonly ACME_ISSUER_KEY: string;
+  /** Space-separated CIDRs that may reach /admin/ and the master realm; empty: nobody. */
   readonly ADMIN_CIDRS: string;
   /** The proxy's image, pulled by the boot. */
   readonly PROXY_IMAGE: string;
@@ -139,6 +144,7 @@ export function bootSettings(input: BootInput): BootSettings {
     KEYCLOAK_HOSTNAME: input.hostname ?? "",
     TLS_MODE: input.tls.mode,
     ACME_EMAIL: input.tls.acmeEmail ?? "",
+    ACME_ISSUER_KEY: input.tls.mode === "acme" ? acmeIssuerKey(input.tls.acmeDirectory) : "",
     ADMIN_CIDRS: input.adminCidrs,
     PROXY_IMAGE: CADDY_IMAGE,
     PUBLIC_DNS: input.publicDns ?? "",

@@ -55,8 +55,8 @@ export const PROXY_ENV = {
    */
   address: "KEYCLOAK_PROXY_ADDRESS",
   /**
-   * Who may reach `/admin/`: IP addresses or CIDRs, separated by spaces (`198.51.100.0/24 203.0.113.9`). Empty: nobody
-   * (every `/admin/` request is refused).
+   * Who may reach {@link ADMIN_PATHS}: IP addresses or CIDRs, separated by spaces (`198.51.100.0/24 203.0.113.9`).
+   * Empty: nobody (every such request is refused).
    */
   adminCidrs: "KEYCLOAK_ADMIN_CIDRS",
   /** The ACME account's contact address; empty: an account without contact. It cannot hold `"`. */
@@ -72,6 +72,60 @@ export const FALLBACK_NAME = "keycloak-ec2.invalid";
 
 /** Keycloak's paths that are served to anyone (Keycloak's reverse-proxy guide, "Exposed path recommendations"). */
 export const PUBLIC_PATHS = ["/realms/*", "/resources/*", "/.well-known/*"] as const;
+
+/**
+ * Keycloak's paths served to the admin CIDRs only: the admin console and REST API, and the master realm, whose login
+ * and token endpoints (admin-cli's password grant) would otherwise let anyone guess the admin's password.
+ */
+export const ADMIN_PATHS = ["/admin/*", "/realms/master", "/realms/master/*"] as const;
+
+/**
+ * Forwarding headers that Caddy would pass on from the client as they are (it sets only X-Forwarded-For, -Proto and
+ * -Host): removed, as Keycloak trusts forwarding headers from loopback.
+ */
+export const DROPPED_HEADERS = [
+  "X-Forwarded-Port",
+  "X-Forwarded-Prefix",
+  "X-Forwarded-Ssl",
+  "X-Forwarded-Server",
+  "Forwarded",
+] as const;
+
+/**
+ * The directory in which Caddy stores the certificates of the ACME CA at `directory` (an https:// URL; by default
+ * Let's Encrypt's production one, as in {@link caddyfile}): certmagic's issuer key, the URL's host then its path with
+ * `/` and `\` as `-` (acmeissuer.go, issuerKey), made a storage key (storage.go, KeyBuilder.Safe). The same in
+ * certmagic v0.25.3 (Caddy 2.11.4) and in Debian's Caddy 2.6.2.
+ */
+export function acmeIssuerKey(directory: string = LETS_ENCRYPT.production): string {
+  // As Go's url.Parse: the host keeps its port, the user info goes, the path is decoded; unparsable, the URL as is.
+  const url = /^https?:\/\/(?:[^/?#]*@)?([^/?#]*)([^?#]*)/i.exec(directory);
+  let key = directory;
+  if (url && decodable(url[2])) {
+    const path = decodeURIComponent(url[2])
+      .replace(/[/\\]/g, "-")
+      .replace(/^-+|-+$/g, "");
+    key = path ? `${url[1]}-${path}` : url[1];
+  }
+  return key
+    .toLowerCase()
+    .trim()
+    .replaceAll(" ", "_")
+    .replaceAll("+", "_plus_")
+    .replaceAll("*", "wildcard_")
+    .replaceAll(":", "-")
+    .replaceAll("..", "")
+    .replace(/[^\w@.-]/g, "");
+}
+
+function decodable(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** What the site address is, which decides the ACME profile and how clients without SNI are served. */
 export type ProxyAddressKind = "ip" | "hostname";
@@ -173,21 +227,23 @@ const env = (name: string) => `{$${name}}`;
 
 /**
  * The Caddyfile: one site, the instance's address, with its certificate from the ACME CA or from the boot's files,
- * proxying Keycloak's public paths, `/admin/` to the admin CIDRs only, and nothing else:
+ * proxying Keycloak's public paths, the admin paths to the admin CIDRs only, and nothing else:
  *
- * - `/realms/*`, `/resources/*`, `/.well-known/*`: to Keycloak, with Host kept and X-Forwarded-For/-Proto/-Host set
- *   by Caddy (incoming ones are dropped), for Keycloak's `--proxy-headers xforwarded`;
- * - `/admin/*`: to Keycloak from the admin CIDRs, 403 from anywhere else;
+ * - {@link PUBLIC_PATHS} but the master realm: to Keycloak, with Host kept and X-Forwarded-For/-Proto/-Host set by
+ *   Caddy (incoming ones, and {@link DROPPED_HEADERS}, are dropped), for Keycloak's `--proxy-headers xforwarded`;
+ * - {@link ADMIN_PATHS}: the same from the admin CIDRs, 403 from anywhere else;
+ * - either with `%2F` or `%5C` (or `\`) in the path: 400;
  * - `/`: a redirect to the admin console, as Keycloak itself answers;
  * - anything else, among them `/health*` and `/metrics*` (Keycloak's management port 9000 is never proxied): 404.
  *
  * Port 80 answers Caddy's own HTTP-01 challenges and redirects everything else to HTTPS (Caddy's automatic redirects,
- * kept by `auto_https disable_certs` in files mode).
+ * kept by `auto_https disable_certs` in files mode). HTTP/1.1 and HTTP/2 only: the security group opens no UDP.
  *
- * Ordering: the rules are mutually exclusive `handle` blocks, and the IP check is inside `handle /admin/*`, where
- * `respond` sorts before `reverse_proxy`. A separate `handle @denied` would lose to the path-matched `handle /admin/*`
- * (a single path matcher sorts first), and a bare `respond 404` in the site would answer every request. Caddy
- * matches paths case-insensitively and on the cleaned path, so `/realms/../admin/` is an admin request.
+ * Ordering: the rules are mutually exclusive `handle` blocks (the public matcher excludes the admin paths), so their
+ * sort order does not matter, and the checks are inside them, where `respond` sorts before `reverse_proxy`. A
+ * separate `handle @denied` could lose to a path-matched `handle`, and a bare `respond 404` in the site would answer
+ * every request. Caddy matches paths case-insensitively and on the cleaned, decoded path, so `/realms/../admin/` is
+ * an admin request; but it forwards the path as sent, which Keycloak does not decode `%2F` in: hence the 400.
  */
 export function caddyfile(options: CaddyfileOptions): string {
   const ip = options.addressKind === "ip";
@@ -217,6 +273,9 @@ export function caddyfile(options: CaddyfileOptions): string {
     // address, which on EC2 is the private one (the Elastic IP is NATed).
     ...(ip ? [`default_sni ${env(PROXY_ENV.address)}`] : []),
     ...(fallback ? [`fallback_sni ${FALLBACK_NAME}`] : []),
+    "servers {",
+    "\tprotocols h1 h2",
+    "}",
   ];
   const tls = acme
     ? [
@@ -224,13 +283,23 @@ export function caddyfile(options: CaddyfileOptions): string {
         "\t\tissuer acme {",
         `\t\t\tdir ${directory}`,
         ...(profile ? [`\t\t\tprofile ${profile}`] : []),
+        // HTTP-01 only: port 443 may be closed to the CA's validators (httpsCidrs).
+        "\t\t\tdisable_tlsalpn_challenge",
         // Quoted, so that an empty value is one empty argument (no contact) rather than none (a syntax error).
         `\t\t\temail "${env(PROXY_ENV.acmeEmail)}"`,
         "\t\t}",
         "\t}",
       ]
     : [`\ttls ${CADDY_TLS_DIR}/tls.crt ${CADDY_TLS_DIR}/tls.key`];
-  const proxy = `reverse_proxy ${upstream}`;
+  // Each proxying block: its own checks, then Keycloak.
+  const proxying = (matcher: string, checks: string[]) => [
+    `\thandle ${matcher} {`,
+    ...checks.map((line) => `\t\t${line}`),
+    `\t\treverse_proxy ${upstream} {`,
+    ...DROPPED_HEADERS.map((name) => `\t\t\theader_up -${name}`),
+    "\t\t}",
+    "\t}",
+  ];
   const lines = [
     "# Generated by keycloak-ec2: Caddy in front of Keycloak. Runtime values come from the environment:",
     `# ${PROXY_ENV.address}, ${PROXY_ENV.adminCidrs} and ${PROXY_ENV.acmeEmail}.`,
@@ -241,16 +310,22 @@ export function caddyfile(options: CaddyfileOptions): string {
     `${env(PROXY_ENV.address)} {`,
     ...tls,
     "",
-    "\thandle /admin/* {",
-    // Unquoted: several CIDRs become several arguments; none leaves `remote_ip` empty, which matches no one.
-    `\t\t@outsider not remote_ip ${env(PROXY_ENV.adminCidrs)}`,
-    "\t\trespond @outsider 403",
-    `\t\t${proxy}`,
+    // On the path as sent (the request URI up to `?`, where Go escapes a raw `\` as %5C): `path` matches it decoded.
+    "\t@encoded vars_regexp {http.request.uri} ^[^?]*%(?i:2f|5c)",
+    `\t@admin path ${ADMIN_PATHS.join(" ")}`,
+    ...proxying("@admin", [
+      // Unquoted: several CIDRs become several arguments; none leaves `remote_ip` empty, which matches no one.
+      `@outsider not remote_ip ${env(PROXY_ENV.adminCidrs)}`,
+      "respond @outsider 403",
+    ]),
+    "\t@public {",
+    `\t\tpath ${PUBLIC_PATHS.join(" ")}`,
+    `\t\tnot path ${ADMIN_PATHS.join(" ")}`,
     "\t}",
-    `\t@public path ${PUBLIC_PATHS.join(" ")}`,
-    "\thandle @public {",
-    `\t\t${proxy}`,
-    "\t}",
+    // Encoded separators, refused where they could lead outside the path Caddy matched (Keycloak routes the raw
+    // path). The admin block needs no such check: whoever reaches it may administer, and the admin console encodes
+    // `/` in role and flow names.
+    ...proxying("@public", ["respond @encoded 400"]),
     "\thandle / {",
     // `*` first: a lone `/admin/` would be read as redir's path matcher, not as its target.
     "\t\tredir * /admin/ 302",

@@ -36,35 +36,57 @@ export class DnsName extends Construct {
     const ttl = props.ttl ?? 300;
     if (isKnown(ttl) && !(Number.isInteger(ttl) && ttl >= 0 && ttl <= 2147483647))
       throw propError("DnsName", "ttl", `must be a whole number of seconds, got ${ttl}`);
-    const byId = isKnown(props.zone) && ZONE_ID.test(props.zone);
-    if (isKnown(props.zone) && !byId && isKnown(props.hostname)) {
-      const zone = props.zone.replace(/\.$/, "").toLowerCase();
-      const name = props.hostname.toLowerCase();
-      if (name !== zone && !name.endsWith(`.${zone}`))
-        throw propError("DnsName", "hostname", `"${props.hostname}" is not in the zone "${props.zone}"`);
-    }
-    this.zone = new DataAwsRoute53Zone(this, "zone", {
-      ...(byId ? { zoneId: props.zone } : { name: props.zone }),
-      privateZone: false,
-      // A zone given by id is known only at plan: the name must be in it (Route 53 would refuse the record).
-      lifecycle:
-        byId && isKnown(props.hostname)
-          ? {
-              postcondition: [
-                {
-                  condition: `\${lower("${props.hostname}") == trimsuffix(self.name, ".") || endswith(lower("${props.hostname}"), ".\${trimsuffix(self.name, ".")}")}`,
-                  errorMessage: `The hosted zone ${props.zone} does not hold ${props.hostname}: give dnsZone the zone that holds the hostname.`,
-                },
-              ],
-            }
-          : undefined,
-    });
+    this.zone = lookUpPublicZone(this, "zone", { zone: props.zone, hostname: props.hostname, construct: "DnsName" });
     this.record = new Route53Record(this, "record", {
       zoneId: this.zone.zoneId,
       name: props.hostname,
       type: "A",
       ttl,
       records: [props.address],
+      // The name may exist already (made by hand before dnsZone was set): it must point here either way.
+      allowOverwrite: true,
     });
   }
+}
+
+/** What {@link lookUpPublicZone} looks up, and for whom. */
+export interface PublicZoneLookup {
+  /** The zone's name (`example.com`) or id (`Z0123456789ABCDEFGHIJ`), or a reference (taken for a name). */
+  readonly zone: string;
+  /** A name that must be in the zone (may be a reference: then it is not checked). */
+  readonly hostname: string;
+  /** The construct whose props these are, named in the error (`DnsName`). */
+  readonly construct: string;
+}
+
+/**
+ * The `aws_route53_zone` data source of a public hosted zone given by name or id, holding `hostname`: checked at synth
+ * for a zone given by name (the error names the construct's `hostname` prop), at plan for one given by id (its name is
+ * only known then). Shared by the constructs that put records in the deployment's zone.
+ */
+export function lookUpPublicZone(scope: Construct, id: string, lookup: PublicZoneLookup): DataAwsRoute53Zone {
+  const { zone, hostname, construct } = lookup;
+  const byId = isKnown(zone) && ZONE_ID.test(zone);
+  if (isKnown(zone) && !byId && isKnown(hostname)) {
+    const zoneName = zone.replace(/\.$/, "").toLowerCase();
+    const name = hostname.toLowerCase();
+    if (name !== zoneName && !name.endsWith(`.${zoneName}`))
+      throw propError(construct, "hostname", `"${hostname}" is not in the zone "${zone}"`);
+  }
+  return new DataAwsRoute53Zone(scope, id, {
+    ...(byId ? { zoneId: zone } : { name: zone }),
+    privateZone: false,
+    // A zone given by id is known only at plan: the name must be in it (Route 53 would refuse the record).
+    lifecycle:
+      byId && isKnown(hostname)
+        ? {
+            postcondition: [
+              {
+                condition: `\${lower("${hostname}") == trimsuffix(self.name, ".") || endswith(lower("${hostname}"), ".\${trimsuffix(self.name, ".")}")}`,
+                errorMessage: `The hosted zone ${zone} does not hold ${hostname}: give dnsZone the zone that holds the hostname.`,
+              },
+            ],
+          }
+        : undefined,
+  });
 }

@@ -195,7 +195,7 @@ describe("boot input: TLS modes", () => {
     expect(caddyfileOf({ mode: "self-signed" })).toContain("\ttls /etc/caddy/tls/tls.crt /etc/caddy/tls/tls.key\n");
   });
 
-  it("puts the mode, the ACME contact, the admin CIDRs and the proxy's image in the settings", () => {
+  it("puts the mode, the ACME contact and CA, the admin CIDRs and the proxy's image in the settings", () => {
     const settings = bootSettings({
       ...input,
       tls: { mode: "acme", acmeEmail: "ops@example.com" },
@@ -204,10 +204,18 @@ describe("boot input: TLS modes", () => {
     expect(settings).toMatchObject({
       TLS_MODE: "acme",
       ACME_EMAIL: "ops@example.com",
+      // Where Caddy stores the certificates of Let's Encrypt's production CA (certmagic's issuer key).
+      ACME_ISSUER_KEY: "acme-v02.api.letsencrypt.org-directory",
       ADMIN_CIDRS: "198.51.100.0/24 2001:db8::/32",
       PROXY_IMAGE: "caddy:2.11.4",
     });
     expect(settings).not.toHaveProperty("HTTPS_PORT");
+    const issuerKey = (tls: Parameters<typeof bootSettings>[0]["tls"]) =>
+      bootSettings({ ...input, tls }).ACME_ISSUER_KEY;
+    expect(issuerKey({ mode: "acme", acmeDirectory: LETS_ENCRYPT.staging })).toBe(
+      "acme-staging-v02.api.letsencrypt.org-directory",
+    );
+    expect(issuerKey({ mode: "self-signed" })).toBe("");
   });
 
   it("refuses a supplied mode without a certificate, a certificate in another mode, and an email Caddy would misread", () => {

@@ -151,6 +151,7 @@ export class BootHarness {
       KEYCLOAK_HOSTNAME: "",
       TLS_MODE: "self-signed",
       ACME_EMAIL: "",
+      ACME_ISSUER_KEY: "",
       ADMIN_CIDRS: "",
       PROXY_IMAGE: "caddy:2.11.4",
       PUBLIC_DNS: "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com",
@@ -189,6 +190,8 @@ export class BootHarness {
       KEYCLOAK_EC2_PARAMETER_ATTEMPTS: "1",
       KEYCLOAK_EC2_RETRY_DELAY: "0",
       KEYCLOAK_EC2_ADDRESS_POLL: "0",
+      // One look at the proxy after its restart: a stub that started it has it active at once.
+      KEYCLOAK_EC2_PROXY_SETTLE: "0",
       FAKE_SSM: this.ssm,
       STUB_STATE: this.state,
       STUB_LOG: this.log,

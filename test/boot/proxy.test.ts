@@ -5,6 +5,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  acmeIssuerKey,
   CADDY_IMAGE,
   caddyfile,
   type CaddyfileOptions,
@@ -57,7 +58,7 @@ const IP_ENV = {
 };
 const HOST_ENV = { ...IP_ENV, [PROXY_ENV.address]: "sso.example.com", [PROXY_ENV.acmeEmail]: "ops@example.com" };
 
-type Issuers = { subjects?: string[]; issuers?: { module: string; email?: string }[] }[];
+type Issuers = { subjects?: string[]; issuers?: { module: string; email?: string; challenges?: object }[] }[];
 
 describe("Caddyfile", () => {
   it("asks Let's Encrypt for a shortlived IP certificate, serves clients without SNI with it, and has no fallback", () => {
@@ -82,6 +83,15 @@ describe("Caddyfile", () => {
     expect(text).toMatch(/^\ttls \/etc\/caddy\/tls\/tls\.crt \/etc\/caddy\/tls\/tls\.key$/m);
     expect(text).toMatch(/^\tauto_https disable_certs$/m);
     expect(text).not.toMatch(/issuer|acme|profile|fallback_sni|email/);
+  });
+
+  it("names the ACME CA's storage directory as certmagic does (its issuer key, made storage-safe)", () => {
+    expect(acmeIssuerKey(LETS_ENCRYPT.production)).toBe("acme-v02.api.letsencrypt.org-directory");
+    expect(acmeIssuerKey(LETS_ENCRYPT.staging)).toBe("acme-staging-v02.api.letsencrypt.org-directory");
+    expect(acmeIssuerKey("https://127.0.0.1:14000/dir")).toBe("127.0.0.1-14000-dir");
+    expect(acmeIssuerKey("https://CA.Example:443/acme/v2/directory/?x=1")).toBe("ca.example-443-acme-v2-directory");
+    expect(acmeIssuerKey("https://user@[2001:db8::1]:8443/a%20b+c")).toBe("2001-db8--1-8443-a_b_plus_c");
+    expect(acmeIssuerKey("https://ca.example")).toBe("ca.example");
   });
 
   it("refuses options Caddy or Let's Encrypt would refuse, naming the option", () => {
@@ -134,6 +144,8 @@ describe("Caddyfile", () => {
         expect(issuersOf(FALLBACK_NAME)).toEqual(options.addressKind === "hostname" ? ["internal"] : undefined);
         const acme = policies.find((p) => p.subjects?.includes(address))!.issuers![0];
         expect(acme.email).toBe(env[PROXY_ENV.acmeEmail] || undefined);
+        // HTTP-01 only: port 443 may be closed to the CA's validators.
+        expect(acme.challenges).toEqual({ "tls-alpn": { disabled: true } });
       } else {
         // No automation for the address, the files loaded, and the HTTP redirects kept.
         expect(issuersOf(address)).toBeUndefined();
@@ -143,6 +155,9 @@ describe("Caddyfile", () => {
         expect(config.apps.http.servers.srv0.automatic_https).toEqual({ disable_certificates: true });
       }
       expect(config.admin).toEqual({ disabled: true });
+      // No HTTP/3 (UDP 443) on any server.
+      const servers: { protocols?: string[] }[] = Object.values(config.apps.http.servers);
+      expect(servers.map((server) => server.protocols)).toEqual(servers.map(() => ["h1", "h2"]));
       expect(config.apps.pki?.certificate_authorities?.local?.install_trust ?? false).toBe(false);
       // The placeholder of two CIDRs became two ranges.
       expect(adapted.stdout).toContain('{"not":[{"remote_ip":{"ranges":["198.51.100.0/24","203.0.113.9"]}}]}');
@@ -292,6 +307,74 @@ function pathRules(context: () => { s: Scenario; https: HttpsGet; host: string }
     expect(JSON.parse(inside.body).headers["x-forwarded-for"]).toBe("127.0.0.2");
   });
 
+  it("never lets an outsider reach Keycloak with an encoded / or \\ in the path, refuses them in public paths with 400, but not in the query", async () => {
+    const { https } = context();
+    const before = keycloak.paths.length;
+    // Caddy matches the decoded, cleaned path but forwards the raw one, which Keycloak could route elsewhere: the
+    // review's paths, and others that decode to a /realms/ or an /admin/ path.
+    const encoded = [
+      "/admin/realms/master/users/..%2F..%2F..%2F..%2F..%2Frealms%2Fx",
+      "/admin/master/console/whoami;/..%2F..%2F..%2F..%2F..%2Frealms%2Fx",
+      "/realms/app%2f..%2f..%2fadmin/x",
+      "/realms/app%5C..%5C..%5Cadmin/x",
+      "/realms/app%5c..%5c..%5cadmin/x",
+      "/realms/app\\..\\admin/x",
+    ];
+    for (const p of encoded) expect([p, [400, 403].includes((await https(p)).status)]).toEqual([p, true]);
+    expect(keycloak.paths.length).toBe(before);
+    // A backslash is no separator to Caddy: the path stays public, and is refused to administrators too.
+    for (const p of encoded.slice(3)) expect([p, (await https(p, "127.0.0.2")).status]).toEqual([p, 400]);
+    expect(keycloak.paths.length).toBe(before);
+    // Under /admin/, an administrator reaches what the admin console encodes (a role named with a /).
+    const role = "/admin/realms/app/roles/team%2Fops";
+    expect((await https(role)).status).toBe(403);
+    const inside = await https(role, "127.0.0.2");
+    expect(inside.status).toBe(200);
+    expect(JSON.parse(inside.body).path).toBe(role);
+    // Encoded slashes in the query (redirect_uri) are the normal case.
+    const query = "/realms/app/protocol/openid-connect/auth?redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb%5C";
+    const login = await https(query);
+    expect(login.status).toBe(200);
+    expect(JSON.parse(login.body).path).toBe(query);
+  });
+
+  it("refuses the master realm outside the admin CIDRs, serves it inside them, and keeps other realms public", async () => {
+    const { https } = context();
+    const before = keycloak.paths.length;
+    for (const p of [
+      "/realms/master/protocol/openid-connect/token",
+      "/realms/master/.well-known/openid-configuration",
+      "/realms/master",
+      "/realms/MASTER/account",
+      "/realms/app/../master/protocol/openid-connect/auth",
+    ])
+      expect([p, (await https(p)).status]).toEqual([p, 403]);
+    expect(keycloak.paths.length).toBe(before);
+
+    const inside = await https("/realms/master/protocol/openid-connect/token", "127.0.0.2");
+    expect(inside.status).toBe(200);
+    for (const p of ["/realms/app/protocol/openid-connect/token", "/realms/masterclass/account"])
+      expect([p, (await https(p)).status]).toEqual([p, 200]);
+  });
+
+  it("drops the forwarding headers a client sends that Caddy does not set itself", async () => {
+    const { https } = context();
+    const spoofed = {
+      "x-forwarded-port": "8443",
+      "x-forwarded-prefix": "/x",
+      "x-forwarded-ssl": "off",
+      "x-forwarded-server": "evil.test",
+      forwarded: "for=192.0.2.66;proto=http;host=evil.test",
+    };
+    const seen = JSON.parse((await https("/realms/app/account", undefined, spoofed)).body);
+    for (const name of Object.keys(spoofed)) expect([name, seen.headers[name]]).toEqual([name, undefined]);
+  });
+
+  it("advertises no HTTP/3, which the security group does not open (UDP 443)", async () => {
+    const { https } = context();
+    expect((await https("/realms/app/account")).headers["alt-svc"]).toBeUndefined();
+  });
+
   it("serves neither health nor metrics nor any other path, and redirects / to the admin console", async () => {
     const { https } = context();
     const before = keycloak.paths.length;
@@ -359,6 +442,9 @@ describe("Caddy with the generated Caddyfile, against pebble on loopback", () =>
     expect(cert.issuer).toMatch(/^Pebble Intermediate CA/);
     expect(s.pebble.log).toContain(`Attempting to validate w/ HTTP: http://sso.example.test:${s.httpPort}/`);
     expect(s.caddy.log).not.toMatch(/"issuer":"local"|certificate obtained successfully.*internal/);
+    // ...and stores it where the boot looks for it (ACME_ISSUER_KEY).
+    const stored = `data/caddy/certificates/${acmeIssuerKey(s.pebble.directory)}/sso.example.test/sso.example.test.crt`;
+    expect(fs.existsSync(path.join(s.dir, stored))).toBe(true);
   });
 
   describe("for the IP address, with an ACME certificate", () => {

@@ -98,7 +98,7 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
     });
   });
 
-  it("runs the steps in order: swap, the Elastic IP, packages, PostgreSQL, TLS, image, environment, start, wait", () => {
+  it("runs the steps in order: swap, the Elastic IP, packages, PostgreSQL, TLS, image, environment, proxy, start, wait", () => {
     expectInOrder(calls, [
       /^dd if=\/dev\/zero of=\$ROOT\/swapfile bs=1M count=2048/,
       /^swapon \$ROOT\/swapfile$/,
@@ -118,15 +118,19 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       /^docker image inspect caddy:2\.11\.4$/,
       /^docker pull --quiet caddy:2\.11\.4$/,
       /^aws ssm get-parameter .*--name \/keycloak-ec2\/keycloak\/admin-password /,
-      /^systemctl daemon-reload$/,
+      // The proxy before Keycloak (it answers 502 meanwhile, and gets its certificate in parallel): its Caddyfile
+      // checked by Caddy offline, then the unit restarted and seen to stay up.
+      /^systemctl enable caddy\.service$/,
+      /^docker run --rm --network none .* caddy:2\.11\.4 caddy validate --config \/etc\/caddy\/Caddyfile --adapter caddyfile$/,
+      /^systemctl restart caddy\.service$/,
+      /^systemctl is-active --quiet caddy\.service$/,
       /^systemctl enable keycloak\.service$/,
       /^systemctl restart keycloak\.service$/,
       /^docker rm --force keycloak$/,
-      /^docker run /,
-      // The proxy once Keycloak is started, then Keycloak's readiness, then the certificate.
-      /^systemctl enable caddy\.service$/,
-      /^systemctl restart caddy\.service$/,
+      /^docker run --rm --pull=never --name keycloak /,
+      // Keycloak's readiness, then the certificate: the configured CA's, unexpired.
       /^curl .*http:\/\/127\.0\.0\.1:9000\/health\/ready$/,
+      /^openssl x509 -in \$ROOT\/srv\/keycloak-ec2\/caddy\/caddy\/certificates\/acme-v02\.api\.letsencrypt\.org-directory\/203\.0\.113\.7\/203\.0\.113\.7\.crt -noout -checkend 0$/,
       /^openssl x509 -in \$ROOT\/srv\/keycloak-ec2\/caddy\/caddy\/certificates\/acme-v02\.api\.letsencrypt\.org-directory\/203\.0\.113\.7\/203\.0\.113\.7\.crt -noout -issuer$/,
       /^curl .*http:\/\/127\.0\.0\.1:8080\/realms\/master\/protocol\/openid-connect\/token$/,
       /^systemctl enable --now keycloak-backup\.timer$/,
@@ -156,7 +160,7 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
 
   it("starts the built image optimized, with the sizes the memory script computed for 2 GiB and its swap", () => {
     const image = /^KEYCLOAK_IMAGE=(.*)$/m.exec(read("etc/keycloak-ec2/runtime.env"))![1];
-    const run = calls.find((c) => c.startsWith("docker run "))!;
+    const run = calls.find((c) => c.startsWith("docker run --rm --pull=never --name keycloak "))!;
     expect(run).toContain(" --memory 948m --memory-swap 2996m --env JAVA_OPTS_KC_HEAP ");
     expect(run).toContain(
       ` ${image} start --optimized --cache=local --hostname=https://${ELASTIC_IP} --http-enabled=true --http-host=127.0.0.1 `,
@@ -265,16 +269,16 @@ describe("boot rehearsal: production on a 2 GiB instance", () => {
       ssm("db-password"),
       ssm("bff-client-secret"),
       ssm("service-client-secret"),
-      "systemctl daemon-reload",
-      "systemctl enable keycloak.service",
-      "systemctl is-active --quiet keycloak.service",
-      // The proxy: running with the same Caddyfile, env file and unit, so not restarted.
+      // The proxy: running with the same Caddyfile, env file and unit, so neither checked nor restarted.
       "systemctl daemon-reload",
       "systemctl enable caddy.service",
       "systemctl is-active --quiet caddy.service",
+      "systemctl daemon-reload",
+      "systemctl enable keycloak.service",
+      "systemctl is-active --quiet keycloak.service",
       "curl -fs --max-time 5 http://127.0.0.1:9000/health/ready",
       // The certificate Caddy keeps on the data volume, found at once.
-      ...["issuer", "enddate"].map(
+      ...["checkend 0", "issuer", "enddate"].map(
         (field) =>
           `openssl x509 -in $ROOT/srv/keycloak-ec2/caddy/caddy/certificates/${ACME_ISSUER_DIR}/${ELASTIC_IP}/${ELASTIC_IP}.crt -noout -${field}`,
       ),
@@ -310,10 +314,10 @@ describe("boot rehearsal: dev on a 4 GiB instance", () => {
     expectInOrder(calls, [
       /^dnf install -y -q docker openssl$/,
       /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.\d+\.\d+$/,
+      // dev: the boot's self-signed certificate, served by the proxy (started first); no ACME certificate awaited.
+      /^systemctl restart caddy\.service$/,
       /^systemctl restart keycloak\.service$/,
       /^docker run .* --memory 2568m --memory-swap 2568m .* quay\.io\/keycloak\/keycloak:26\.\d+\.\d+ start-dev --cache=local /,
-      // dev: the boot's self-signed certificate, served by the proxy; no ACME certificate awaited.
-      /^systemctl restart caddy\.service$/,
     ]);
     expect(calls.filter((c) => c.startsWith("openssl req -x509 "))).toHaveLength(1);
     expect(first.output).not.toContain("ACME certificate");

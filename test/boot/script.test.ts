@@ -8,6 +8,18 @@ import { selfSignedCertificate } from "../certificates";
 import { BootHarness, MEMORY_SCRIPT, SCRIPT } from "./harness";
 
 const STUB = path.resolve(__dirname, "stubs/stub.sh");
+/** certmagic's storage directory for Let's Encrypt's production CA (ACME_ISSUER_KEY). */
+const LETS_ENCRYPT_DIR = "acme-v02.api.letsencrypt.org-directory";
+/** A certificate from "E5", valid from 2020-01-01 to 2020-01-02 only. */
+const EXPIRED_CERTIFICATE = `-----BEGIN CERTIFICATE-----
+MIIBATCBqAIBATAKBggqhkjOPQQDAjANMQswCQYDVQQDDAJFNTAeFw0yMDAxMDEw
+MDAwMDBaFw0yMDAxMDIwMDAwMDBaMA0xCzAJBgNVBAMMAkU1MFkwEwYHKoZIzj0C
+AQYIKoZIzj0DAQcDQgAE5Ic+3pC03XZz5Wgmr+/Yn2LI88t9TaTrAlvZwiShswP6
+t0ZebbNKZpyFTZbrX1sxdFlQFI1ncy3sxAViuXnDyzAKBggqhkjOPQQDAgNIADBF
+AiBiVXyun9TscaaNJvdzMbbvufNtlwgH8Sz2b9mdPTXDHgIhALq3aaDAVrGQImrj
+cmuUi1TEwWq1TH2efCq9HRCyPih3
+-----END CERTIFICATE-----
+`;
 
 describe("boot script: static checks", () => {
   const scripts = fs.readdirSync(path.dirname(SCRIPT)).map((name) => path.join(path.dirname(SCRIPT), name));
@@ -182,12 +194,17 @@ describe("boot script: functions run for real", () => {
     expect(bad.output).toContain("FAILED: /own/cert does not hold a PEM certificate");
   });
 
-  it("makes no certificate in acme mode (Caddy gets its own), and refuses supplied mode without the parameters", () => {
-    writeSettings({ TLS_MODE: "acme" });
+  it("makes no certificate in acme mode (Caddy gets its own), and refuses acme or supplied mode without their settings", () => {
+    writeSettings({ TLS_MODE: "acme", ACME_ISSUER_KEY: LETS_ENCRYPT_DIR });
     const acme = run("resolve_addresses; setup_tls");
     expect(acme.code).toBe(0);
     expect(fs.readdirSync(`${root}/etc/keycloak-ec2/tls`)).toEqual([]);
     expect(boot.calls().filter((c) => c.startsWith("openssl"))).toEqual([]);
+
+    writeSettings({ TLS_MODE: "acme" });
+    expect(run("resolve_addresses; setup_tls").output).toContain(
+      "FAILED: TLS_MODE=acme needs ACME_ISSUER_KEY (the configured CA's directory in Caddy's storage)",
+    );
 
     writeSettings({ TLS_MODE: "supplied" });
     const supplied = run("resolve_addresses; setup_tls");
@@ -216,11 +233,16 @@ describe("boot script: functions run for real", () => {
     expect(run("resolve_addresses; write_proxy_env").output).toContain("is not an email address");
   });
 
-  it("starts the proxy once, and again only when its Caddyfile, env file, unit or certificate changed", () => {
-    // GIVEN the proxy's files as the bundle and the boot write them
+  /** The proxy's files as the bundle writes them. */
+  const proxyFiles = () => {
     fs.mkdirSync(`${root}/etc/systemd/system`, { recursive: true });
     fs.writeFileSync(`${root}/etc/keycloak-ec2/Caddyfile`, "caddyfile\n");
     fs.writeFileSync(`${root}/etc/systemd/system/caddy.service`, "unit\n");
+  };
+
+  it("starts the proxy once, and again only when its Caddyfile, env file, unit or certificate changed", () => {
+    // GIVEN the proxy's files as the bundle and the boot write them
+    proxyFiles();
     expect(run("resolve_addresses; setup_tls; write_proxy_env; start_proxy").code).toBe(0);
     const restarts = () => boot.calls().filter((c) => c === "systemctl restart caddy.service").length;
     expect(restarts()).toBe(1);
@@ -241,9 +263,59 @@ describe("boot script: functions run for real", () => {
     expect(restarts()).toBe(3);
   });
 
+  it("checks the Caddyfile with the proxy's image before a restart, and fails the boot with Caddy's error when it is rejected", () => {
+    // GIVEN the proxy's files, and Caddy rejecting the Caddyfile
+    proxyFiles();
+    fs.writeFileSync(
+      `${root}/stub-state/caddy-invalid`,
+      '{"level":"info","msg":"using provided configuration"}\nError: adapting config using caddyfile: /etc/caddy/Caddyfile:3: unrecognized global option: fallback_sni\n',
+    );
+    // WHEN the boot starts the proxy
+    const rejected = run("resolve_addresses; setup_tls; write_proxy_env; start_proxy");
+    // THEN it checks the Caddyfile as the unit would run it, offline, and fails without restarting Caddy
+    expect(rejected.code).not.toBe(0);
+    expect(rejected.output).toContain(
+      `FAILED: Caddy rejects ${root}/etc/keycloak-ec2/Caddyfile: Error: adapting config using caddyfile: /etc/caddy/Caddyfile:3: unrecognized global option: fallback_sni`,
+    );
+    expect(boot.calls()).toContain(
+      "docker run --rm --network none --env-file $ROOT/etc/keycloak-ec2/caddy.env" +
+        " --volume $ROOT/etc/keycloak-ec2/Caddyfile:/etc/caddy/Caddyfile:ro --volume $ROOT/etc/keycloak-ec2/tls:/etc/caddy/tls:ro" +
+        " caddy:2.11.4 caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile",
+    );
+    expect(boot.calls()).not.toContain("systemctl restart caddy.service");
+
+    // WHEN Caddy accepts it THEN the proxy is restarted
+    fs.rmSync(`${root}/stub-state/caddy-invalid`);
+    expect(run("resolve_addresses; setup_tls; write_proxy_env; start_proxy").code).toBe(0);
+    expect(boot.calls()).toContain("systemctl restart caddy.service");
+  });
+
+  it("fails the boot when the proxy does not stay up after its restart, and checks again on the next run", () => {
+    // GIVEN the proxy's files, and a Caddy that exits right after its start (a port taken, say)
+    proxyFiles();
+    fs.writeFileSync(`${root}/stub-state/caddy-crashes`, "");
+    // WHEN the boot starts the proxy
+    const crashed = run("resolve_addresses; setup_tls; write_proxy_env; start_proxy");
+    // THEN
+    expect(crashed.code).not.toBe(0);
+    expect(crashed.output).toContain(
+      "FAILED: the proxy (Caddy) went down after its start: caddy.service is inactive (see: journalctl -u caddy)",
+    );
+    // WHEN it starts on the next run THEN it is restarted (the failed start was not recorded as applied)
+    fs.rmSync(`${root}/stub-state/caddy-crashes`);
+    boot.clearCalls();
+    expect(run("resolve_addresses; setup_tls; write_proxy_env; start_proxy").code).toBe(0);
+    expect(boot.calls()).toContain("systemctl restart caddy.service");
+  });
+
   it("reports the ACME certificate Caddy stored, with its issuer and expiry", () => {
     // GIVEN Caddy's storage with its internal CA's certificate for the name, and the ACME one
-    writeSettings({ TLS_MODE: "acme", STATUS_BUCKET: "kc-bucket", STATUS_KEY: "status/boot.json" });
+    writeSettings({
+      TLS_MODE: "acme",
+      ACME_ISSUER_KEY: LETS_ENCRYPT_DIR,
+      STATUS_BUCKET: "kc-bucket",
+      STATUS_KEY: "status/boot.json",
+    });
     const storage = `${root}/srv/keycloak-ec2/caddy/caddy/certificates`;
     for (const issuer of ["local", "acme-v02.api.letsencrypt.org-directory"]) {
       fs.mkdirSync(`${storage}/${issuer}/203.0.113.7`, { recursive: true });
@@ -259,10 +331,37 @@ describe("boot script: functions run for real", () => {
     );
   });
 
-  it("says loudly when the CA has not issued in time, with Caddy's last error, and boots on", () => {
-    // GIVEN no certificate from the CA, only Caddy's internal one, and Caddy's log of a refused order
+  it("reports only a certificate of the configured CA, and only an unexpired one", () => {
+    // GIVEN a valid certificate from Let's Encrypt's staging CA (whose directory sorts first), and an expired one from
+    // the configured production CA
+    writeSettings({ TLS_MODE: "acme", ACME_ISSUER_KEY: LETS_ENCRYPT_DIR });
+    const storage = `${root}/srv/keycloak-ec2/caddy/caddy/certificates`;
+    const stored = (issuer: string) => `${storage}/${issuer}/203.0.113.7/203.0.113.7`;
+    fs.mkdirSync(path.dirname(stored("acme-staging-v02.api.letsencrypt.org-directory")), { recursive: true });
+    selfSignedCertificate(stored("acme-staging-v02.api.letsencrypt.org-directory"), "(STAGING) Ersatz Edamame E1");
+    fs.mkdirSync(path.dirname(stored(LETS_ENCRYPT_DIR)), { recursive: true });
+    fs.writeFileSync(`${stored(LETS_ENCRYPT_DIR)}.crt`, EXPIRED_CERTIFICATE);
+    const wait = { KEYCLOAK_EC2_CERT_WAIT: "0" };
+
+    // WHEN the boot awaits the certificate THEN it is pending: neither is the one the CA must issue
+    const pending = boot.run("resolve_addresses; await_certificate", wait);
+    expect(pending.code).toBe(0);
+    expect(pending.output).toContain("WARNING: the CA has not issued a certificate for 203.0.113.7");
+    expect(pending.output).not.toMatch(/STAGING|E5/);
+
+    // WHEN the production CA's certificate is renewed THEN that one is reported
+    selfSignedCertificate(stored(LETS_ENCRYPT_DIR), "E7");
+    expect(boot.run("resolve_addresses; await_certificate", wait).output).toMatch(
+      /certificate for 203\.0\.113\.7: issued by CN ?= ?E7, expires /,
+    );
+  });
+
+  it("says loudly when the CA has not issued in time, with Caddy's last ACME error, and boots on", () => {
+    // GIVEN no certificate from the CA, only Caddy's internal one, and Caddy's log of a refused order, then of a
+    // request to Keycloak while it starts
     writeSettings({
       TLS_MODE: "acme",
+      ACME_ISSUER_KEY: LETS_ENCRYPT_DIR,
       KEYCLOAK_HOSTNAME: "sso.example.com",
       STATUS_BUCKET: "kc-bucket",
       STATUS_KEY: "s.json",
@@ -271,9 +370,10 @@ describe("boot script: functions run for real", () => {
     fs.writeFileSync(`${root}/srv/keycloak-ec2/caddy/caddy/certificates/local/sso.example.com/sso.example.com.crt`, "");
     fs.writeFileSync(
       `${root}/stub-state/caddy-log`,
-      '{"level":"info","msg":"obtaining certificate"}\n' +
-        '{"level":"error","msg":"could not get certificate from issuer","error":"HTTP 429 urn:ietf:params:acme:error:rateLimited - too many certificates"}\n' +
-        '{"level":"info","msg":"will retry"}\n',
+      '{"level":"info","ts":1,"logger":"tls.obtain","msg":"acquiring lock"}\n' +
+        '{"level":"error","ts":2,"logger":"tls.obtain","msg":"could not get certificate from issuer","identifier":"sso.example.com","error":"HTTP 429 urn:ietf:params:acme:error:rateLimited - too many certificates"}\n' +
+        '{"level":"info","ts":3,"logger":"tls.obtain","msg":"will retry"}\n' +
+        '{"level":"error","ts":4,"logger":"http.log.error","msg":"dial tcp 127.0.0.1:8080: connect: connection refused","error":"dial tcp 127.0.0.1:8080: connect: connection refused"}\n',
     );
     // WHEN
     const { code, output } = boot.run("resolve_addresses; await_certificate; report_status applied", {

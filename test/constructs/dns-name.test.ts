@@ -39,6 +39,7 @@ describe("DnsName", () => {
       type: "A",
       ttl: 60,
       records: ["203.0.113.7"],
+      allow_overwrite: true,
     });
   });
 

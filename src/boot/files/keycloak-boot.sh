@@ -121,7 +121,9 @@ is_ip() { [[ $1 =~ ^[0-9]+(\.[0-9]+){3}$ || $1 == *:* ]]; }
 setup_tls() {
   install -d -m 0755 "$TLS_DIR"
   case $TLS_MODE in
-    acme) return 0 ;;
+    acme) [[ -n ${ACME_ISSUER_KEY:-} ]] ||
+      fail "TLS_MODE=acme needs ACME_ISSUER_KEY (the configured CA's directory in Caddy's storage)"
+      return 0 ;;
     supplied) [[ -n ${TLS_CERTIFICATE_PARAMETER:-} && -n ${TLS_PRIVATE_KEY_PARAMETER:-} ]] ||
       fail "TLS_MODE=supplied needs TLS_CERTIFICATE_PARAMETER and TLS_PRIVATE_KEY_PARAMETER (keycloak.tlsCertificate in the config)" ;;
     self-signed) ;;
@@ -287,16 +289,16 @@ image_version() {
 keycloak_inputs() { cat "$UNIT" "$CONF_DIR/keycloak.env" "$CONF_DIR/runtime.env" | sha256sum; }
 
 # Enables a unit and (re)starts it only if what it runs with ($3, a hash) changed since the hash recorded in $2, so
-# a re-run leaves a running unit alone. $4 names it in the log.
+# a re-run leaves a running unit alone. $4 names it in the log; $5, if given, is the command that restarts it.
 restart_if_changed() {
-  local unit=$1 record=$2 inputs=$3 name=$4
+  local unit=$1 record=$2 inputs=$3 name=$4 restart=${5:-}
   systemctl daemon-reload
   systemctl enable "$unit"
   if systemctl is-active --quiet "$unit" && [[ $(cat "$record" 2>/dev/null) == "$inputs" ]]; then
     log "$name is running with these settings already"
   else
     log "starting $name"
-    systemctl restart "$unit"
+    if [[ -n $restart ]]; then "$restart"; else systemctl restart "$unit"; fi
   fi
   printf '%s' "$inputs" >"$record"
 }
@@ -317,28 +319,41 @@ proxy_inputs() {
 # for an install without a data volume (keycloak-data.sh makes it on the volume).
 start_proxy() {
   install -d -m 0700 "$CADDY_DIR"
-  restart_if_changed caddy.service "$STATE_DIR/proxy-applied" "$(proxy_inputs)" "the proxy (Caddy)"
+  restart_if_changed caddy.service "$STATE_DIR/proxy-applied" "$(proxy_inputs)" "the proxy (Caddy)" restart_proxy
 }
 
-# Caddy's ACME certificate for the address, in its storage (certmagic's certificates/<issuer>/<name>/<name>.crt),
-# printed as a path; `local` is Caddy's internal CA, never the certificate awaited.
-acme_certificate() {
-  local name=${KEYCLOAK_HOST,,} file
-  for file in "$CADDY_DIR"/caddy/certificates/*/"$name/$name.crt"; do
-    if [[ -f $file && $file != "$CADDY_DIR/caddy/certificates/local/"* ]]; then
-      printf '%s' "$file"
-      return 0
-    fi
-  done
-  return 1
+# A Caddyfile Caddy rejects would have the unit fail and restart every 5 s while the boot reports success: it is
+# checked first, offline, by the image the unit runs, with the same files. Then the unit must stay up (a port taken
+# or a storage error stops Caddy at once), watched for PROXY_SETTLE seconds.
+restart_proxy() {
+  local output
+  output=$(docker run --rm --network none --env-file "$PROXY_ENV" --volume "$CADDYFILE:/etc/caddy/Caddyfile:ro" \
+    --volume "$TLS_DIR:/etc/caddy/tls:ro" "$PROXY_IMAGE" caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile 2>&1) ||
+    fail "Caddy rejects $CADDYFILE: ${output##*$'\n'}"
+  systemctl restart caddy.service
+  # poll_until succeeds only if the unit went down.
+  if poll_until "$PROXY_SETTLE" 1 report_proxy_settling proxy_down; then
+    fail "the proxy (Caddy) went down after its start: caddy.service is $(systemctl is-active caddy.service || true) (see: journalctl -u caddy)"
+  fi
 }
-has_acme_certificate() { acme_certificate >/dev/null; }
+proxy_down() { ! systemctl is-active --quiet caddy.service; }
+report_proxy_settling() { log "checking that the proxy stays up ($1 s)"; }
+
+# Caddy's certificate for the address from the configured CA, in its storage (certmagic's
+# certificates/<issuer key>/<name>/<name>.crt, one per CA and name, replaced at renewal), printed as a path.
+acme_certificate() {
+  local name=${KEYCLOAK_HOST,,}
+  printf '%s' "$CADDY_DIR/caddy/certificates/$ACME_ISSUER_KEY/$name/$name.crt"
+}
+# An expired one (an instance stopped longer than a short-lived certificate lasts) is still awaited.
+has_acme_certificate() { openssl x509 -in "$(acme_certificate)" -noout -checkend 0 >/dev/null 2>&1; }
 report_certificate() { log "waiting for the ACME certificate for $KEYCLOAK_HOST ($1 s)"; }
 
-# Caddy's last error line, for the reason a certificate is missing: its "error" field, else the whole line.
+# Caddy's last ACME error (obtaining or renewing), for the reason a certificate is missing: its "error" field, else
+# the whole line. Other errors, such as Keycloak not answering yet, are not the CA's.
 proxy_error() {
   local line
-  line=$(docker logs caddy 2>&1 | grep '"level":"error"' | tail -n 1) || true
+  line=$(docker logs caddy 2>&1 | grep -E '"logger":"tls\.(obtain|renew|issuance)' | grep '"level":"error"' | tail -n 1) || true
   if [[ $line =~ \"error\":\"([^\"]*)\" ]]; then line=${BASH_REMATCH[1]}; fi
   printf '%s' "${line:0:300}"
 }
@@ -460,11 +475,13 @@ main() {
   old_image=$(previous_image)
   write_environment
   write_proxy_env
+  # The proxy first: it does not need Keycloak (502 meanwhile), gets its certificate in parallel, and serves 443 even
+  # if an upgrade below fails.
+  start_proxy
   local new_image
   new_image=$(run_image)
   # Not `if upgrade_keycloak`: set -e does not apply inside a function run as a condition.
   if is_upgrade "$old_image" "$new_image"; then upgrade_keycloak "$old_image" "$new_image"; else start_keycloak; fi
-  start_proxy
   wait_until_ready
   await_certificate
   apply_realm

@@ -34,6 +34,8 @@ readonly READY_WAIT=${KEYCLOAK_EC2_READY_WAIT:-600}
 readonly READY_POLL=${KEYCLOAK_EC2_READY_POLL:-5}
 readonly CERT_WAIT=${KEYCLOAK_EC2_CERT_WAIT:-300}
 readonly CERT_POLL=${KEYCLOAK_EC2_CERT_POLL:-5}
+# How long the proxy must stay up after a restart: a Caddy that cannot start exits within a second or two.
+readonly PROXY_SETTLE=${KEYCLOAK_EC2_PROXY_SETTLE:-10}
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"

@@ -9,6 +9,8 @@
 #   STUB_STATE/acme/<issuer dir>.crt  the certificate Caddy obtains once caddy.service starts, for the address in its
 #                  env file, from the issuer whose storage directory is named so
 #   STUB_STATE/caddy-log   what `docker logs caddy` prints
+#   STUB_STATE/caddy-invalid  if present, `caddy validate` in the proxy's image rejects the Caddyfile, printing it
+#   STUB_STATE/caddy-crashes  if present, caddy.service exits right after each start
 set -uo pipefail
 
 readonly NAME=${STUB_NAME:?}
@@ -228,7 +230,13 @@ systemctl_() {
     start | restart)
       case ${args[1]} in
         keycloak.service) start_unit "${args[1]}" ;;
-        caddy.service) obtain_certificate && touch "$STATE/active/${args[1]}" ;;
+        caddy.service)
+          if [[ -f $STATE/caddy-crashes ]]; then
+            rm -f "$STATE/active/${args[1]}"
+          else
+            obtain_certificate && touch "$STATE/active/${args[1]}"
+          fi
+          ;;
         *) touch "$STATE/active/${args[1]}" ;;
       esac
       ;;
@@ -257,6 +265,15 @@ docker_() {
       touch "$STATE/images/${tag//\//_}"
       ;;
     run)
+      # `caddy validate` in the proxy's image: Caddy's verdict on the Caddyfile.
+      if [[ " $* " == *" caddy validate "* ]]; then
+        if [[ -f $STATE/caddy-invalid ]]; then
+          cat "$STATE/caddy-invalid" >&2
+          return 1
+        fi
+        echo "Valid configuration"
+        return 0
+      fi
       # The variables `--env NAME` forwards from the unit's environment, as docker does.
       for arg in "$@"; do
         if [[ $previous == --env && $arg != *=* ]]; then printf '%s=%s\n' "$arg" "${!arg-}"; fi
