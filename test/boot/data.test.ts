@@ -141,10 +141,14 @@ describe("data volume: set-up on stubbed disks", () => {
   });
 
   it("logs every 30 s while it waits, and fails clearly when the volume never comes", () => {
-    // GIVEN no volume, and a clock that `sleep` moves on by 10 s
-    const { code, output } = run("sleep() { SECONDS=$((SECONDS + 10)); }; setup_data_volume; echo not reached", {
-      KEYCLOAK_EC2_DEVICE_WAIT: "95",
-    });
+    // GIVEN no volume, and a clock that `sleep` sets 10 s on (absolute, so that a slow machine's real seconds do
+    // not add up between the calls)
+    const { code, output } = run(
+      "SECONDS=0; at=0; sleep() { at=$((at + 10)); SECONDS=$at; }; setup_data_volume; echo not reached",
+      {
+        KEYCLOAK_EC2_DEVICE_WAIT: "95",
+      },
+    );
     // THEN
     expect(code).toBe(1);
     expect(output.match(/waiting for the data volume .* to be attached \((\d+) s\)/g)).toEqual(
