@@ -17,10 +17,29 @@ export const DEFAULT_NAMES = {
   production: DEFAULT_NAME,
   dev: `${DEFAULT_NAME}-dev`,
   article: `${DEFAULT_NAME}-article`,
+  cluster: `${DEFAULT_NAME}-cluster`,
 } as const;
 
 /** 2 GiB: Keycloak's JVM and PostgreSQL fit, with a swap file for spikes. */
 export const DEFAULT_INSTANCE_TYPE = "t3.small";
+
+/** 4 GiB: a cluster node runs no database, but its distributed caches hold what a node's share of the sessions is. */
+export const DEFAULT_CLUSTER_INSTANCE_TYPE = "t3.medium";
+
+/** The cluster's sizes: two nodes in two zones (no single point of failure), room for two more. */
+export const DEFAULT_CLUSTER_SIZE = { minSize: 2, desiredCapacity: 2, maxSize: 4, cpuTarget: 60 } as const;
+
+/** The cluster's database: RDS for PostgreSQL, a burstable Graviton class, Multi-AZ. */
+export const DEFAULT_CLUSTER_DATABASE = {
+  engine: "postgres",
+  instanceClass: "db.t4g.medium",
+  multiAz: true,
+  allocatedStorage: 20,
+} as const;
+
+/** Keycloak's first release with the jdbc-ping cache stack (discovery through the database), which a VPC needs: it
+ * carries no multicast (Keycloak 26.1.0 release notes). */
+export const MIN_CLUSTER_KEYCLOAK_VERSION = "26.1.0";
 
 /** Size of the encrypted root volume, GiB. */
 export const DEFAULT_ROOT_VOLUME_SIZE = 20;

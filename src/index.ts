@@ -9,10 +9,20 @@ export { KeycloakServer } from "./constructs/keycloak-server";
 export type { KeycloakServerProps, KeycloakServerTls } from "./constructs/keycloak-server";
 export { DnsName } from "./constructs/dns-name";
 export type { DnsNameProps } from "./constructs/dns-name";
+export { KeycloakCluster } from "./constructs/keycloak-cluster";
+export type { KeycloakClusterProps } from "./constructs/keycloak-cluster";
+export { ClusterNetwork, CLUSTER_PORTS } from "./constructs/cluster-network";
+export type { ClusterNetworkProps } from "./constructs/cluster-network";
+export { LoadBalancer } from "./constructs/load-balancer";
+export type { LoadBalancerProps } from "./constructs/load-balancer";
+export { ClusterDatabase } from "./constructs/cluster-database";
+export type { ClusterDatabaseProps } from "./constructs/cluster-database";
+export { ClusterHosts } from "./constructs/cluster-hosts";
+export type { ClusterHostsProps } from "./constructs/cluster-hosts";
 export { Network } from "./constructs/network";
 export type { EgressPolicy, IngressRule, NetworkProps } from "./constructs/network";
 export { Host } from "./constructs/host";
-export type { HostProps, IParameterReader } from "./constructs/host";
+export type { HostProps, IParameterReader, IRolePolicyHolder } from "./constructs/host";
 export { Secrets } from "./constructs/secrets";
 export type { SecretsProps } from "./constructs/secrets";
 export { DataVolume, DATA_DEVICE_NAME } from "./constructs/data-volume";
@@ -25,11 +35,11 @@ export { BOOT_STATUS_KEY, BUCKET_PREFIXES, KeycloakBootstrap } from "./construct
 export type { KeycloakBootstrapProps } from "./constructs/keycloak-bootstrap";
 export type { BootInput } from "./boot/boot-files";
 export type { RealmSettings } from "./boot/realm";
-export type { KeycloakMode } from "./boot/unit";
+export type { InstanceMode, KeycloakMode } from "./boot/unit";
 export * from "./defaults";
 
 // Stacks
-export { DeploymentStack, KeycloakStack, stackFor } from "./stacks";
+export { DeploymentStack, KeycloakClusterStack, KeycloakStack, stackFor } from "./stacks";
 export type { DeploymentStackProps } from "./stacks/deployment-stack";
 export { ArticleStack } from "./article/stack";
 

@@ -6,7 +6,8 @@ import { validateConfig } from "../src/config/validate";
 /** A validated dev or production config from a raw one (as a file would hold it). */
 export function serverConfig(raw: Record<string, unknown>): ServerConfig {
   const { config } = validateConfig(raw);
-  if (config.profile === "article") throw new Error("expected a dev or production config");
+  if (config.profile === "article" || config.profile === "cluster")
+    throw new Error("expected a dev or production config");
   return config;
 }
 

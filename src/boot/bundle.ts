@@ -56,19 +56,35 @@ export interface FetchOptions {
   readonly bucket: string;
   readonly key: string;
   /** The bundle's SHA-256 (hex) that this run must apply: a different object (an older or newer apply) is not
-   * run. @default - whatever the object holds (the first boot) */
+   * run, unless `onMismatch` is "run". @default - whatever the object holds (the first boot) */
   readonly sha256?: string;
+  /**
+   * What a run does when the object is not `sha256`: "skip" it (a Systems Manager run whose apply a later one
+   * replaced: that one's run applies the newer object), or "run" it, saying so (a cluster node's first boot: the
+   * hash only makes the user data, hence the launch template, change with the bundle; a node launched from the
+   * previous version while an apply is under way runs the newest bundle, which is what is wanted, and the instance
+   * refresh replaces it anyway). @default "skip"
+   */
+  readonly onMismatch?: "skip" | "run";
 }
 
 /**
  * The script that fetches the bundle and runs it, one run at a time (cloud-init's first boot and a Systems
  * Manager run may start together). Retried while the instance's address and role settle at first boot.
  */
-export function fetchScript({ region, bucket, key, sha256 }: FetchOptions): string {
+export function fetchScript({ region, bucket, key, sha256, onMismatch = "skip" }: FetchOptions): string {
   return [
     "#!/bin/bash",
-    "# keycloak-ec2: fetches this deployment's boot bundle from S3 and runs it. The instance runs it at first boot;",
-    "# Systems Manager runs it again whenever the bundle changes (see the association named <name>-apply).",
+    ...(onMismatch === "run"
+      ? [
+          "# keycloak-ec2: fetches this deployment's boot bundle from S3 and runs it, at a cluster node's first boot. It",
+          "# names the bundle's hash: a new bundle makes new user data, a new launch template version, which the Auto",
+          "# Scaling group's instance refresh rolls out.",
+        ]
+      : [
+          "# keycloak-ec2: fetches this deployment's boot bundle from S3 and runs it. The instance runs it at first boot;",
+          "# Systems Manager runs it again whenever the bundle changes (see the association named <name>-apply).",
+        ]),
     "set -euo pipefail",
     `exec 9>${BUNDLE_PATHS.lock}`,
     "flock 9",
@@ -84,8 +100,12 @@ export function fetchScript({ region, bucket, key, sha256 }: FetchOptions): stri
           `expected='${sha256}'`,
           `actual=$(sha256sum ${BUNDLE_PATHS.bundle}.new | cut -d ' ' -f 1)`,
           'if [ "$actual" != "$expected" ]; then',
-          '  echo "keycloak-ec2: the bundle in S3 is $actual, not $expected: another apply has replaced it, whose run applies it" >&2',
-          "  exit 0",
+          ...(onMismatch === "run"
+            ? ['  echo "keycloak-ec2: the bundle in S3 is $actual, not $expected: running it, the newest" >&2']
+            : [
+                '  echo "keycloak-ec2: the bundle in S3 is $actual, not $expected: another apply has replaced it, whose run applies it" >&2',
+                "  exit 0",
+              ]),
           "fi",
         ]),
     `chmod 0700 ${BUNDLE_PATHS.bundle}.new`,

@@ -8,7 +8,7 @@ export const CONFIG_FLAG_HELP: readonly FlagHelp[] = [
   {
     name: "profile",
     value: "P",
-    text: `article, dev or production (default: $${ENV.profile}, else the config's, else production)`,
+    text: `article, dev, production or cluster (default: $${ENV.profile}, else the config's, else production)`,
   },
   {
     name: "config",

@@ -34,6 +34,7 @@ import {
 import {
   DEFAULT_ADMIN_USER,
   DEFAULT_BACKUP_RETENTION_DAYS,
+  DEFAULT_CLUSTER_INSTANCE_TYPE,
   DEFAULT_DATA_VOLUME_SIZE,
   DEFAULT_INSTANCE_TYPE,
   DEFAULT_KEYCLOAK_VERSION,
@@ -208,8 +209,13 @@ export const COMMON_FIELDS = {
   }),
   instanceType: stringField({
     doc: "EC2 instance type. Under 2 GiB of memory (`*.nano`, `*.micro`) dev and production warn; at 2 GiB or less a 2 GiB swap file is added, by the boot or at Keycloak's next start after a change of type, and Keycloak's memory is sized from the machine at every start. Families Amazon Linux 2023 does not run on are refused.",
-    defaultText: `\`"t2.micro"\` (article), \`"${DEFAULT_INSTANCE_TYPE}"\``,
-    default: ({ profile }) => (profile === "article" ? "t2.micro" : DEFAULT_INSTANCE_TYPE),
+    defaultText: `\`"t2.micro"\` (article), \`"${DEFAULT_CLUSTER_INSTANCE_TYPE}"\` (cluster), \`"${DEFAULT_INSTANCE_TYPE}"\``,
+    default: ({ profile }) =>
+      profile === "article"
+        ? "t2.micro"
+        : profile === "cluster"
+          ? DEFAULT_CLUSTER_INSTANCE_TYPE
+          : DEFAULT_INSTANCE_TYPE,
     check: (type, { profile }) => {
       if (!INSTANCE_TYPES.has(type)) {
         const hint = nearest(type, [...INSTANCE_TYPES]);
@@ -432,8 +438,7 @@ const keycloakField: Field<KeycloakConfig> = {
     const values = keycloakTable.read(raw, at, context);
     const { problems, profile } = context;
     const given = values.tls.mode;
-    const mode: TlsMode =
-      given ?? (values.tlsCertificate ? "supplied" : profile === "production" ? "acme" : "self-signed");
+    const mode: TlsMode = given ?? (values.tlsCertificate ? "supplied" : profile === "dev" ? "self-signed" : "acme");
     const tlsAt = `${at}.tls`;
     if (mode === "supplied" && !values.tlsCertificate)
       problems.add(
@@ -503,9 +508,9 @@ export const SERVER_FIELDS = {
     fix: 'write e.g. "eu-west-3a"',
   }),
   dataProtection: booleanField({
-    doc: "Refuse to destroy the data volume and the backup bucket (Terraform's `prevent_destroy`): `npm run destroy` refuses, and a plain destroy fails as a whole, until you set it to `false` (docs/operations.md says how to keep or delete the data). The volume takes a final snapshot when it is deleted either way.",
-    defaultText: "`true` (production), `false` (dev)",
-    default: ({ profile }) => profile === "production",
+    doc: "Refuse to destroy the data volume (the cluster's database) and the backup bucket (Terraform's `prevent_destroy`, and the database's deletion protection): `npm run destroy` refuses, and a plain destroy fails as a whole, until you set it to `false` (docs/operations.md says how to keep or delete the data). The volume (the database) takes a final snapshot when it is deleted either way.",
+    defaultText: "`true` (production, cluster), `false` (dev)",
+    default: ({ profile }) => profile !== "dev",
   }),
   backupRetentionDays: integerField({
     type: "integer (days)",

@@ -1,4 +1,5 @@
 import { Field, FieldTable } from "./field";
+import { CLUSTER_FIELDS } from "./cluster-fields";
 import { COMMON_FIELDS, SERVER_FIELDS } from "./fields";
 
 /** Where the generated table sits in the README. */
@@ -19,7 +20,7 @@ export function configTable(): string {
   return [
     "| field | type | default | meaning |",
     "| --- | --- | --- | --- |",
-    ...rows({ ...COMMON_FIELDS, ...SERVER_FIELDS }, ""),
+    ...rows({ ...COMMON_FIELDS, ...SERVER_FIELDS, ...CLUSTER_FIELDS }, ""),
   ].join("\n");
 }
 

@@ -1,4 +1,5 @@
 import type { BackendConfig } from "./backend";
+import { CLUSTER_FIELDS } from "./cluster-fields";
 import { COMMON_FIELDS, KeycloakConfig, SERVER_FIELDS } from "./fields";
 import { ValuesOf } from "./field";
 import type { ServerProfile } from "./profiles";
@@ -22,7 +23,22 @@ export interface ServerConfig extends CommonConfig, Omit<ValuesOf<typeof SERVER_
   readonly keycloak: KeycloakConfig;
 }
 
-export type KeycloakEc2Config = ArticleConfig | ServerConfig;
+/** Keycloak on several instances behind a load balancer, on RDS: the single-instance fields it shares, and its own. */
+export interface ClusterConfig
+  extends
+    CommonConfig,
+    Pick<
+      ValuesOf<typeof SERVER_FIELDS>,
+      "rootVolumeSize" | "backupRetentionDays" | "dataProtection" | "vpcId" | "adminCidrs"
+    >,
+    ValuesOf<typeof CLUSTER_FIELDS> {
+  readonly profile: "cluster";
+  readonly keycloak: KeycloakConfig & { readonly hostname: string };
+  /** Required: the load balancer's certificate is validated, and its name made, in this zone. */
+  readonly dnsZone: string;
+}
+
+export type KeycloakEc2Config = ArticleConfig | ServerConfig | ClusterConfig;
 
 export type { KeycloakConfig, TlsConfig } from "./fields";
 export type RealmConfig = ValuesOf<typeof REALM_FIELDS>;

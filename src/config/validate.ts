@@ -1,11 +1,12 @@
 import { ARTICLE_AMI, ARTICLE_AMI_REGION } from "../aws/article-ami";
 import { isSmallInstanceType } from "../aws/instance-types";
 import { WORLD_CIDRS } from "../aws/cidr";
-import { DEFAULT_NAMES } from "../defaults";
+import { DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAMES, MIN_CLUSTER_KEYCLOAK_VERSION } from "../defaults";
 import { UserError } from "../errors";
 import { checkKeys, describe, isJsonObject, Problems, ReadContext } from "./field";
+import { CLUSTER_FIELDS } from "./cluster-fields";
 import { COMMON_FIELDS, SERVER_FIELDS } from "./fields";
-import { KeycloakEc2Config, Profile, ServerConfig } from "./schema";
+import { ClusterConfig, KeycloakEc2Config, Profile, ServerConfig } from "./schema";
 
 /** A value given outside the file (a flag or an environment variable), named as the user gave it. */
 export interface Override {
@@ -71,22 +72,36 @@ function checkServer(config: ServerConfig, problems: Problems): void {
   }
 }
 
+/** dnsZone needs the hostname, in the zone (a zone given by id is checked at plan time). */
+function checkZoneHoldsHostname(zone: string, hostname: string | undefined, problems: Problems): void {
+  if (hostname === undefined)
+    problems.add(
+      "dnsZone",
+      "is given without keycloak.hostname: there is no name to put in the zone",
+      'set keycloak.hostname to a name in the zone, e.g. "sso.example.com"',
+    );
+  else if (!zone.startsWith("Z") && hostname !== zone && !hostname.endsWith(`.${zone}`))
+    problems.add(
+      "dnsZone",
+      `"${zone}" does not hold keycloak.hostname "${hostname}"`,
+      `give the zone that holds ${hostname}, or a hostname that ends in .${zone}`,
+    );
+}
+
+/** Production and the cluster warn when the whole internet may reach the admin paths. */
+function checkAdminCidrs(adminCidrs: readonly string[] | undefined, httpsCidrs: readonly string[], problems: Problems) {
+  if ((adminCidrs ?? httpsCidrs).some((cidr) => WORLD_CIDRS.includes(cidr)))
+    problems.warn(
+      "adminCidrs",
+      `${adminCidrs === undefined ? "is not set, so it follows httpsCidrs, which lets" : "lets"} the whole internet reach the admin console and the admin REST API (/admin/): list your operators' networks, e.g. ["203.0.113.0/24"], or [] for nobody`,
+    );
+}
+
 /** The address, its certificate and who may administer: rules across hostname, dnsZone, elasticIp and the CIDRs. */
 function checkPublicAccess(config: ServerConfig, problems: Problems): void {
   const { hostname, tls } = config.keycloak;
   if (config.dnsZone !== undefined) {
-    if (hostname === undefined)
-      problems.add(
-        "dnsZone",
-        "is given without keycloak.hostname: there is no name to put in the zone",
-        'set keycloak.hostname to a name in the zone, e.g. "sso.example.com"',
-      );
-    else if (!config.dnsZone.startsWith("Z") && hostname !== config.dnsZone && !hostname.endsWith(`.${config.dnsZone}`))
-      problems.add(
-        "dnsZone",
-        `"${config.dnsZone}" does not hold keycloak.hostname "${hostname}"`,
-        `give the zone that holds ${hostname}, or a hostname that ends in .${config.dnsZone}`,
-      );
+    checkZoneHoldsHostname(config.dnsZone, hostname, problems);
     if (!config.elasticIp)
       problems.add(
         "dnsZone",
@@ -104,12 +119,7 @@ function checkPublicAccess(config: ServerConfig, problems: Problems): void {
       "keycloak.tlsCertificate",
       "is served for the Elastic IP, as keycloak.hostname is not set: clients verify it only if it names that address (set keycloak.hostname to the certificate's name)",
     );
-  const admins = config.adminCidrs ?? config.httpsCidrs;
-  if (config.profile === "production" && admins.some((cidr) => WORLD_CIDRS.includes(cidr)))
-    problems.warn(
-      "adminCidrs",
-      `${config.adminCidrs === undefined ? "is not set, so it follows httpsCidrs, which lets" : "lets"} the whole internet reach the admin console and the admin REST API (/admin/): list your operators' networks, e.g. ["203.0.113.0/24"], or [] for nobody`,
-    );
+  if (config.profile === "production") checkAdminCidrs(config.adminCidrs, config.httpsCidrs, problems);
 }
 
 /** An override of the profile that keeps the file's name: both profiles would share one state and SSM path. */
@@ -128,6 +138,126 @@ function checkProfileOverride(
   );
 }
 
+/** The single-instance fields the cluster has no use for. */
+const SINGLE_INSTANCE_ONLY = [
+  "elasticIp",
+  "followLatestAmi",
+  "dataVolumeSize",
+  "availabilityZone",
+  "subnetId",
+] as const;
+
+/** A cluster config: the fields it shares with dev and production, and its own, checked together. */
+function readCluster(
+  file: Record<string, unknown>,
+  common: Omit<ClusterConfig, "profile" | keyof typeof SERVER_FIELDS | keyof typeof CLUSTER_FIELDS>,
+  context: ReadContext,
+): ClusterConfig {
+  const { problems } = context;
+  for (const key of SINGLE_INSTANCE_ONLY.filter((k) => file[k] !== undefined))
+    problems.warn(key, "the cluster profile ignores it: its instances come and go in an Auto Scaling group");
+  const keycloak = SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context);
+  const config = {
+    profile: "cluster" as const,
+    ...common,
+    rootVolumeSize: SERVER_FIELDS.rootVolumeSize.read(file.rootVolumeSize, "rootVolumeSize", context),
+    dataProtection: SERVER_FIELDS.dataProtection.read(file.dataProtection, "dataProtection", context),
+    backupRetentionDays: SERVER_FIELDS.backupRetentionDays.read(
+      file.backupRetentionDays,
+      "backupRetentionDays",
+      context,
+    ),
+    vpcId: SERVER_FIELDS.vpcId.read(file.vpcId, "vpcId", context),
+    adminCidrs: SERVER_FIELDS.adminCidrs.read(file.adminCidrs, "adminCidrs", context),
+    dnsZone: SERVER_FIELDS.dnsZone.read(file.dnsZone, "dnsZone", context) ?? "",
+    subnetIds: CLUSTER_FIELDS.subnetIds.read(file.subnetIds, "subnetIds", context),
+    cluster: CLUSTER_FIELDS.cluster.read(file.cluster, "cluster", context),
+    database: CLUSTER_FIELDS.database.read(file.database, "database", context),
+    keycloak: { ...keycloak, hostname: keycloak.hostname ?? "" },
+  };
+  checkCluster(config, file, problems);
+  return config;
+}
+
+/** Rules across the cluster's fields. */
+function checkCluster(config: ClusterConfig, file: Record<string, unknown>, problems: Problems): void {
+  const { hostname } = config.keycloak;
+  if (hostname === "")
+    problems.add(
+      "keycloak.hostname",
+      "is required by the cluster profile: the load balancer's certificate (from ACM) is for a name",
+      'set it to a name in dnsZone, e.g. "sso.example.com"',
+    );
+  if (config.dnsZone === "")
+    problems.add(
+      "dnsZone",
+      "is required by the cluster profile: ACM validates the certificate, and the stack makes the name, in that zone",
+      'give the Route 53 public hosted zone that holds keycloak.hostname, e.g. "example.com"',
+    );
+  else if (hostname !== "") checkZoneHoldsHostname(config.dnsZone, hostname, problems);
+  const keycloakRaw = isJsonObject(file.keycloak) ? file.keycloak : {};
+  for (const key of ["tls", "tlsCertificate"] as const)
+    if (keycloakRaw[key] !== undefined)
+      problems.add(
+        `keycloak.${key}`,
+        "does not apply to the cluster profile: the load balancer serves a certificate from ACM for keycloak.hostname",
+        `remove keycloak.${key}`,
+      );
+  if (compareVersions(config.keycloak.version, MIN_CLUSTER_KEYCLOAK_VERSION) < 0)
+    problems.add(
+      "keycloak.version",
+      `"${config.keycloak.version}" has no jdbc-ping cache stack, which a cluster in a VPC needs (VPCs carry no multicast)`,
+      `use ${MIN_CLUSTER_KEYCLOAK_VERSION} or later, e.g. "${DEFAULT_KEYCLOAK_VERSION}"`,
+    );
+  const { minSize, desiredCapacity, maxSize } = config.cluster;
+  if (!(minSize <= desiredCapacity && desiredCapacity <= maxSize))
+    problems.add(
+      "cluster",
+      `minSize ${minSize}, desiredCapacity ${desiredCapacity} and maxSize ${maxSize} are out of order`,
+      "keep minSize <= desiredCapacity <= maxSize",
+    );
+  if (config.subnetIds !== undefined && config.subnetIds.length < 2)
+    problems.add(
+      "subnetIds",
+      `has ${config.subnetIds.length} subnet${config.subnetIds.length === 1 ? "" : "s"}: a load balancer and a Multi-AZ database need two availability zones`,
+      "list subnets in at least two zones of one VPC",
+    );
+  if (config.vpcId !== undefined && config.subnetIds === undefined)
+    problems.add("vpcId", "is given without subnetIds: a VPC does not say which subnets to use", "add subnetIds");
+  if (config.backupRetentionDays < 7)
+    problems.add(
+      "backupRetentionDays",
+      `is ${config.backupRetentionDays}: the cluster keeps its database's automated backups at least 7 days`,
+      "write 7 or more (RDS keeps them at most 35)",
+    );
+  else if (config.backupRetentionDays > 35)
+    problems.add(
+      "backupRetentionDays",
+      `is ${config.backupRetentionDays}: RDS keeps automated backups at most 35 days`,
+      "write 35 or less",
+    );
+  if (config.sshCidrs.length > 0)
+    problems.add(
+      "sshCidrs",
+      "does not apply to the cluster profile: its instances take no SSH (they come and go)",
+      "remove sshCidrs and use Session Manager (aws ssm start-session)",
+    );
+  if (
+    config.database.engine === "aurora-postgresql" &&
+    isJsonObject(file.database) &&
+    file.database.allocatedStorage !== undefined
+  )
+    problems.warn("database.allocatedStorage", "is ignored by Aurora, which grows its storage itself");
+  checkAdminCidrs(config.adminCidrs, config.httpsCidrs, problems);
+}
+
+/** Orders two x.y.z versions. */
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
 /**
  * Checks a parsed config file (or `{}` when there is none) with its overrides, and fills in the profile's defaults.
  * Throws one UserError listing every problem. `source` names the file in a problem with the file as a whole (the
@@ -143,7 +273,12 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
         'write { "profile": "production", ... }',
       ),
       {});
-  checkKeys(file, "", [...Object.keys(COMMON_FIELDS), ...Object.keys(SERVER_FIELDS)], problems);
+  checkKeys(
+    file,
+    "",
+    [...Object.keys(COMMON_FIELDS), ...Object.keys(SERVER_FIELDS), ...Object.keys(CLUSTER_FIELDS)],
+    problems,
+  );
 
   // The profile comes first, then the name: the defaults and rules of the other fields depend on them.
   const profile = COMMON_FIELDS.profile.read(
@@ -186,6 +321,8 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
       );
     }
     config = { profile, ...common };
+  } else if (profile === "cluster") {
+    config = readCluster(file, common, context);
   } else {
     const server: ServerConfig = {
       profile,
@@ -207,6 +344,8 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
       dnsZone: SERVER_FIELDS.dnsZone.read(file.dnsZone, "dnsZone", context),
       keycloak: SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context),
     };
+    for (const key of Object.keys(CLUSTER_FIELDS).filter((k) => file[k] !== undefined))
+      problems.warn(key, `the ${profile} profile ignores it: only the cluster profile reads it`);
     checkServer(server, problems);
     config = server;
   }

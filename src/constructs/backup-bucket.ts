@@ -8,7 +8,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { Host } from "./host";
+import { IRolePolicyHolder } from "./host";
 import { isKnown, propError } from "./validation";
 
 export interface BackupBucketProps {
@@ -120,7 +120,11 @@ export class BackupBucket extends Construct {
    * An inline policy for `host`: get objects under `read`, put objects under `write` (prefixes without slashes at
    * either end), list those prefixes. Never delete: versioning keeps what a put overwrites.
    */
-  grantHostAccess(host: Host, policyName: string, access: { readonly read: string[]; readonly write: string[] }): void {
+  grantHostAccess(
+    host: IRolePolicyHolder,
+    policyName: string,
+    access: { readonly read: string[]; readonly write: string[] },
+  ): void {
     const objects = (prefixes: string[]) => prefixes.map((prefix) => `${this.bucket.arn}/${prefix}/*`);
     host.addRolePolicy(policyName, [
       ...(access.read.length
@@ -150,7 +154,7 @@ export class BackupBucket extends Construct {
    * sends with the object (bucket-owner-full-control, which BucketOwnerEnforced accepts) and the bucket's encryption
    * check (docs/design-facts.md §11).
    */
-  grantCommandOutput(host: Host, policyName: string, prefix: string): void {
+  grantCommandOutput(host: IRolePolicyHolder, policyName: string, prefix: string): void {
     host.addRolePolicy(policyName, [
       {
         sid: "OutputAcl",

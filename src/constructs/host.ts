@@ -19,6 +19,12 @@ export interface IParameterReader {
   grantParameterRead(parameterArns: readonly string[]): void;
 }
 
+/** Something whose IAM role takes inline policies, in place before its instances boot (Host, ClusterHosts). */
+export interface IRolePolicyHolder {
+  /** Adds an inline policy named `name` (unique per holder) with these statements to the role. */
+  addRolePolicy(name: string, statements: readonly DataAwsIamPolicyDocumentStatement[]): void;
+}
+
 export interface HostProps {
   /** AMI id (or a reference to one, e.g. an SSM parameter's value). */
   readonly ami: string;
@@ -76,7 +82,7 @@ export interface HostProps {
 }
 
 /** The EC2 instance, with its role and address. */
-export class Host extends Construct implements IParameterReader {
+export class Host extends Construct implements IParameterReader, IRolePolicyHolder {
   public readonly instance: Instance;
   /** The instance role, when `instanceRole` is set. */
   public readonly role?: IamRole;

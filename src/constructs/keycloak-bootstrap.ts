@@ -3,7 +3,7 @@ import { Fn, ITerraformDependable, TerraformLocal } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
-import { BootInput, bootSettings, settingsFile, staticBootFiles } from "../boot/boot-files";
+import { BootInput, bootSettings, realmHashKey, settingsFile, staticBootFiles } from "../boot/boot-files";
 import { bundleScript, fetchScript } from "../boot/bundle";
 import { RealmSettings } from "../boot/realm";
 import { escapeTemplate } from "../text/template";
@@ -15,8 +15,16 @@ export interface KeycloakBootstrapProps extends BootInput {
   readonly realm: RealmSettings;
   /** The deployment's bucket: the bundle is stored under `boot/`, Systems Manager's output under `ssm/`. */
   readonly bucket: BackupBucket;
-  /** Name of the association that applies changes (`<name>-apply`). */
+  /** Name of the association that applies changes (`<name>-apply`); not made when the user data is pinned. */
   readonly associationName: string;
+  /**
+   * Whether the user data names the bundle's SHA-256, so that a changed bundle makes new user data: for an Auto
+   * Scaling group, whose instance refresh then replaces the instances (a new launch template version), instead of a
+   * Systems Manager association re-running the boot in place (`applyTo`, refused then). A node launched while an apply
+   * is under way runs the newest bundle in S3, saying so.
+   * @default - true in mode "cluster", false otherwise
+   */
+  readonly pinUserDataToBundle?: boolean;
 }
 
 /** Key prefixes in the deployment's bucket. */
@@ -30,12 +38,23 @@ export const BUCKET_PREFIXES = {
 /** Where the boot reports what it last did (src/boot/files/keycloak-boot.sh, report_status). */
 export const BOOT_STATUS_KEY = `${BUCKET_PREFIXES.status}/boot.json`;
 
+/** Where a cluster's nodes record the hash of the realm last applied (src/boot/files/keycloak-realm.sh); the claim of
+ * the node applying a change is beside it, `realm.claim`. The nodes' role must read and write `status/`. */
+export const REALM_HASH_KEY = realmHashKey(BOOT_STATUS_KEY);
+
+/** A CIDR as the boot checks it (keycloak-cluster.sh, is_cidr). */
+const CIDR = /^[0-9A-Fa-f.:]+(\/[0-9]{1,3})?$/;
+
 /**
  * Everything the instance does to become a Keycloak server, and again at every change: the guide's manual steps
  * after SSH (PostgreSQL, certificate, Keycloak in Docker, the realm), done by an idempotent boot. Its settings and
  * files travel as one bundle in S3, a Terraform local (ops read it as text in the plan and the HCL); the user data
  * only fetches and runs it, so it never changes. A Systems Manager association re-runs the fetch whenever the
  * bundle's hash changes. Values in `BootInput` may be Terraform references: they go into the settings file.
+ *
+ * A cluster's nodes (mode "cluster") are not updated in place: their user data names the bundle's hash
+ * (`pinUserDataToBundle`), so a change makes a new launch template version, which the Auto Scaling group's instance
+ * refresh rolls out; there is no association.
  */
 export class KeycloakBootstrap extends Construct {
   /** The boot bundle, as Terraform will render it. */
@@ -44,8 +63,11 @@ export class KeycloakBootstrap extends Construct {
   public readonly bundleObject: S3Object;
   /** SHA-256 of the bundle (hex): the boot reports the hash of the bundle it ran, so a change is seen to arrive. */
   public readonly bundleSha256: string;
-  /** The instance's user data: fetches the bundle and runs it. Changes only with the bucket or the region. */
+  /** The instance's user data: fetches the bundle and runs it. Changes only with the bucket or the region, or, when
+   * pinned (`pinUserDataToBundle`), with the bundle. */
   public readonly userData: string;
+  /** Whether the user data names the bundle's hash (see `pinUserDataToBundle`). */
+  public readonly pinnedToBundle: boolean;
   /** The association that applies a changed bundle to the running instance, once `applyTo` was called. */
   public association?: SsmAssociation;
   private readonly props: KeycloakBootstrapProps;
@@ -66,29 +88,28 @@ export class KeycloakBootstrap extends Construct {
         `must be letters, digits, _ and - and not "master" (Keycloak's administration realm), got "${props.realm.name}"`,
       );
     }
+    if (props.mode === "cluster") KeycloakBootstrap.checkCluster(props);
     // The settings file single-quotes every value for bash.
-    for (const prop of [
-      "region",
-      "keycloakVersion",
-      "parameterPrefix",
-      "adminUser",
-      "hostname",
-      "publicDns",
-      "publicIp",
-    ] as const) {
-      const value = props[prop];
+    const quoted: Array<[string, string | undefined]> = [
+      ...(
+        ["region", "keycloakVersion", "parameterPrefix", "adminUser", "hostname", "publicDns", "publicIp"] as const
+      ).map((prop): [string, string | undefined] => [prop, props[prop]]),
+      ["trustedProxyCidrs", props.trustedProxyCidrs],
+      ["database.endpoint", props.database?.endpoint],
+      ["database.port", props.database?.port],
+    ];
+    for (const [prop, value] of quoted) {
       if (value !== undefined && isKnown(value) && /['\n]/.test(value)) {
         throw propError("KeycloakBootstrap", prop, "must not hold quotes or line breaks");
       }
     }
     this.props = props;
-    const settings = settingsFile(
-      bootSettings({ ...props, status: { bucket: props.bucket.bucket.bucket, key: BOOT_STATUS_KEY } }),
-    );
+    this.pinnedToBundle = props.pinUserDataToBundle ?? props.mode === "cluster";
+    const input: BootInput = { ...props, status: { bucket: props.bucket.bucket.bucket, key: BOOT_STATUS_KEY } };
     this.bundle = new TerraformLocal(
       this,
       "bundle",
-      bundleScript(settings, staticBootFiles(props, props.realm), escapeTemplate),
+      bundleScript(settingsFile(bootSettings(input)), staticBootFiles(input, props.realm), escapeTemplate),
     );
     const bucket = props.bucket.bucket.bucket;
     this.bundleObject = new S3Object(this, "bundle_object", {
@@ -98,8 +119,51 @@ export class KeycloakBootstrap extends Construct {
       contentType: "text/x-shellscript",
       dependsOn: props.bucket.ready,
     });
-    this.userData = fetchScript({ region: props.region, bucket, key: this.bundleObject.key });
     this.bundleSha256 = Fn.sha256(this.bundle.asString);
+    this.userData = fetchScript({
+      region: props.region,
+      bucket,
+      key: this.bundleObject.key,
+      ...(this.pinnedToBundle ? { sha256: this.bundleSha256, onMismatch: "run" as const } : {}),
+    });
+  }
+
+  /** The cluster's own props, checked where known: the boot (src/boot/boot-files.ts) checks them again, unnamed. */
+  private static checkCluster(props: KeycloakBootstrapProps): void {
+    // jdbc-ping, the stack the nodes find each other with through the database, exists from 26.1.
+    if (isKnown(props.keycloakVersion) && /^26\.0\./.test(props.keycloakVersion))
+      throw propError(
+        "KeycloakBootstrap",
+        "keycloakVersion",
+        `must be 26.1.0 or later in mode "cluster" (Keycloak's jdbc-ping discovery), got "${props.keycloakVersion}"`,
+      );
+    for (const prop of ["hostname", "database", "trustedProxyCidrs"] as const)
+      if (props[prop] === undefined) throw propError("KeycloakBootstrap", prop, 'is required in mode "cluster"');
+    for (const prop of [
+      "tls",
+      "adminCidrs",
+      "publicDns",
+      "publicIp",
+      "tlsCertificate",
+      "dataVolume",
+      "backups",
+    ] as const)
+      if (props[prop] !== undefined)
+        throw propError(
+          "KeycloakBootstrap",
+          prop,
+          'is not used in mode "cluster" (the load balancer terminates TLS and guards /admin/, RDS holds the data)',
+        );
+    const cidrs = props.trustedProxyCidrs!;
+    if (isKnown(cidrs) && (cidrs.trim() === "" || !cidrs.split(" ").every((cidr) => CIDR.test(cidr))))
+      throw propError(
+        "KeycloakBootstrap",
+        "trustedProxyCidrs",
+        `must be IP addresses or CIDRs separated by single spaces, got "${cidrs}"`,
+      );
+    const port = props.database!.port;
+    if (isKnown(port) && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
+      throw propError("KeycloakBootstrap", "database.port", `must be a port number, got "${port}"`);
   }
 
   /**
@@ -109,6 +173,12 @@ export class KeycloakBootstrap extends Construct {
    */
   applyTo(instance: Instance, after: readonly ITerraformDependable[] = []): SsmAssociation {
     if (this.association) throw propError("KeycloakBootstrap", "applyTo", "was called twice");
+    if (this.pinnedToBundle)
+      throw propError(
+        "KeycloakBootstrap",
+        "applyTo",
+        "is not for a bootstrap whose user data is pinned to the bundle (pinUserDataToBundle): new user data brings the change",
+      );
     const { region, bucket } = this.props;
     this.association = new SsmAssociation(this, "apply", {
       associationName: this.props.associationName,

@@ -14,7 +14,7 @@ import { WORLD_CIDRS } from "../aws/cidr";
 import { RealmSettings } from "../boot/realm";
 import { parameterPrefix, SECRET_NAMES, secretsOf } from "../boot/secrets";
 import { PROXY_PORTS } from "../boot/proxy";
-import { KeycloakMode } from "../boot/unit";
+import { InstanceMode } from "../boot/unit";
 import { BackupBucket } from "./backup-bucket";
 import { DataVolume } from "./data-volume";
 import { SnapshotPolicy } from "./snapshot-policy";
@@ -42,7 +42,7 @@ import { isKnown, propError } from "./validation";
 export interface KeycloakServerProps {
   /** `production`: Keycloak in production mode on PostgreSQL with TLS. `dev`: `start-dev` on Keycloak's embedded
    * database, with the same hardened host and HTTPS; not for production. @default "production" */
-  readonly mode?: KeycloakMode;
+  readonly mode?: InstanceMode;
   /** Name of the deployment: the SSM path of its secrets (`/<name>/keycloak/...`) and the default of the names
    * below. Lower-case letters, digits and dashes. @default "keycloak-ec2" (production), "keycloak-ec2-dev" (dev) */
   readonly deploymentName?: string;

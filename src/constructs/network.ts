@@ -98,7 +98,12 @@ export class Network extends Construct {
       this.defaultVpc = new DefaultVpc(this, "default_vpc", { tags: { Name: "Default VPC" } });
       this.vpcId = this.defaultVpc.id;
     } else {
-      this.vpcId = props.vpcId ?? this.lookUpDefaultVpc();
+      this.vpcId =
+        props.vpcId ??
+        lookUpDefaultVpc(
+          this,
+          "give the deployment a subnet of your own (config subnetId, or KeycloakServer's subnetId)",
+        );
     }
 
     const ofFamily = (cidrs: readonly string[], family: "ipv4" | "ipv6") =>
@@ -167,24 +172,25 @@ export class Network extends Construct {
       });
     });
   }
+}
 
-  /** The id of the account's default VPC. Listed rather than read (`aws_vpc` with `default = true` fails with a
-   * bare "no matching EC2 VPC found"), so that a missing one stops the plan saying what to do. */
-  private lookUpDefaultVpc(): string {
-    const vpcs = new DataAwsVpcs(this, "default_vpc", {
-      filter: [{ name: "is-default", values: ["true"] }],
-      lifecycle: {
-        postcondition: [
-          {
-            condition: "${length(self.ids) == 1}",
-            errorMessage:
-              "This account has no default VPC in this region: give the deployment a subnet of your own (config subnetId, or KeycloakServer's subnetId), or create the default VPC with aws ec2 create-default-vpc.",
-          },
-        ],
-      },
-    });
-    return Fn.element(vpcs.ids, 0);
-  }
+/**
+ * The id of the account's default VPC. Listed rather than read (`aws_vpc` with `default = true` fails with a bare "no
+ * matching EC2 VPC found"), so that a missing one stops the plan saying what to do: `instead`, or create one.
+ */
+export function lookUpDefaultVpc(scope: Construct, instead: string): string {
+  const vpcs = new DataAwsVpcs(scope, "default_vpc", {
+    filter: [{ name: "is-default", values: ["true"] }],
+    lifecycle: {
+      postcondition: [
+        {
+          condition: "${length(self.ids) == 1}",
+          errorMessage: `This account has no default VPC in this region: ${instead}, or create the default VPC with aws ec2 create-default-vpc.`,
+        },
+      ],
+    },
+  });
+  return Fn.element(vpcs.ids, 0);
 }
 
 function checkPort(port: number, prop: string): void {
@@ -202,7 +208,7 @@ export function checkCidrs(construct: string, prop: string, cidrs: readonly stri
 }
 
 /** `cidr_ipv4` or `cidr_ipv6` of a `for_each` rule, whichever the CIDR's family is (the other null). */
-function familyAttributes(cidr: string): { cidrIpv4: string; cidrIpv6: string } {
+export function familyAttributes(cidr: string): { cidrIpv4: string; cidrIpv6: string } {
   const isIpv6 = Fn.strcontains(cidr, ":");
   return {
     cidrIpv4: Fn.conditional(isIpv6, Token.nullValue(), cidr),

@@ -77,14 +77,20 @@ const isKey = (key: string) => KEY.test(key) && !key.split("/").some((part) => p
  */
 export function logicalBackupRefusal(config: KeycloakEc2Config, command: string): UserError | undefined {
   if (config.profile === "production") return undefined;
-  const problem =
-    config.profile === "dev"
-      ? '"dev" has no logical backup: Keycloak keeps its data in H2 on the data volume, which the daily EBS snapshots cover'
-      : '"article" has no logical backup: the guide\'s stack runs no Keycloak and has no backup bucket';
-  const fix =
-    config.profile === "dev"
-      ? "restore the data volume from a snapshot, docs/operations.md; the production profile has npm run backup and npm run restore"
-      : "the production profile has npm run backup and npm run restore";
+  const [problem, fix] = {
+    dev: [
+      '"dev" has no logical backup: Keycloak keeps its data in H2 on the data volume, which the daily EBS snapshots cover',
+      "restore the data volume from a snapshot, docs/operations.md; the production profile has npm run backup and npm run restore",
+    ],
+    article: [
+      '"article" has no logical backup: the guide\'s stack runs no Keycloak and has no backup bucket',
+      "the production profile has npm run backup and npm run restore",
+    ],
+    cluster: [
+      '"cluster" keeps its database on RDS, whose automated backups and snapshots cover it',
+      "use aws rds create-db-snapshot, or restore to a point in time (RDS console or aws rds restore-db-instance-to-point-in-time)",
+    ],
+  }[config.profile];
   return new UserError(problemLine(command, "profile", problem, fix));
 }
 

@@ -63,10 +63,11 @@ const describeKey = (name: string) => (name === "" ? "no key pair" : `key pair "
 
 /**
  * The change warnings of the config in force against its deployment's outputs file under `root`, if there is one:
- * none for a deployment never deployed from here (or the guide's stack, which keeps no data).
+ * none for a deployment never deployed from here, the guide's stack (which keeps no data) and the cluster (whose
+ * instances are replaced by design, and whose database the plan keeps).
  */
 export function deployedChangeWarnings(config: KeycloakEc2Config, root: string): string[] {
-  if (config.profile === "article") return [];
+  if (config.profile === "article" || config.profile === "cluster") return [];
   try {
     return changeWarnings(config, readOutputs(outputsFilePath(root, config.name), config.name));
   } catch (error) {

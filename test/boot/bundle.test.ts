@@ -3,7 +3,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bootScripts, bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
+import { BootInput, bootScripts, bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
 import { bundleScript, fetchScript } from "../../src/boot/bundle";
 import { LETS_ENCRYPT } from "../../src/defaults";
 import { escapeTemplate, renderLiteral } from "../../src/text/template";
@@ -265,5 +265,138 @@ describe("bundle guards", () => {
     expect(() =>
       bundleScript("A=1\n", [{ path: "/x", permissions: "0644", content: "a\nKEYCLOAK_EC2_FILE_END\nb\n" }]),
     ).toThrow(/no line "KEYCLOAK_EC2_FILE_END"/);
+  });
+});
+
+describe("cluster: settings, files and bundle", () => {
+  const input: BootInput = {
+    mode: "cluster",
+    region: "eu-west-3",
+    keycloakVersion: "26.7.4",
+    parameterPrefix: "/kc/keycloak",
+    adminUser: "admin",
+    hostname: "sso.example.com",
+    database: { endpoint: "kc.abcdefghij.eu-west-3.rds.amazonaws.com", port: "5432" },
+    trustedProxyCidrs: "172.31.0.0/16",
+    status: { bucket: "kc-bucket", key: "status/boot.json" },
+  };
+  const realm = serverConfig({}).keycloak.realm;
+
+  it("has the cluster's settings only: the database, the trusted proxies and the realm's shared record", () => {
+    expect(bootSettings(input)).toEqual({
+      PROFILE: "cluster",
+      AWS_REGION: "eu-west-3",
+      KEYCLOAK_IMAGE: "quay.io/keycloak/keycloak:26.7.4",
+      PARAMETER_PREFIX: "/kc/keycloak",
+      ADMIN_USER: "admin",
+      KEYCLOAK_HOSTNAME: "sso.example.com",
+      STATUS_BUCKET: "kc-bucket",
+      STATUS_KEY: "status/boot.json",
+      DB_ENDPOINT: "kc.abcdefghij.eu-west-3.rds.amazonaws.com",
+      DB_PORT: "5432",
+      TRUSTED_PROXY_CIDRS: "172.31.0.0/16",
+      REALM_HASH_KEY: "status/realm.sha256",
+    });
+  });
+
+  it("leaves a single instance's settings file as it was: the same keys, in the same order", () => {
+    const keys = Object.keys(bootSettings(bootInputOf(serverConfig({}), ADDRESSES)));
+    expect(keys).toEqual([
+      "PROFILE",
+      "AWS_REGION",
+      "KEYCLOAK_IMAGE",
+      "PARAMETER_PREFIX",
+      "ADMIN_USER",
+      "KEYCLOAK_HOSTNAME",
+      "TLS_MODE",
+      "ACME_EMAIL",
+      "ACME_ISSUER_KEY",
+      "ADMIN_CIDRS",
+      "PROXY_IMAGE",
+      "PUBLIC_DNS",
+      "PUBLIC_IP",
+      "TLS_CERTIFICATE_PARAMETER",
+      "TLS_PRIVATE_KEY_PARAMETER",
+      "DATA_VOLUME_ID",
+      "DATA_DEVICE",
+      "BACKUP_BUCKET",
+      "BACKUP_PREFIX",
+      "STATUS_BUCKET",
+      "STATUS_KEY",
+    ]);
+  });
+
+  it("ships the scripts, the unit and the realm: no proxy, no backup timer", () => {
+    const files = staticBootFiles(input, realm);
+    expect(files.map((f) => [f.path, f.permissions])).toEqual([
+      ...bootScripts().map((f) => [f.path, "0700"]),
+      ["/etc/systemd/system/keycloak.service", "0644"],
+      ["/opt/keycloak-ec2/import/app-realm.json", "0644"],
+    ]);
+    expect(bootScripts().map((f) => f.path)).toContain("/opt/keycloak-ec2/keycloak-cluster.sh");
+    expect(files.find((f) => f.path.endsWith("keycloak.service"))!.content).toContain("--cache-stack=jdbc-ping");
+  });
+
+  it("passes shellcheck, and survives Terraform's rendering once escaped", () => {
+    const settings = settingsFile(bootSettings(input));
+    const text = bundleScript(settings, staticBootFiles(input, realm));
+    expect(shellcheck(text)).toBe("");
+    expect(renderLiteral(bundleScript(settings, staticBootFiles(input, realm), escapeTemplate))).toBe(text);
+  });
+
+  it.each<[string, Partial<BootInput>, RegExp]>([
+    ["no database", { database: undefined }, /mode "cluster" needs database/],
+    ["no trusted proxies", { trustedProxyCidrs: undefined }, /mode "cluster" needs trustedProxyCidrs/],
+    ["no hostname", { hostname: undefined }, /mode "cluster" needs hostname/],
+    ["no status bucket", { status: undefined }, /mode "cluster" needs status/],
+    ["a TLS mode", { tls: { mode: "acme" } }, /tls is not read in mode "cluster"/],
+    ["admin CIDRs", { adminCidrs: "203.0.113.0/24" }, /adminCidrs is not read in mode "cluster"/],
+    ["a data volume", { dataVolume: { volumeId: "vol-1", deviceName: "/dev/sdf" } }, /dataVolume is not read/],
+  ])("refuses a cluster input with %s", (_what, change, message) => {
+    expect(() => bootSettings({ ...input, ...change })).toThrow(message);
+    expect(() => staticBootFiles({ ...input, ...change }, realm)).toThrow(message);
+  });
+
+  it("refuses a single instance's input with the cluster's fields, or without its own", () => {
+    const single = bootInputOf(serverConfig({}), ADDRESSES);
+    expect(() => bootSettings({ ...single, database: input.database })).toThrow(
+      /database is only read in mode "cluster", not "production"/,
+    );
+    expect(() => bootSettings({ ...single, trustedProxyCidrs: "10.0.0.0/8" })).toThrow(
+      /trustedProxyCidrs is only read/,
+    );
+    expect(() => bootSettings({ ...single, tls: undefined })).toThrow(/mode "production" needs tls/);
+    expect(() => bootSettings({ ...single, adminCidrs: undefined })).toThrow(/mode "production" needs adminCidrs/);
+  });
+});
+
+describe("fetch script of a cluster node (the hash pins the user data, not the run)", () => {
+  const options = { region: "eu-west-3", bucket: "kc-bucket", key: "boot/bundle.sh", onMismatch: "run" as const };
+
+  it("passes shellcheck, names the hash, and survives Terraform's rendering", () => {
+    const text = fetchScript({ ...options, sha256: "c".repeat(64) });
+    expect(shellcheck(text)).toBe("");
+    expect(renderLiteral(text)).toBe(text);
+    expect(text).toContain(`expected='${"c".repeat(64)}'`);
+    expect(text).toContain("instance refresh");
+    expect(text).not.toContain("exit 0");
+  });
+
+  it("runs the bundle in S3 even when it is newer than the hash, saying so", () => {
+    const root = fs.mkdtempSync(path.join(dir, "fetch-cluster-"));
+    fs.mkdirSync(`${root}/bin`);
+    fs.mkdirSync(`${root}/bucket/boot`, { recursive: true });
+    fs.writeFileSync(`${root}/bucket/boot/bundle.sh`, "#!/bin/bash\necho newer bundle ran\n");
+    fs.writeFileSync(`${root}/bin/aws`, `#!/bin/bash\ncp "${root}/bucket/\${6#s3://*/}" "$7"\n`, { mode: 0o755 });
+    const text = fetchScript({ ...options, sha256: "d".repeat(64) })
+      .replaceAll("/opt/keycloak-ec2", `${root}/opt/keycloak-ec2`)
+      .replaceAll("/run/keycloak-ec2.lock", `${root}/lock`);
+    const result = spawnSync("bash", ["-c", text], {
+      encoding: "utf8",
+      env: { PATH: `${root}/bin:${process.env.PATH}` },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe("newer bundle ran\n");
+    expect(result.stderr).toContain(`not ${"d".repeat(64)}: running it, the newest`);
   });
 });

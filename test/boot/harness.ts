@@ -104,6 +104,25 @@ export class BootHarness {
     fs.writeFileSync(path.join(this.ssm, name.replace(/\//g, "_")), value);
   }
 
+  /** What an HTTPS server answers for `url` (the stubbed curl's download), e.g. the RDS CA bundle. */
+  serveHttps(url: string, content: string): void {
+    const file = path.join(this.state, "https", url.replace(/^https:\/\//, ""));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+
+  /** An object of the stubbed S3 (`s3://bucket/key`), or undefined if there is none. */
+  s3Object(url: string): string | undefined {
+    const file = path.join(this.state, "s3", url.replace(/^s3:\/\//, ""));
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+  }
+
+  putS3Object(url: string, content: string): void {
+    const file = path.join(this.state, "s3", url.replace(/^s3:\/\//, ""));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+
   removeParameter(name: string): void {
     fs.rmSync(path.join(this.ssm, name.replace(/\//g, "_")));
   }
@@ -192,6 +211,9 @@ export class BootHarness {
       KEYCLOAK_EC2_ADDRESS_POLL: "0",
       // One look at the proxy after its restart: a stub that started it has it active at once.
       KEYCLOAK_EC2_PROXY_SETTLE: "0",
+      // The cluster's realm claim: no wait for other nodes' claims, and polls back to back.
+      KEYCLOAK_EC2_REALM_CLAIM_SETTLE: "0",
+      KEYCLOAK_EC2_REALM_POLL: "0",
       FAKE_SSM: this.ssm,
       STUB_STATE: this.state,
       STUB_LOG: this.log,

@@ -2,8 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { bootSettings, settingsFile, staticBootFiles } from "../../src/boot/boot-files";
 import { parameterPrefix } from "../../src/boot/secrets";
+import { DEFAULT_REALM } from "../../src/defaults";
 import { selfSignedCertificate } from "../certificates";
 import { bootInputOf, serverConfig } from "../server-config";
+import { CLUSTER_INPUT } from "./cluster-input";
 import { BootHarness } from "./harness";
 
 const SECRETS = {
@@ -347,5 +349,171 @@ describe("boot rehearsal: dev on a 4 GiB instance", () => {
       `${boot.root}/swapfile none swap defaults 0 0\n`,
     );
     expect(boot.stubState("container-env")).toBe("JAVA_OPTS_KC_HEAP=-Xms224m -Xmx448m\n");
+  });
+});
+
+describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
+  const CA_URL = "https://truststore.pki.rds.amazonaws.com/eu-west-3/eu-west-3-bundle.pem";
+  let boot: BootHarness;
+  let first: { code: number | null; output: string };
+  let calls: string[];
+  let files: Record<string, string>;
+  const read = (file: string) => fs.readFileSync(`${boot.root}/${file}`, "utf8");
+  beforeAll(() => {
+    // GIVEN what cloud-init finds on a new node: the bundle's settings and files, the secrets (the database's too),
+    // the instance metadata and AWS's CA bundle for the region
+    boot = new BootHarness();
+    boot.writeSettingsFile(settingsFile(bootSettings(CLUSTER_INPUT)));
+    boot.writeBootFiles(staticBootFiles(CLUSTER_INPUT, DEFAULT_REALM));
+    for (const [name, value] of Object.entries(SECRETS)) boot.putParameter(`/kc/keycloak/${name}`, value);
+    boot.setImds("local-ipv4", "172.31.5.17");
+    boot.setImds("instance-id", "i-0aaaaaaaaaaaaaaa1");
+    const ca = selfSignedCertificate(path.join(boot.root, "rds-ca"), "Amazon RDS eu-west-3 Root CA RSA2048 G1");
+    boot.serveHttps(CA_URL, ca.cert);
+    boot.setMemory(3_900_000);
+    // WHEN
+    first = boot.runScript();
+    calls = boot.calls();
+    files = boot.snapshot();
+  }, 30_000);
+  afterAll(() => boot.remove());
+
+  it("succeeds, saying where Keycloak answers: the hostname, through the load balancer", () => {
+    expect(first.output).not.toContain("FAILED");
+    expect(first.code).toBe(0);
+    expect(first.output).toContain("Keycloak is ready at https://sso.example.com ");
+    expect(JSON.parse(boot.stubState("s3/kc-bucket/status/boot.json"))).toMatchObject({
+      state: "applied",
+      keycloakVersion: "26.7.4",
+      realm: "app",
+      certificate: "",
+    });
+  });
+
+  it("runs the steps in order: packages, node address, CA bundle, image, secrets, start, wait, realm, report", () => {
+    expectInOrder(calls, [
+      /^rpm -q --quiet docker openssl$/,
+      /^dnf install -y -q docker openssl$/,
+      /^systemctl enable --now docker$/,
+      /^curl .*meta-data\/local-ipv4$/,
+      /^curl .*meta-data\/instance-id$/,
+      new RegExp(
+        `^curl -fsS --proto =https --max-time 60 --output \\$ROOT/etc/keycloak-ec2/rds-ca-bundle\\.pem\\.new ${CA_URL}$`,
+      ),
+      /^openssl storeutl -noout -certs \$ROOT\/etc\/keycloak-ec2\/rds-ca-bundle\.pem\.new$/,
+      /^docker pull --quiet quay\.io\/keycloak\/keycloak:26\.7\.4$/,
+      /^docker build --tag localhost\/keycloak-ec2\/keycloak:26\.7\.4-[0-9a-f]{12} /,
+      /^aws ssm get-parameter .*--name \/kc\/keycloak\/admin-password /,
+      /^aws ssm get-parameter .*--name \/kc\/keycloak\/db-password /,
+      /^systemctl enable keycloak\.service$/,
+      /^systemctl restart keycloak\.service$/,
+      /^docker run --rm --pull=never --name keycloak /,
+      /^curl .*http:\/\/127\.0\.0\.1:9000\/health\/ready$/,
+      // The realm: the bucket's record, this node's claim, the apply, the record.
+      /^aws s3 cp --only-show-errors --region eu-west-3 s3:\/\/kc-bucket\/status\/realm\.sha256 -$/,
+      /^aws s3 cp --only-show-errors --region eu-west-3 - s3:\/\/kc-bucket\/status\/realm\.claim$/,
+      /^curl .*http:\/\/127\.0\.0\.1:8080\/realms\/master\/protocol\/openid-connect\/token$/,
+      /^aws s3 cp --only-show-errors --region eu-west-3 - s3:\/\/kc-bucket\/status\/realm\.sha256$/,
+      /^aws s3 cp .* - s3:\/\/kc-bucket\/status\/boot\.json$/,
+    ]);
+    // No data volume, PostgreSQL, proxy, Elastic IP, backups or swap (4 GiB).
+    expect(
+      calls.filter((c) =>
+        /^(blkid|mkfs|mount|postgresql-setup|sudo|dd|mkswap|swapon \$ROOT)|caddy|postgresql16|postgresql\.service|public-ipv4|keycloak-backup/.test(
+          c,
+        ),
+      ),
+    ).toEqual([]);
+    expect(boot.stubState("keycloak-api").split("\n")).toEqual([
+      "POST /realms/master/protocol/openid-connect/token",
+      "GET /admin/realms/app",
+      "POST /admin/realms",
+      "",
+    ]);
+  });
+
+  it("starts the node with the cluster's options, the database, the trusted proxies and its own address filled in", () => {
+    const image = /^KEYCLOAK_IMAGE=(.*)$/m.exec(read("etc/keycloak-ec2/runtime.env"))![1];
+    const run = calls.find((c) => c.startsWith("docker run --rm --pull=never --name keycloak "))!;
+    expect(run).toBe(
+      [
+        "docker run --rm --pull=never --name keycloak --network host --user 1000:0",
+        "--memory 2568m --memory-swap 2568m --env JAVA_OPTS_KC_HEAP",
+        "--env JAVA_OPTS_APPEND=-Djgroups.bind.address=172.31.5.17",
+        "--env-file /etc/keycloak-ec2/keycloak.env",
+        "--volume /etc/keycloak-ec2/rds-ca-bundle.pem:/opt/keycloak/conf/rds-ca-bundle.pem:ro",
+        "--volume /opt/keycloak-ec2/import:/opt/keycloak/data/import:ro",
+        `${image} start --optimized --cache=ispn --cache-stack=jdbc-ping --hostname=https://sso.example.com`,
+        "--http-enabled=true --http-host=0.0.0.0 --http-port=8080",
+        "--proxy-headers=xforwarded --proxy-trusted-addresses=172.31.0.0/16,10.1.0.0/24",
+        "--db-url=jdbc:postgresql://kc.abcdefghij.eu-west-3.rds.amazonaws.com:5432/keycloak?sslmode=verify-full&sslrootcert=/opt/keycloak/conf/rds-ca-bundle.pem",
+        "--db-username=keycloak --db-pool-max-size=30 --http-management-host=0.0.0.0 --import-realm",
+      ].join(" "),
+    );
+    expect(read("var/lib/keycloak-ec2/image/Dockerfile")).toContain(
+      "ENV KC_DB=postgres KC_HEALTH_ENABLED=true KC_METRICS_ENABLED=true\nRUN /opt/keycloak/bin/kc.sh build\n",
+    );
+  });
+
+  it("writes the environment, the unit and the CA bundle with their modes; the password only in keycloak.env", () => {
+    expect(files).toMatchObject({
+      "etc/keycloak-ec2/boot.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/keycloak.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/runtime.env": expect.stringMatching(/^600 0:0 /),
+      "etc/keycloak-ec2/rds-ca-bundle.pem": expect.stringMatching(/^644 0:0 /),
+      "etc/systemd/system/keycloak.service": expect.stringMatching(/^644 /),
+      "opt/keycloak-ec2/keycloak-cluster.sh": expect.stringMatching(/^700 /),
+      "opt/keycloak-ec2/import/app-realm.json": expect.stringMatching(/^644 /),
+      "run/keycloak-ec2/memory.env": expect.stringMatching(/^644 0:0 /),
+    });
+    expect(Object.keys(files).filter((f) => /caddy|Caddyfile|pgsql|srv\/|tls\/|realm-applied/.test(f))).toEqual([]);
+    expect(read("etc/keycloak-ec2/keycloak.env")).toContain(`\nKC_DB_PASSWORD=${SECRETS["db-password"]}\n`);
+    expect(boot.stubState("s3/kc-bucket/status/realm.sha256")).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("prints no secret, and puts none on a command line", () => {
+    for (const secret of Object.values(SECRETS)) {
+      expect(first.output).not.toContain(secret);
+      for (const call of calls) expect(call).not.toContain(secret);
+    }
+  });
+
+  it("changes nothing when run again: no download, no build, no restart, no realm apply, the same files", () => {
+    // GIVEN the first boot done
+    boot.clearCalls();
+    // WHEN the boot runs again (by hand)
+    const again = boot.runScript();
+    // THEN
+    expect(again.code).toBe(0);
+    const image = /^KEYCLOAK_IMAGE=(.*)$/m.exec(read("etc/keycloak-ec2/runtime.env"))![1];
+    const ssm = (name: string) =>
+      `aws ssm get-parameter --region eu-west-3 --name /kc/keycloak/${name} --with-decryption --query Parameter.Value --output text`;
+    expect(boot.calls()).toEqual([
+      "rpm -q --quiet docker openssl",
+      "systemctl enable --now docker",
+      "curl -fsS -X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 60 http://169.254.169.254/latest/api/token",
+      "curl -fsS -H X-aws-ec2-metadata-token: token http://169.254.169.254/latest/meta-data/local-ipv4",
+      "curl -fsS -X PUT -H X-aws-ec2-metadata-token-ttl-seconds: 60 http://169.254.169.254/latest/api/token",
+      "curl -fsS -H X-aws-ec2-metadata-token: token http://169.254.169.254/latest/meta-data/instance-id",
+      "openssl storeutl -noout -certs $ROOT/etc/keycloak-ec2/rds-ca-bundle.pem",
+      `docker image inspect ${image}`,
+      ssm("admin-password"),
+      ssm("db-password"),
+      ssm("bff-client-secret"),
+      ssm("service-client-secret"),
+      "systemctl daemon-reload",
+      "systemctl enable keycloak.service",
+      "systemctl is-active --quiet keycloak.service",
+      "curl -fs --max-time 5 http://127.0.0.1:9000/health/ready",
+      // The realm: rebuilt with the secrets, found in the bucket's record, so nothing is sent.
+      ssm("admin-password"),
+      ssm("bff-client-secret"),
+      ssm("service-client-secret"),
+      "aws s3 cp --only-show-errors --region eu-west-3 s3://kc-bucket/status/realm.sha256 -",
+      "aws s3 cp --only-show-errors --region eu-west-3 --content-type application/json - s3://kc-bucket/status/boot.json",
+    ]);
+    expect(again.output).toContain("Keycloak is running with these settings already");
+    expect(again.output).toContain("realm app: as configured already");
+    expect(boot.snapshot()).toEqual(files);
   });
 });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { bootScript, memoryScript } from "../../src/boot/boot-files";
-import { SECRET_NAMES } from "../../src/boot/secrets";
+import { SECRET_NAMES, secretsOf } from "../../src/boot/secrets";
 import { selfSignedCertificate } from "../certificates";
 import { BootHarness, MEMORY_SCRIPT, SCRIPT } from "./harness";
 
@@ -40,6 +40,13 @@ describe("boot script: static checks", () => {
 
   it("reads every generated secret by its SSM name", () => {
     for (const name of Object.values(SECRET_NAMES)) expect(bootScript()).toContain(`secret ${name}`);
+  });
+
+  it("generates a database password for production and the cluster (RDS's master user), none for dev", () => {
+    const all = Object.values(SECRET_NAMES);
+    expect(secretsOf("production")).toEqual(all);
+    expect(secretsOf("cluster")).toEqual(all);
+    expect(secretsOf("dev")).toEqual(all.filter((name) => name !== "db-password"));
   });
 
   it("uses Keycloak 26's options, not the guide's removed ones", () => {

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { memoryScript } from "../../src/boot/boot-files";
-import { KEYCLOAK_HTTP_PORT, keycloakUnit, PATHS } from "../../src/boot/unit";
+import { CLUSTER_DB_POOL_MAX_SIZE, KEYCLOAK_HTTP_PORT, keycloakUnit, PATHS } from "../../src/boot/unit";
 
 /** The `docker run` command line of a unit, joined back into one line. */
 const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
@@ -109,7 +109,7 @@ describe("Keycloak systemd unit", () => {
     expect(dev).toMatch(/^Description=.*dev mode, not for production/m);
   });
 
-  it.each([["production"], ["dev"]] as const)("passes systemd's own check (%s)", (profile) => {
+  it.each([["production"], ["dev"], ["cluster"]] as const)("passes systemd's own check (%s)", (profile) => {
     // systemd-analyze verify resolves the unit's dependencies and binaries: stub units stand in for Docker and
     // PostgreSQL, and /bin/true for the docker binary and the memory script, which this machine lacks. Any warning
     // fails the test.
@@ -133,5 +133,59 @@ describe("Keycloak systemd unit", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("Keycloak systemd unit of a cluster node", () => {
+  const unit = keycloakUnit("cluster");
+  const run = execStart(unit);
+  const options = run.slice(run.indexOf(" start --optimized ")).trim().split(" ");
+
+  it("runs the built image optimized, with exactly the cluster's runtime options", () => {
+    expect(options).toEqual([
+      "start",
+      "--optimized",
+      // Distributed caches, the nodes finding each other through the database (jdbc-ping: TCP, Keycloak 26.1+).
+      "--cache=ispn",
+      "--cache-stack=jdbc-ping",
+      "--hostname=${KEYCLOAK_URL}",
+      // Plain HTTP on every address, for the load balancer, which terminates TLS.
+      "--http-enabled=true",
+      "--http-host=0.0.0.0",
+      "--http-port=8080",
+      // Forwarding headers read only from the VPC's addresses (runtime.env: the trusted CIDRs as a comma list).
+      "--proxy-headers=xforwarded",
+      "--proxy-trusted-addresses=${KEYCLOAK_TRUSTED_PROXIES}",
+      // TLS to RDS, the server's name checked against the region's CA bundle, mounted read-only into the container.
+      "--db-url=jdbc:postgresql://${KEYCLOAK_DB_HOST}:${KEYCLOAK_DB_PORT}/keycloak?sslmode=verify-full&sslrootcert=/opt/keycloak/conf/rds-ca-bundle.pem",
+      // The RDS master user, as production's local role: keycloak (the password: KC_DB_PASSWORD, the env file's).
+      "--db-username=keycloak",
+      `--db-pool-max-size=${CLUSTER_DB_POOL_MAX_SIZE}`,
+      // Health on 9000 for the load balancer's health check (the security group admits only the load balancer).
+      "--http-management-host=0.0.0.0",
+      "--import-realm",
+    ]);
+    expect(CLUSTER_DB_POOL_MAX_SIZE).toBeLessThanOrEqual(50);
+    expect(run).toContain(` --volume ${PATHS.rdsCaBundle}:${PATHS.containerRdsCaBundle}:ro `);
+  });
+
+  it("gives start --optimized none of the build-time options, and the database's password only through the env file", () => {
+    const names = options.filter((word) => word.startsWith("--")).map((word) => word.slice(2).split("=")[0]);
+    for (const option of BUILD_TIME_OPTIONS) expect(names).not.toContain(option);
+    expect(run).toContain(" --env-file /etc/keycloak-ec2/keycloak.env ");
+    expect(run).not.toMatch(/--db-password|KC_DB_PASSWORD/);
+  });
+
+  it("binds JGroups to the node's private address with a system property every Keycloak from 26.1 reads", () => {
+    expect(run).toContain(" --env JAVA_OPTS_APPEND=-Djgroups.bind.address=${KEYCLOAK_BIND_ADDRESS} ");
+    expect(run).not.toContain("cache-embedded-network-bind-address");
+  });
+
+  it("needs no local PostgreSQL, no data volume and no proxy; sizes its memory as a node", () => {
+    expect(unit).toMatch(/^After=docker\.service network-online\.target$/m);
+    expect(unit).toMatch(/^Requires=docker\.service$/m);
+    expect(unit).not.toMatch(/postgresql\.service|postgresql16|caddy|\/srv\/keycloak-ec2/);
+    expect(unit).toContain("ExecStartPre=/opt/keycloak-ec2/keycloak-memory.sh cluster\n");
+    expect(unit).toMatch(/^Description=Keycloak in Docker \(a node of the cluster\)/m);
   });
 });

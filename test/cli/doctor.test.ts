@@ -94,7 +94,8 @@ describe("npm run doctor", () => {
     expect(await doctor({ PATH: path.join(home, "empty") }, ["--profile", "prod"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: 'config error: --profile: "prod" is not one of article, dev, production (did you mean "production"?)\n',
+      stderr:
+        'config error: --profile: "prod" is not one of article, dev, production, cluster (did you mean "production"?)\n',
     });
   });
 });

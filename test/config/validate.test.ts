@@ -20,7 +20,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "unknown key far from any",
       { colour: "blue" },
-      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, adminCidrs, dnsZone, keycloak)",
+      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, adminCidrs, dnsZone, keycloak, subnetIds, cluster, database)",
     ],
     [
       "unknown nested key",
@@ -30,7 +30,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "profile not a profile",
       { profile: "prod" },
-      'config error: profile: "prod" is not one of article, dev, production (did you mean "production"?)',
+      'config error: profile: "prod" is not one of article, dev, production, cluster (did you mean "production"?)',
     ],
     ["profile wrong type", { profile: 3 }, 'config error: profile: must be a string, got 3 (write it in "quotes")'],
     [
@@ -480,7 +480,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
 
   it("names the flag or variable that gave a bad override", () => {
     expect(problemsOf(() => validateConfig({}, { profile: { value: "staging", origin: "--profile" } }))).toEqual([
-      'config error: --profile: "staging" is not one of article, dev, production (use one of article, dev, production)',
+      'config error: --profile: "staging" is not one of article, dev, production, cluster (use one of article, dev, production, cluster)',
     ]);
     expect(
       problemsOf(() => validateConfig({}, { region: { value: "us-east-9", origin: "KEYCLOAK_EC2_REGION" } }))[0],

@@ -2,7 +2,7 @@ import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdk
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { BackupBucket } from "../../src/constructs/backup-bucket";
-import { KeycloakBootstrap, KeycloakBootstrapProps } from "../../src/constructs/keycloak-bootstrap";
+import { KeycloakBootstrap, KeycloakBootstrapProps, REALM_HASH_KEY } from "../../src/constructs/keycloak-bootstrap";
 import { DEFAULT_REALM } from "../../src/defaults";
 
 /** A fresh stack with an AWS provider, for one test. */
@@ -175,5 +175,126 @@ describe("KeycloakBootstrap", () => {
     const { cloudConfig } = synthBootstrap(newStack(), PROPS);
     // THEN (Trivy's rule for secrets in user data)
     expect(cloudConfig).not.toMatch(/password\s?[:=]\s?"?[^\s?$\{].+/im);
+  });
+});
+
+const CLUSTER_DB = {
+  endpoint: "kc.abcdefghij.eu-west-3.rds.amazonaws.com",
+  port: "5432",
+};
+
+describe("KeycloakBootstrap for a cluster", () => {
+  const CLUSTER: Props = {
+    mode: "cluster",
+    region: "eu-west-3",
+    keycloakVersion: "26.7.4",
+    parameterPrefix: "/kc-cluster/keycloak",
+    adminUser: "admin",
+    hostname: "sso.example.com",
+    database: CLUSTER_DB,
+    trustedProxyCidrs: "172.31.0.0/16",
+    realm: DEFAULT_REALM,
+    associationName: "kc-cluster-apply",
+  };
+
+  /** A cluster's bootstrap, its user data as an output; no instance (an Auto Scaling group's launch template). */
+  function synthCluster(stack: TerraformStack, props: Props) {
+    const bootstrap = new KeycloakBootstrap(stack, "bootstrap", withBucket(stack, props));
+    new TerraformOutput(stack, "user_data", { value: bootstrap.userData });
+    const tf = JSON.parse(Testing.synth(stack));
+    const [[localId, bundle]] = Object.entries(tf.locals) as [string, string][];
+    return { bootstrap, tf, localId, bundle, userData: tf.output.user_data.value as string };
+  }
+
+  it("pins the user data to the bundle's hash, so that a change makes a new launch template version", () => {
+    // GIVEN / WHEN
+    const { bootstrap, localId, userData } = synthCluster(newStack(), CLUSTER);
+    // THEN
+    expect(bootstrap.pinnedToBundle).toBe(true);
+    expect(userData).toContain(`expected='\${sha256(local.${localId})}'`);
+    // A node launched during an apply runs the newest bundle rather than nothing.
+    expect(userData).toContain("running it, the newest");
+    expect(userData).not.toContain("exit 0");
+    expect(userData).toContain("instance refresh");
+  });
+
+  it("makes no Systems Manager association, and refuses applyTo", () => {
+    // GIVEN
+    const stack = newStack();
+    const { tf, bootstrap } = synthCluster(stack, CLUSTER);
+    const instance = new Instance(stack, "instance", { ami: "ami-1", instanceType: "t3.small" });
+    // THEN
+    expect(tf.resource.aws_ssm_association).toBeUndefined();
+    expect(() => bootstrap.applyTo(instance)).toThrow(
+      /KeycloakBootstrap: 'applyTo' is not for a bootstrap whose user data is pinned to the bundle/,
+    );
+  });
+
+  it("places the database, the trusted proxies and the realm's record in the settings; no proxy, TLS or backup", () => {
+    // GIVEN / WHEN
+    const { bundle } = synthCluster(newStack(), CLUSTER);
+    // THEN
+    expect(bundle).toContain("\nPROFILE='cluster'\n");
+    expect(bundle).toContain("\nKEYCLOAK_HOSTNAME='sso.example.com'\n");
+    expect(bundle).toContain("\nDB_ENDPOINT='kc.abcdefghij.eu-west-3.rds.amazonaws.com'\nDB_PORT='5432'\n");
+    // The database's password is the SSM secret db-password, read at boot as production's: no secret's name here.
+    expect(bundle).not.toMatch(/DB_SECRET_ARN|secretsmanager/);
+    expect(bundle).toContain("secret db-password");
+    expect(bundle).toContain(" --db-username=keycloak ");
+    expect(bundle).toContain("\nTRUSTED_PROXY_CIDRS='172.31.0.0/16'\n");
+    expect(bundle).toContain("\nSTATUS_KEY='status/boot.json'\nDB_ENDPOINT=");
+    expect(bundle).toContain(`\nREALM_HASH_KEY='${REALM_HASH_KEY}'\n`);
+    expect(REALM_HASH_KEY).toBe("status/realm.sha256");
+    expect(bundle).not.toMatch(/^(TLS_MODE|ADMIN_CIDRS|PROXY_IMAGE|DATA_VOLUME_ID|BACKUP_BUCKET)=/m);
+    // No file of the proxy or the backups is installed (the shared scripts name them).
+    expect(
+      bundle.match(/^install_file \S+/gm)!.filter((line) => /Caddyfile|caddy|backup\.(service|timer)/.test(line)),
+    ).toEqual([]);
+    expect(bundle).toContain("--cache-stack=jdbc-ping");
+    // Trivy's rule for secrets in user data: the bundle carries none.
+    expect(bundle).not.toMatch(/password\s?[:=]\s?"?[^\s?$\{].+/im);
+  });
+
+  it("takes references for the database and the trusted proxies, placed unescaped", () => {
+    // GIVEN
+    const stack = newStack();
+    const cidr = new TerraformVariable(stack, "vpc_cidr", { type: "string" });
+    const endpoint = new TerraformVariable(stack, "db_endpoint", { type: "string" });
+    // WHEN
+    const { bundle } = synthCluster(stack, {
+      ...CLUSTER,
+      trustedProxyCidrs: cidr.stringValue,
+      database: { ...CLUSTER_DB, endpoint: endpoint.stringValue },
+    });
+    // THEN
+    expect(bundle).toContain("\nTRUSTED_PROXY_CIDRS='${var.vpc_cidr}'\n");
+    expect(bundle).toContain("\nDB_ENDPOINT='${var.db_endpoint}'\n");
+  });
+
+  it.each<[string, Partial<Props>, RegExp]>([
+    ["a Keycloak without jdbc-ping", { keycloakVersion: "26.0.8" }, /'keycloakVersion' must be 26\.1\.0 or later/],
+    ["no database", { database: undefined }, /'database' is required in mode "cluster"/],
+    ["no trusted proxies", { trustedProxyCidrs: undefined }, /'trustedProxyCidrs' is required/],
+    ["no hostname", { hostname: undefined }, /'hostname' is required/],
+    ["a TLS mode", { tls: { mode: "acme" } }, /'tls' is not used in mode "cluster"/],
+    ["admin CIDRs", { adminCidrs: "203.0.113.0/24" }, /'adminCidrs' is not used in mode "cluster"/],
+    [
+      "trusted proxies as a comma list",
+      { trustedProxyCidrs: "10.0.0.0/16,10.1.0.0/16" },
+      /'trustedProxyCidrs' must be IP addresses or CIDRs separated by single spaces/,
+    ],
+    [
+      "a port that is not one",
+      { database: { ...CLUSTER_DB, port: "54321x" } },
+      /'database\.port' must be a port number/,
+    ],
+    [
+      "a quote in the database's endpoint",
+      { database: { ...CLUSTER_DB, endpoint: "db'x" } },
+      /'database\.endpoint' must not hold quotes/,
+    ],
+  ])("refuses %s, naming the prop", (_what, change, message) => {
+    // GIVEN / WHEN / THEN
+    expect(() => newBootstrap({ ...CLUSTER, ...change })).toThrow(message);
   });
 });

@@ -413,7 +413,7 @@ describe("npm run hcl: mistakes", () => {
     ],
     [
       ["--profile", "prod", "--out", "o"],
-      'config error: --profile: "prod" is not one of article, dev, production (did you mean "production"?)',
+      'config error: --profile: "prod" is not one of article, dev, production, cluster (did you mean "production"?)',
     ],
     [
       ["--out", "cdktf.out"],

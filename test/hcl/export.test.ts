@@ -44,6 +44,7 @@ import {
   ValueShape,
 } from "../../src/hcl/schema";
 import { splitTemplate } from "../../src/hcl/template";
+import { synthesize } from "../stack/synth";
 
 /*
  * Round trip: every case is exported, each file read back by HCL's own parser (@cdktf/hcl2json), and compared with
@@ -1104,6 +1105,18 @@ const CASES: Case[] = [
       });
       new SsmParameter(stack, "copy", { name: "/keycloak/ami", type: "String", value: ami.value, provider: use1 });
     }),
+  },
+  {
+    // Issue 12: the cluster profile's whole stack (load balancer rules, ACM validation for_each, launch template,
+    // Auto Scaling group, RDS) reads back exactly.
+    name: "the cluster profile's stack",
+    json: () =>
+      synthesize({
+        profile: "cluster",
+        keycloak: { hostname: "sso.example.com" },
+        dnsZone: "example.com",
+        adminCidrs: ["203.0.113.0/24", "2001:db8::/48"],
+      }).tf as TerraformJson,
   },
   {
     name: "cdktf: locals and outputs with functions",

@@ -23,6 +23,8 @@ readonly CADDYFILE=$CONF_DIR/Caddyfile
 readonly PROXY_ENV=$CONF_DIR/caddy.env
 readonly PROXY_UNIT=$ROOT/etc/systemd/system/caddy.service
 readonly CADDY_DIR=$DATA_DIR/caddy
+# cluster: the region's RDS CA bundle, which the container reads (src/boot/unit.ts, PATHS.rdsCaBundle).
+readonly RDS_CA_BUNDLE=$CONF_DIR/rds-ca-bundle.pem
 # Keycloak's plain-HTTP listener on loopback (src/boot/unit.ts), where the boot calls the admin API.
 readonly KEYCLOAK_HTTP_URL=${KEYCLOAK_EC2_HTTP_URL:-http://127.0.0.1:8080}
 readonly FSTAB=$ROOT/etc/fstab
@@ -36,10 +38,21 @@ readonly CERT_WAIT=${KEYCLOAK_EC2_CERT_WAIT:-300}
 readonly CERT_POLL=${KEYCLOAK_EC2_CERT_POLL:-5}
 # How long the proxy must stay up after a restart: a Caddy that cannot start exits within a second or two.
 readonly PROXY_SETTLE=${KEYCLOAK_EC2_PROXY_SETTLE:-10}
+# cluster: how long a node's claim to apply the realm holds others off, how long it waits for other claims to land,
+# and how long a node whose claim lost waits for the winner's result (keycloak-realm.sh, claim_realm).
+readonly REALM_CLAIM_TTL=${KEYCLOAK_EC2_REALM_CLAIM_TTL:-600}
+readonly REALM_CLAIM_SETTLE=${KEYCLOAK_EC2_REALM_CLAIM_SETTLE:-15}
+readonly REALM_WAIT=${KEYCLOAK_EC2_REALM_WAIT:-900}
+readonly REALM_POLL=${KEYCLOAK_EC2_REALM_POLL:-15}
 
 # shellcheck source=/dev/null
 . "$CONF_DIR/boot.env"
-: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?} ${TLS_MODE:?} ${PROXY_IMAGE:?}"
+: "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?}"
+if [[ $PROFILE == cluster ]]; then
+  : "${KEYCLOAK_HOSTNAME:?} ${DB_ENDPOINT:?} ${DB_PORT:?} ${TRUSTED_PROXY_CIDRS:?} ${STATUS_BUCKET:?} ${REALM_HASH_KEY:?}"
+else
+  : "${TLS_MODE:?} ${PROXY_IMAGE:?}"
+fi
 
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -108,3 +121,18 @@ secret() {
   [[ $value =~ ^[A-Za-z0-9]{16,}$ ]] || fail "SSM parameter $PARAMETER_PREFIX/$1 is not a generated alphanumeric secret"
   printf '%s' "$value"
 }
+
+# An object of STATUS_BUCKET (the boot's reports; in the cluster also the realm's shared record) on stdout: nothing
+# if there is none. Returns 1, the CLI's message logged, on any other error (no access, no network).
+s3_read() {
+  local error
+  if { error=$(aws s3 cp --only-show-errors --region "$AWS_REGION" "s3://$STATUS_BUCKET/$1" - 2>&1 >&3); } 3>&1; then
+    return 0
+  fi
+  [[ $error == *"(404)"* ]] && return 0
+  log "cannot read s3://$STATUS_BUCKET/$1: ${error:-no message}"
+  return 1
+}
+
+# Stdin to an object of STATUS_BUCKET.
+s3_write() { aws s3 cp --only-show-errors --region "$AWS_REGION" - "s3://$STATUS_BUCKET/$1"; }

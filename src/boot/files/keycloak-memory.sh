@@ -1,6 +1,6 @@
 #!/bin/bash
 # keycloak-ec2: sizes Keycloak's container and JVM heap for this machine. keycloak.service runs it before every
-# start (ExecStartPre=keycloak-memory.sh dev|production), so a changed instance type takes effect at the next start
+# start (ExecStartPre=keycloak-memory.sh dev|production|cluster), so a changed instance type takes effect at the next start
 # without a new boot. It writes /run/keycloak-ec2/memory.env, which the unit reads for its ExecStart: systemd reads
 # an EnvironmentFile= after the previous unit state ended, "so you can generate these files in one unit state, and
 # read it with this option in the next" (systemd.exec(5)).
@@ -79,14 +79,14 @@ memory_env() {
 }
 
 main() {
-  local profile=${1:?usage: keycloak-memory.sh dev|production|swap}
+  local profile=${1:?usage: keycloak-memory.sh dev|production|cluster|swap}
   # The boot's early step: the swap file alone, a failure stopping the boot.
   if [[ $profile == swap ]]; then
     ensure_swap
     return
   fi
-  [[ $profile == dev || $profile == production ]] || {
-    echo "keycloak-memory.sh: unknown profile $profile (dev or production)" >&2
+  [[ $profile == dev || $profile == production || $profile == cluster ]] || {
+    echo "keycloak-memory.sh: unknown profile $profile (dev, production or cluster)" >&2
     exit 2
   }
   # Before a start, Keycloak sized without swap is better than Keycloak not started (and restarted every 10 s).

@@ -20,7 +20,9 @@
 #   stops working, as removing it from the config means, while its settings stay for an operator to look at,
 #   re-enable or delete in the admin console. Putting it back in the config overwrites and enables it again.
 #   Clients without the attribute (Keycloak's own, or made in the admin console) are never touched.
-# Only a changed file (or changed client secrets) is applied: the hash of what was sent is kept in STATE_DIR.
+# Only a changed file (or changed client secrets) is applied: the hash of what was sent is kept in STATE_DIR, or, for
+# a cluster, in the bucket beside the boot's report (REALM_HASH_KEY), shared by the nodes, one of which applies each
+# change (claim_realm).
 set -Eeuo pipefail
 
 # keycloak-boot.sh sources this file after keycloak-common.sh, whose readonly variables cannot be set twice.
@@ -174,6 +176,80 @@ PY
   done <"$work/removed"
 }
 
+# The hash of what was last applied (empty if nothing was): on this instance, or for a cluster in the bucket. A
+# record that cannot be read counts as none: the realm is applied again, which changes nothing.
+applied_realm_hash() {
+  if [[ $PROFILE == cluster ]]; then
+    s3_read "$REALM_HASH_KEY" || true
+  else
+    cat "$REALM_APPLIED" 2>/dev/null || true
+  fi
+}
+
+# Records $1 as applied. A cluster's record that cannot be written is logged, not fatal: the realm is applied, and the
+# next node to boot applies it again, which changes nothing.
+record_realm_hash() {
+  if [[ $PROFILE == cluster ]]; then
+    printf '%s' "$1" | s3_write "$REALM_HASH_KEY" ||
+      log "cannot record the realm's hash in s3://$STATUS_BUCKET/$REALM_HASH_KEY: the next node applies it again"
+  else
+    printf '%s' "$1" >"$REALM_APPLIED"
+  fi
+}
+
+# Where a cluster node claims the apply of a realm hash: "<hash> <instance id> <epoch seconds>".
+realm_claim_key() { printf '%s' "${REALM_HASH_KEY%.sha256}.claim"; }
+
+# Several nodes boot at once with the same realm file: an instance refresh launches its new nodes together, a
+# scale-out several. Each one that finds the file not yet applied claims it in the bucket, waits REALM_CLAIM_SETTLE
+# seconds for the others' claims to land (S3 reads see every write that completed before them), and applies it only
+# if its own claim is still the last: so one node applies each change, the others wait for its record
+# (await_realm). A claim younger than REALM_CLAIM_TTL holds the others off; an older one (its node died mid-apply) is
+# taken over. What a race past this costs (a node's S3 calls slower than REALM_CLAIM_SETTLE): two nodes apply the
+# same file at once, each apply idempotent, but Keycloak may refuse one of the two concurrent overwrites of a client
+# (409 or 500), failing that node's boot (its status says so) while the other's apply stands; running the boot again
+# on it finds the realm applied. Bounded: only nodes whose claims land within REALM_CLAIM_SETTLE of each other race.
+# Returns 0 if this node is to apply $1, 1 if another node is on it.
+claim_realm() {
+  local hash=$1 node=$2 key claim claimed_hash claimed_by claimed_at
+  key=$(realm_claim_key)
+  claim=$(s3_read "$key") || claim=""
+  read -r claimed_hash claimed_by claimed_at <<<"$claim" || true
+  if [[ $claimed_hash == "$hash" && $claimed_by != "$node" && $claimed_at =~ ^[0-9]+$ ]] &&
+    (($(date +%s) - claimed_at < REALM_CLAIM_TTL)); then
+    CLAIMED_BY=$claimed_by
+    return 1
+  fi
+  # A claim that cannot be written: apply anyway (at worst the race above).
+  printf '%s %s %s
+' "$hash" "$node" "$(date +%s)" | s3_write "$key" || return 0
+  sleep "$REALM_CLAIM_SETTLE"
+  claim=$(s3_read "$key") || return 0
+  read -r claimed_hash claimed_by _ <<<"$claim" || true
+  [[ $claimed_hash == "$hash" && $claimed_by != "$node" ]] || return 0
+  CLAIMED_BY=$claimed_by
+  return 1
+}
+
+# Whether the shared record says $1 is applied.
+realm_recorded() { [[ $(applied_realm_hash) == "$1" ]]; }
+report_realm_wait() { log "realm: waiting for node $CLAIMED_BY to apply it ($1 s)"; }
+
+# A cluster node: applies the realm if it wins the claim; else waits for the winner's record, and claims again if
+# the winner's claim expired without one. Returns 0 if this node is to apply it, 1 if another node has.
+claim_or_await_realm() {
+  local hash=$1 node started=$SECONDS
+  node=$(imds instance-id) || fail "cannot read the instance's id from the instance metadata"
+  until claim_realm "$hash" "$node"; do
+    if poll_until "$REALM_CLAIM_TTL" "$REALM_POLL" report_realm_wait realm_recorded "$hash"; then
+      log "realm: applied by node $CLAIMED_BY"
+      return 1
+    fi
+    ((SECONDS - started < REALM_WAIT)) ||
+      fail "realm: node $CLAIMED_BY claimed its apply, but has not recorded it after $REALM_WAIT s (see its boot's output)"
+  done
+}
+
 # The entry point: applies the realm file to the running Keycloak if it changed since the last success (or with
 # --force). Exits (status 1, after its FAILED line) if it cannot.
 apply_realm() { (reconcile_realm "$@") || exit; }
@@ -199,9 +275,14 @@ reconcile_realm() {
   realm=$(<"$work/realm-name")
   path=$(<"$work/realm-path")
   hash=$(sha256sum <"$work/realm.json")
-  if [[ ${1:-} != --force && $(cat "$REALM_APPLIED" 2>/dev/null) == "$hash" ]]; then
-    log "realm $realm: as configured already (the file is unchanged since it was applied)"
-    exit 0
+  # The bucket's record holds the hash alone (the instance's keeps sha256sum's line, as it always has).
+  if [[ $PROFILE == cluster ]]; then hash=${hash%% *}; fi
+  if [[ ${1:-} != --force ]]; then
+    if [[ $(applied_realm_hash) == "$hash" ]]; then
+      log "realm $realm: as configured already (the file is unchanged since it was applied)"
+      exit 0
+    fi
+    if [[ $PROFILE == cluster ]]; then claim_or_await_realm "$hash" || exit 0; fi
   fi
 
   admin_login
@@ -216,7 +297,7 @@ reconcile_realm() {
     log "realm $realm: $(import_summary)"
     disable_removed_clients "$realm" "$path"
   fi
-  printf '%s' "$hash" >"$REALM_APPLIED"
+  record_realm_hash "$hash"
   log "realm $realm: applied"
 }
 

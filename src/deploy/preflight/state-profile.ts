@@ -10,6 +10,8 @@ export function profileInState(state: unknown): Profile | undefined {
   const has = (type: string, name: string) =>
     resources.some((r) => r?.mode === "managed" && r.type === type && r.name === name);
   if (has("aws_instance", "ec2")) return "article";
+  // Before production's test: the cluster generates a database password too.
+  if (has("aws_autoscaling_group", "hosts_group")) return "cluster";
   if (has("aws_ssm_parameter", "secrets_db_password_parameter")) return "production";
   if (has("aws_instance", "host_instance") || has("aws_ssm_parameter", "secrets_admin_password_parameter"))
     return "dev";

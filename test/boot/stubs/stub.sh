@@ -6,6 +6,7 @@
 #   STUB_STATE/imds/<path>      instance metadata, one value a line: each call takes the first line until one is left
 #   STUB_STATE/fail/<command>   a number: that many calls of the command fail first, as a reset connection does
 #   FAKE_S3        the buckets of `aws s3`, one directory each (default STUB_STATE/s3): s3://b/k is FAKE_S3/b/k
+#   STUB_STATE/https/<host>/<path>  what an HTTPS server answers (curl --output), e.g. the RDS CA bundle
 #   STUB_STATE/acme/<issuer dir>.crt  the certificate Caddy obtains once caddy.service starts, for the address in its
 #                  env file, from the issuer whose storage directory is named so
 #   STUB_STATE/caddy-log   what `docker logs caddy` prints
@@ -59,7 +60,7 @@ aws_s3() {
           echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \"${2#s3://*/}\" does not exist" >&2
           return 1
         }
-        cp "$store/${2#s3://}" "$3"
+        if [[ $3 == - ]]; then cat "$store/${2#s3://}"; else cp "$store/${2#s3://}" "$3"; fi
       elif [[ $2 == - ]]; then
         mkdir -p "$(dirname "$store/${3#s3://}")"
         cat >"$store/${3#s3://}"
@@ -134,9 +135,30 @@ keycloak_api() {
   printf '%s' "$code"
 }
 
+# curl -fsS ... --output FILE https://host/path: the file STUB_STATE/https/host/path, or 22 (-f: an HTTP error) if
+# there is none; a failure the test asked for first, as a reset connection.
+https_get() {
+  local url=${*: -1} output="" file
+  while (($# > 1)); do
+    if [[ $1 == --output || $1 == -o ]]; then output=$2; fi
+    shift
+  done
+  if fails_now; then
+    echo "curl: (56) Recv failure: Connection reset by peer" >&2
+    return 56
+  fi
+  file=$STATE/https/${url#https://}
+  [[ -f $file ]] || {
+    echo "curl: (22) The requested URL returned error: 404" >&2
+    return 22
+  }
+  if [[ -n $output ]]; then cp "$file" "$output"; else cat "$file"; fi
+}
+
 curl_() {
   local url=${*: -1}
   case $url in
+    https://*) https_get "$@" ;;
     */latest/api/token) echo token ;;
     */latest/meta-data/*) next_value "$STATE/imds/${url#*/latest/meta-data/}" || return 22 ;;
     */health/ready) [[ -f $STATE/active/keycloak.service ]] || return 7 ;;
@@ -180,6 +202,9 @@ run_exec() {
   if [[ $line == -* ]]; then may_fail=1 line=${line#-}; fi
   line=${line#/usr/bin/}
   line=${line/#\/opt\//$ROOT/opt/}
+  # Characters systemd passes on as they are, but bash would read (the cluster's JDBC URL has both).
+  line=${line//&/\\&}
+  line=${line//\?/\\?}
   # ${VARIABLE} in the unit is systemd's substitution, which bash's expansion stands in for here.
   eval "$line" || [[ -n $may_fail ]]
 }
@@ -328,8 +353,20 @@ swapon_() {
   sed -i "s/^SwapTotal:.*/SwapTotal:       $(($(stat -c %s "$1") / 1024)) kB/" "${KEYCLOAK_EC2_MEMINFO:?}"
 }
 
-# The real openssl, recorded: the stubs' directory is first in PATH.
-openssl_() { PATH=${PATH#*:} openssl "$@"; }
+# The real openssl, recorded: the first in PATH that is not a stub's wrapper (a shell's startup file may have put
+# directories before the stubs').
+openssl_() {
+  local dir
+  local IFS=:
+  for dir in $PATH; do
+    if [[ -x $dir/openssl ]] && ! grep -q STUB_NAME= "$dir/openssl" 2>/dev/null; then
+      "$dir/openssl" "$@"
+      return
+    fi
+  done
+  echo "openssl: not found" >&2
+  return 127
+}
 
 # Disks: each device is a file whose filesystem is STUB_STATE/disks/<device path with / as _>, blkid's export lines
 # (or EXIT=n, blkid's exit code when it cannot decide); mounts are STUB_STATE/mounts lines, "<mount point> <device>".

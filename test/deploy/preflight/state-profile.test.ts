@@ -14,12 +14,14 @@ const state = (...addresses: string[]) =>
 const PRODUCTION = state("aws_instance.host_instance", "aws_ssm_parameter.secrets_db_password_parameter");
 const DEV = state("aws_instance.host_instance", "aws_ssm_parameter.secrets_admin_password_parameter");
 const ARTICLE = state("aws_default_vpc.default", "aws_instance.ec2");
+const CLUSTER = state("aws_autoscaling_group.hosts_group", "aws_ssm_parameter.secrets_db_password_parameter");
 
 describe("the profile a state holds", () => {
   it.each([
     [PRODUCTION, "production"],
     [DEV, "dev"],
     [ARTICLE, "article"],
+    [CLUSTER, "cluster"],
     [state(), undefined],
     ["{}", undefined],
   ])("%s -> %p", (text, profile) => expect(profileInState(JSON.parse(text))).toBe(profile));

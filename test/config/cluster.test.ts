@@ -1,0 +1,118 @@
+import { ClusterConfig } from "../../src/config/schema";
+import { validateConfig } from "../../src/config/validate";
+import { problemsOf } from "../problems";
+
+// The cluster profile's config: what it requires, its own fields and their rules, and what it refuses of the
+// single-instance profiles.
+
+const BASE = { profile: "cluster", keycloak: { hostname: "sso.example.com" }, dnsZone: "example.com" };
+const cluster = (raw: Record<string, unknown> = {}) => validateConfig({ ...BASE, ...raw }).config as ClusterConfig;
+
+describe("the cluster profile", () => {
+  it("takes two to four t3.medium nodes, RDS for PostgreSQL Multi-AZ, protected data and a name of its own", () => {
+    const config = cluster();
+    expect(config).toMatchObject({
+      profile: "cluster",
+      name: "keycloak-ec2-cluster",
+      instanceType: "t3.medium",
+      cluster: { minSize: 2, desiredCapacity: 2, maxSize: 4, cpuTarget: 60 },
+      database: { engine: "postgres", instanceClass: "db.t4g.medium", multiAz: true, allocatedStorage: 20 },
+      dataProtection: true,
+      backupRetentionDays: 14,
+      dnsZone: "example.com",
+      keycloak: { hostname: "sso.example.com" },
+    });
+    expect(config.subnetIds).toBeUndefined();
+  });
+
+  it("takes its own sizes, database and subnets", () => {
+    const config = cluster({
+      cluster: { minSize: 3, desiredCapacity: 3, maxSize: 6, cpuTarget: 50 },
+      database: { engine: "aurora-postgresql", instanceClass: "db.r7g.large", multiAz: false },
+      subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+      vpcId: "vpc-0123456789abcdef0",
+      adminCidrs: ["203.0.113.0/24"],
+    });
+    expect(config.cluster).toEqual({ minSize: 3, desiredCapacity: 3, maxSize: 6, cpuTarget: 50 });
+    expect(config.database).toMatchObject({
+      engine: "aurora-postgresql",
+      instanceClass: "db.r7g.large",
+      multiAz: false,
+    });
+    expect(config.subnetIds).toHaveLength(2);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "without a hostname",
+      { keycloak: {} },
+      'config error: keycloak.hostname: is required by the cluster profile: the load balancer\'s certificate (from ACM) is for a name (set it to a name in dnsZone, e.g. "sso.example.com")',
+    ],
+    [
+      "without a zone",
+      { dnsZone: undefined },
+      'config error: dnsZone: is required by the cluster profile: ACM validates the certificate, and the stack makes the name, in that zone (give the Route 53 public hosted zone that holds keycloak.hostname, e.g. "example.com")',
+    ],
+    [
+      "a zone that does not hold the hostname",
+      { dnsZone: "example.org" },
+      'config error: dnsZone: "example.org" does not hold keycloak.hostname "sso.example.com" (give the zone that holds sso.example.com, or a hostname that ends in .example.org)',
+    ],
+    [
+      "min over max",
+      { cluster: { minSize: 5, maxSize: 4, desiredCapacity: 4 } },
+      "config error: cluster: minSize 5, desiredCapacity 4 and maxSize 4 are out of order (keep minSize <= desiredCapacity <= maxSize)",
+    ],
+    [
+      "one subnet (one zone)",
+      { subnetIds: ["subnet-0123456789abcdef0"] },
+      "config error: subnetIds: has 1 subnet: a load balancer and a Multi-AZ database need two availability zones (list subnets in at least two zones of one VPC)",
+    ],
+    [
+      "a Keycloak without jdbc-ping",
+      { keycloak: { hostname: "sso.example.com", version: "26.0.8" } },
+      'config error: keycloak.version: "26.0.8" has no jdbc-ping cache stack, which a cluster in a VPC needs (VPCs carry no multicast) (use 26.1.0 or later, e.g. "26.7.4")',
+    ],
+    [
+      "a TLS mode (the load balancer's certificate is ACM's)",
+      { keycloak: { hostname: "sso.example.com", tls: { mode: "self-signed" } } },
+      "config error: keycloak.tls: does not apply to the cluster profile: the load balancer serves a certificate from ACM for keycloak.hostname (remove keycloak.tls)",
+    ],
+    [
+      "backups kept less than a week",
+      { backupRetentionDays: 3 },
+      "config error: backupRetentionDays: is 3: the cluster keeps its database's automated backups at least 7 days (write 7 or more (RDS keeps them at most 35))",
+    ],
+    [
+      "SSH",
+      { sshCidrs: ["203.0.113.0/24"] },
+      "config error: sshCidrs: does not apply to the cluster profile: its instances take no SSH (they come and go) (remove sshCidrs and use Session Manager (aws ssm start-session))",
+    ],
+    [
+      "a database class that is not one",
+      { database: { instanceClass: "t4g.medium" } },
+      'config error: database.instanceClass: "t4g.medium" is not a DB instance class (write e.g. "db.t4g.medium" or "db.r7g.large")',
+    ],
+  ])("refuses %s, naming the field and the fix", (_, raw, line) => {
+    expect(problemsOf(() => validateConfig({ ...BASE, ...raw }))).toEqual([line]);
+  });
+
+  it("warns about the single-instance fields it ignores, and the others warn about its own", () => {
+    const { warnings } = validateConfig({ ...BASE, elasticIp: false, dataVolumeSize: 20, adminCidrs: [] });
+    expect(warnings).toEqual([
+      "config warning: elasticIp: the cluster profile ignores it: its instances come and go in an Auto Scaling group",
+      "config warning: dataVolumeSize: the cluster profile ignores it: its instances come and go in an Auto Scaling group",
+    ]);
+    expect(validateConfig({ profile: "dev", cluster: { maxSize: 3 } }).warnings).toEqual([
+      "config warning: cluster: the dev profile ignores it: only the cluster profile reads it",
+    ]);
+  });
+
+  it("warns when the whole internet may administer, as production does", () => {
+    expect(validateConfig(BASE).warnings).toEqual([
+      expect.stringMatching(
+        /^config warning: adminCidrs: is not set, so it follows httpsCidrs, which lets the whole internet/,
+      ),
+    ]);
+  });
+});
