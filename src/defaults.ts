@@ -37,9 +37,12 @@ export const DEFAULT_CLUSTER_DATABASE = {
   allocatedStorage: 20,
 } as const;
 
-/** Keycloak's first release with the jdbc-ping cache stack (discovery through the database), which a VPC needs: it
- * carries no multicast (Keycloak 26.1.0 release notes). */
-export const MIN_CLUSTER_KEYCLOAK_VERSION = "26.1.0";
+/**
+ * The oldest Keycloak a cluster runs: the jdbc-ping cache stack (discovery through the database; a VPC carries no
+ * multicast) came in 26.1, and rolling updates across patch releases, which the Auto Scaling group's instance
+ * refresh does, are supported by default from 26.6 (Keycloak's release notes; /work/research facts, issue 12).
+ */
+export const MIN_CLUSTER_KEYCLOAK_VERSION = "26.6.0";
 
 /** Size of the encrypted root volume, GiB. */
 export const DEFAULT_ROOT_VOLUME_SIZE = 20;

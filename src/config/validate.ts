@@ -1,6 +1,7 @@
 import { ARTICLE_AMI, ARTICLE_AMI_REGION } from "../aws/article-ami";
 import { isSmallInstanceType } from "../aws/instance-types";
 import { WORLD_CIDRS } from "../aws/cidr";
+import { compareVersions } from "../text/version";
 import { DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAMES, MIN_CLUSTER_KEYCLOAK_VERSION } from "../defaults";
 import { UserError } from "../errors";
 import { checkKeys, describe, isJsonObject, Problems, ReadContext } from "./field";
@@ -206,7 +207,7 @@ function checkCluster(config: ClusterConfig, file: Record<string, unknown>, prob
   if (compareVersions(config.keycloak.version, MIN_CLUSTER_KEYCLOAK_VERSION) < 0)
     problems.add(
       "keycloak.version",
-      `"${config.keycloak.version}" has no jdbc-ping cache stack, which a cluster in a VPC needs (VPCs carry no multicast)`,
+      `"${config.keycloak.version}" is older than ${MIN_CLUSTER_KEYCLOAK_VERSION}: a cluster needs jdbc-ping discovery (26.1; a VPC carries no multicast) and rolling updates across patch releases (26.6), as its nodes are replaced one by one`,
       `use ${MIN_CLUSTER_KEYCLOAK_VERSION} or later, e.g. "${DEFAULT_KEYCLOAK_VERSION}"`,
     );
   const { minSize, desiredCapacity, maxSize } = config.cluster;
@@ -249,13 +250,6 @@ function checkCluster(config: ClusterConfig, file: Record<string, unknown>, prob
   )
     problems.warn("database.allocatedStorage", "is ignored by Aurora, which grows its storage itself");
   checkAdminCidrs(config.adminCidrs, config.httpsCidrs, problems);
-}
-
-/** Orders two x.y.z versions. */
-function compareVersions(a: string, b: string): number {
-  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
 }
 
 /**

@@ -6,7 +6,9 @@ import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
 import { BootInput, bootSettings, realmHashKey, settingsFile, staticBootFiles } from "../boot/boot-files";
 import { bundleScript, fetchScript } from "../boot/bundle";
 import { RealmSettings } from "../boot/realm";
+import { MIN_CLUSTER_KEYCLOAK_VERSION } from "../defaults";
 import { escapeTemplate } from "../text/template";
+import { compareVersions } from "../text/version";
 import { BackupBucket } from "./backup-bucket";
 import { isKnown, propError } from "./validation";
 
@@ -130,12 +132,11 @@ export class KeycloakBootstrap extends Construct {
 
   /** The cluster's own props, checked where known: the boot (src/boot/boot-files.ts) checks them again, unnamed. */
   private static checkCluster(props: KeycloakBootstrapProps): void {
-    // jdbc-ping, the stack the nodes find each other with through the database, exists from 26.1.
-    if (isKnown(props.keycloakVersion) && /^26\.0\./.test(props.keycloakVersion))
+    if (isKnown(props.keycloakVersion) && compareVersions(props.keycloakVersion, MIN_CLUSTER_KEYCLOAK_VERSION) < 0)
       throw propError(
         "KeycloakBootstrap",
         "keycloakVersion",
-        `must be 26.1.0 or later in mode "cluster" (Keycloak's jdbc-ping discovery), got "${props.keycloakVersion}"`,
+        `must be ${MIN_CLUSTER_KEYCLOAK_VERSION} or later in mode "cluster" (jdbc-ping discovery, rolling updates), got "${props.keycloakVersion}"`,
       );
     for (const prop of ["hostname", "database", "trustedProxyCidrs"] as const)
       if (props[prop] === undefined) throw propError("KeycloakBootstrap", prop, 'is required in mode "cluster"');

@@ -67,7 +67,7 @@ export interface KeycloakClusterProps {
   readonly backupRetentionDays?: number;
   /** The database's deletion protection and `prevent_destroy`, and the bucket's. @default true */
   readonly dataProtection?: boolean;
-  /** Exact tag of quay.io/keycloak/keycloak, 26.1.0 or later (may be a reference). @default "26.7.4" */
+  /** Exact tag of quay.io/keycloak/keycloak, 26.6.0 or later (may be a reference). @default "26.7.4" */
   readonly keycloakVersion?: string;
   /** User name of the bootstrap administrator of the master realm. @default "admin" */
   readonly adminUser?: string;
@@ -134,6 +134,7 @@ export class KeycloakCluster extends Construct {
       hostname: props.hostname,
       zone: props.dnsZone,
       adminCidrs,
+      publicRealms: [realm.name],
     });
     this.secrets = new Secrets(this, "secrets", {
       parameterPrefix: parameterPrefix(name),

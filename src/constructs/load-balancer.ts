@@ -12,7 +12,7 @@ import {
 } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { ADMIN_PATHS, PUBLIC_PATHS } from "../boot/proxy";
+import { ADMIN_PATHS } from "../boot/proxy";
 import { CLUSTER_PORTS, ClusterNetwork } from "./cluster-network";
 import { lookUpPublicZone } from "./dns-name";
 import { checkCidrs } from "./network";
@@ -35,8 +35,19 @@ export const ADMIN_CIDRS_PER_RULE = 2;
 const MAX_RULES = 100;
 
 /** Priorities of the HTTPS listener's rules (lowest first); the admin rules take adminAllowed and up. */
-// The admin rules come before the public one, which would otherwise serve the master realm (/realms/*) to anyone.
-const PRIORITY = { dotSegments: 1, encodedDots: 2, root: 10, adminAllowed: 100, adminDenied: 40000, public: 50000 };
+// The administrators' rules first (they may send anything), then the refusal of paths Keycloak would route
+// elsewhere than the ALB matched, then everyone else's.
+const PRIORITY = { root: 10, adminAllowed: 100, unsafe: 30000, adminDenied: 40000, public: 50000 };
+
+/**
+ * Paths that Keycloak's HTTP server normalizes (dot segments, empty segments, percent-decoding of `.`, `/`, `\`,
+ * matrix parameters after `;`) while the ALB matches them as sent, case-sensitively: `/realms/./master/` or
+ * `/realms/app/%2e%2e/master/` would otherwise pass a public rule and reach the master realm. A regular expression
+ * (`regex_values`, ALB's path regex matching): the plain patterns (`values`) take no `%` or `;`
+ * ("A path pattern ... can contain any of the following characters: A-Z, a-z, 0-9, _ - . $ / ~ \" ' @ : + & * ?",
+ * PathPatternConditionConfig, ELB API reference).
+ */
+export const UNSAFE_PATH_REGEX = "(?i)^.*(%2e|%2f|%5c|;|//|/\\.\\.?/|/\\.\\.?$).*$";
 
 export interface LoadBalancerProps {
   /**
@@ -82,6 +93,11 @@ export interface LoadBalancerProps {
    * @default "ipv4"
    */
   readonly ipAddressType?: "ipv4" | "dualstack";
+  /**
+   * The realms whose endpoints everyone may reach (`/realms/<realm>/*`), besides `/resources/*` and `/.well-known/*`:
+   * one, as the public rule's path condition takes 3 values. Never "master", which the admin rules keep.
+   */
+  readonly publicRealms: readonly [string];
 }
 
 /**
@@ -119,6 +135,13 @@ export class LoadBalancer extends Construct {
     const healthCheckPort = props.healthCheckPort ?? CLUSTER_PORTS.keycloakManagement;
     const ipAddressType = props.ipAddressType ?? "ipv4";
     checkName(props.name);
+    for (const realm of props.publicRealms)
+      if (isKnown(realm) && (realm === "master" || !/^[A-Za-z0-9_-]+$/.test(realm)))
+        throw propError(
+          "LoadBalancer",
+          "publicRealms",
+          `must name application realms (letters, digits, _ and -), never "master", got "${realm}"`,
+        );
     checkPort("targetPort", targetPort);
     checkPort("healthCheckPort", healthCheckPort);
     if (isKnown(ipAddressType) && !["ipv4", "dualstack"].includes(ipAddressType))
@@ -246,8 +269,6 @@ export class LoadBalancer extends Construct {
       // Path patterns match the path as sent, case-sensitively (PathPatternConditionConfig, ELB API reference), and
       // nothing in the ALB documentation says dot segments are removed first, while Keycloak's HTTP server does remove
       // them: /realms/../admin/ would pass as a public path. Such paths are refused, as Caddy matches the cleaned path.
-      rule("dot_segments", PRIORITY.dotSegments, badRequest, [path("*/../*", "*/..")]),
-      rule("encoded_dots", PRIORITY.encodedDots, badRequest, [path("*%2e*", "*%2E*")]),
       rule("root", PRIORITY.root, { type: "redirect", redirect: { path: "/admin/", statusCode: "HTTP_302" } }, [
         path("/"),
       ]),
@@ -256,10 +277,14 @@ export class LoadBalancer extends Construct {
       ...adminChunks.map((cidrs, i) =>
         rule(`admin_${i}`, PRIORITY.adminAllowed + i, forward, [path(...ADMIN_PATHS), { sourceIp: { values: cidrs } }]),
       ),
+      rule("unsafe_paths", PRIORITY.unsafe, badRequest, [{ pathPattern: { regexValues: [UNSAFE_PATH_REGEX] } }]),
       rule("admin_denied", PRIORITY.adminDenied, { type: "fixed-response", fixedResponse: fixed("403", "Forbidden") }, [
         path(...ADMIN_PATHS),
       ]),
-      rule("public", PRIORITY.public, forward, [path(...PUBLIC_PATHS)]),
+      // Only the application realms: the master realm stays behind the admin rules whatever the path's spelling.
+      rule("public", PRIORITY.public, forward, [
+        path(...props.publicRealms.map((realm) => `/realms/${realm}/*`), "/resources/*", "/.well-known/*"),
+      ]),
     ];
 
     const alias = (recordId: string, type: "A" | "AAAA") =>

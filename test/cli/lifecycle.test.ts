@@ -485,7 +485,10 @@ describe("deploy, diff and destroy with the state in S3", () => {
       fake().objects.set("acme-state/sso.tfstate", {
         body: Buffer.from(
           JSON.stringify({
-            resources: [{ mode: "managed", type: "aws_ssm_parameter", name: "secrets_db_password_parameter" }],
+            resources: [
+              { mode: "managed", type: "aws_ssm_parameter", name: "secrets_db_password_parameter" },
+              { mode: "managed", type: "aws_instance", name: "host_instance" },
+            ],
           }),
         ),
         lastModified: new Date(),

@@ -69,9 +69,9 @@ describe("the cluster profile", () => {
       "config error: subnetIds: has 1 subnet: a load balancer and a Multi-AZ database need two availability zones (list subnets in at least two zones of one VPC)",
     ],
     [
-      "a Keycloak without jdbc-ping",
-      { keycloak: { hostname: "sso.example.com", version: "26.0.8" } },
-      'config error: keycloak.version: "26.0.8" has no jdbc-ping cache stack, which a cluster in a VPC needs (VPCs carry no multicast) (use 26.1.0 or later, e.g. "26.7.4")',
+      "a Keycloak that cannot roll its nodes one by one",
+      { keycloak: { hostname: "sso.example.com", version: "26.5.3" } },
+      'config error: keycloak.version: "26.5.3" is older than 26.6.0: a cluster needs jdbc-ping discovery (26.1; a VPC carries no multicast) and rolling updates across patch releases (26.6), as its nodes are replaced one by one (use 26.6.0 or later, e.g. "26.7.4")',
     ],
     [
       "a TLS mode (the load balancer's certificate is ACM's)",

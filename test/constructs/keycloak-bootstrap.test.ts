@@ -272,7 +272,12 @@ describe("KeycloakBootstrap for a cluster", () => {
   });
 
   it.each<[string, Partial<Props>, RegExp]>([
-    ["a Keycloak without jdbc-ping", { keycloakVersion: "26.0.8" }, /'keycloakVersion' must be 26\.1\.0 or later/],
+    ["a Keycloak without jdbc-ping", { keycloakVersion: "26.0.8" }, /'keycloakVersion' must be 26\.6\.0 or later/],
+    [
+      "a Keycloak without rolling updates",
+      { keycloakVersion: "26.5.3" },
+      /'keycloakVersion' must be 26\.6\.0 or later/,
+    ],
     ["no database", { database: undefined }, /'database' is required in mode "cluster"/],
     ["no trusted proxies", { trustedProxyCidrs: undefined }, /'trustedProxyCidrs' is required/],
     ["no hostname", { hostname: undefined }, /'hostname' is required/],

@@ -5,7 +5,7 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ClusterNetwork } from "../../src/constructs/cluster-network";
-import { LoadBalancer, LoadBalancerProps } from "../../src/constructs/load-balancer";
+import { LoadBalancer, LoadBalancerProps, UNSAFE_PATH_REGEX } from "../../src/constructs/load-balancer";
 
 /** A fresh stack with an AWS provider, for one test. */
 function newStack(): TerraformStack {
@@ -15,7 +15,13 @@ function newStack(): TerraformStack {
 }
 
 type Props = Omit<LoadBalancerProps, "network">;
-const PROPS: Props = { name: "kc", hostname: "sso.example.com", zone: "example.com", adminCidrs: ["203.0.113.0/24"] };
+const PROPS: Props = {
+  name: "kc",
+  hostname: "sso.example.com",
+  zone: "example.com",
+  adminCidrs: ["203.0.113.0/24"],
+  publicRealms: ["app"],
+};
 
 /** A stack (fresh unless given) holding a ClusterNetwork on two given subnets and a LoadBalancer on it. */
 function synthLb(props: Partial<Props>, stack = newStack()) {
@@ -147,26 +153,50 @@ describe("LoadBalancer", () => {
     const rules = rulesOf(tf);
     for (const rule of rules) expect(rule.listener_arn).toBe(`\${aws_lb_listener.${https}.arn}`);
     expect(rules.map((r) => [r.priority, paths(r), sources(r), r.action[0].type])).toEqual([
-      [1, ["*/../*", "*/.."], undefined, "fixed-response"],
-      [2, ["*%2e*", "*%2E*"], undefined, "fixed-response"],
       [10, ["/"], undefined, "redirect"],
-      // Before the public rule, which would serve the master realm to anyone.
+      // Administrators first: they may send anything.
       [100, ADMIN, admins.slice(0, 2), "forward"],
       [101, ADMIN, admins.slice(2, 4), "forward"],
       [102, ADMIN, admins.slice(4), "forward"],
+      [30000, undefined, undefined, "fixed-response"],
       [40000, ADMIN, undefined, "fixed-response"],
-      [50000, ["/realms/*", "/resources/*", "/.well-known/*"], undefined, "forward"],
+      // The application realm only: no spelling of the master realm matches it.
+      [50000, ["/realms/app/*", "/resources/*", "/.well-known/*"], undefined, "forward"],
     ]);
     for (const rule of rules.filter((r) => r.action[0].type === "forward")) expect(rule.action).toEqual(forward);
-    expect(rules[2].action[0].redirect).toEqual({ path: "/admin/", status_code: "HTTP_302" });
-    expect(rules[6].action[0].fixed_response).toMatchObject({ status_code: "403" });
-    expect(rules[0].action[0].fixed_response).toMatchObject({ status_code: "400" });
+    expect(rules[0].action[0].redirect).toEqual({ path: "/admin/", status_code: "HTTP_302" });
+    expect(rules[4].condition).toEqual([{ path_pattern: { regex_values: [UNSAFE_PATH_REGEX] } }]);
+    expect(rules[4].action[0].fixed_response).toMatchObject({ status_code: "400" });
+    expect(rules[5].action[0].fixed_response).toMatchObject({ status_code: "403" });
   });
+
+  it.each([
+    ["/realms/./master/protocol/openid-connect/token", true],
+    ["/realms//master/account", true],
+    ["/realms/app/%2e%2e/master/", true],
+    ["/realms/app/%2E%2E/master/", true],
+    ["/realms/app/..;/master/", true],
+    ["/realms/app/x%2Fy", true],
+    ["/realms/app/x%5cy", true],
+    ["/realms/app/..", true],
+    ["/realms/app/protocol/openid-connect/auth", false],
+    ["/realms/app/.well-known/openid-configuration", false],
+    ["/resources/1a2b/login/keycloak.v2/css/styles.css", false],
+  ])(
+    "refuses %s with 400 before the public rule when Keycloak would route it elsewhere: %p",
+    (requestPath, refused) => {
+      // The regular expression as a JavaScript one (ALB's dialect agrees on this subset: classes, alternation, (?i)).
+      const regex = new RegExp(UNSAFE_PATH_REGEX.replace("(?i)", ""), "i");
+      expect(regex.test(requestPath)).toBe(refused);
+    },
+  );
 
   it("keeps every rule within the ALB's 5 condition values and 3 per condition", () => {
     const { tf } = synthLb({ adminCidrs: Array.from({ length: 10 }, (_, i) => `198.51.100.${i}/32`) });
     for (const rule of rulesOf(tf)) {
-      const values = rule.condition.map((c: Json) => (c.path_pattern ?? c.source_ip).values.length);
+      const values = rule.condition.map(
+        (c: Json) => (c.path_pattern?.values ?? c.path_pattern?.regex_values ?? c.source_ip.values).length,
+      );
       expect(Math.max(...values)).toBeLessThanOrEqual(3);
       expect(values.reduce((a: number, b: number) => a + b, 0)).toBeLessThanOrEqual(5);
     }
@@ -243,7 +273,7 @@ describe("LoadBalancer", () => {
     [{ adminCidrs: ["198.51.100.7"] }, /LoadBalancer: 'adminCidrs' has "198\.51\.100\.7"/],
     [
       { adminCidrs: Array.from({ length: 286 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`) },
-      /LoadBalancer: 'adminCidrs' has 286 CIDRs; at most 190/,
+      /LoadBalancer: 'adminCidrs' has 286 CIDRs; at most 192/,
     ],
     [{ ipAddressType: "ipv6" as "ipv4" }, /LoadBalancer: 'ipAddressType' must be "ipv4" or "dualstack"/],
   ])("refuses %p, naming the prop", (props, message) => {

@@ -10,7 +10,10 @@ const config = (profile: string) => validateConfig({ profile, name: "sso", backe
 /** A state holding the resources only a production deployment has. */
 const productionState = JSON.stringify({
   version: 4,
-  resources: [{ mode: "managed", type: "aws_ssm_parameter", name: "secrets_db_password_parameter", instances: [] }],
+  resources: [
+    { mode: "managed", type: "aws_ssm_parameter", name: "secrets_db_password_parameter", instances: [] },
+    { mode: "managed", type: "aws_instance", name: "host_instance", instances: [] },
+  ],
 });
 const store = (body: string) =>
   fake().objects.set("acme-state/sso/terraform.tfstate", { body: Buffer.from(body), lastModified: new Date() });

@@ -59,8 +59,10 @@ describe("the cluster profile's stack", () => {
   });
 
   it("registers the nodes with the target group, checks their health on the management port, rolls changes", () => {
-    // The name the profile check reads in a state (src/deploy/preflight/state-profile.ts).
+    // The names the profile check reads in a state (src/deploy/preflight/state-profile.ts).
     expect(Object.keys(tf.resource.aws_autoscaling_group)).toEqual(["hosts_group"]);
+    expect(Object.keys(tf.resource.aws_security_group)).toContain("network_lb");
+    expect(Object.keys(tf.resource.aws_db_subnet_group)).toEqual(["database_subnet_group"]);
     const group = only("aws_autoscaling_group");
     expect(group.target_group_arns).toEqual([ref("aws_lb_target_group", "arn")]);
     expect(group).toMatchObject({ min_size: 2, desired_capacity: 2, max_size: 4, health_check_type: "ELB" });

@@ -3,19 +3,32 @@ import { KeycloakEc2Config, Profile } from "../../config/schema";
 import { doctorProblem, Finding } from "./finding";
 import { PreflightInputs } from "./inputs";
 
-/** The profile whose stack left these resources in a state, by resources only that profile has. */
+/** Resources (`type.name`) that only the cluster makes; its security groups come first in an apply, so a failed
+ * first apply already shows one. */
+const CLUSTER_ONLY = [
+  "aws_security_group.network_lb",
+  "aws_autoscaling_group.hosts_group",
+  "aws_db_subnet_group.database_subnet_group",
+];
+/** Resources that only a single instance (dev, production) makes, its security group first. */
+const INSTANCE_ONLY = [
+  "aws_security_group.network_security_group",
+  "aws_instance.host_instance",
+  "aws_ebs_volume.data_volume",
+];
+
+/**
+ * The profile whose stack left these resources in a state, by resources only that profile has; undefined when
+ * none tells (an empty state, or one holding only the secrets that several profiles generate).
+ */
 export function profileInState(state: unknown): Profile | undefined {
   const resources = (state as { resources?: unknown } | null)?.resources;
   if (!Array.isArray(resources) || resources.length === 0) return undefined;
-  const has = (type: string, name: string) =>
-    resources.some((r) => r?.mode === "managed" && r.type === type && r.name === name);
-  if (has("aws_instance", "ec2")) return "article";
-  // Before production's test: the cluster generates a database password too.
-  if (has("aws_autoscaling_group", "hosts_group")) return "cluster";
-  if (has("aws_ssm_parameter", "secrets_db_password_parameter")) return "production";
-  if (has("aws_instance", "host_instance") || has("aws_ssm_parameter", "secrets_admin_password_parameter"))
-    return "dev";
-  return undefined;
+  const has = (address: string) => resources.some((r) => r?.mode === "managed" && `${r.type}.${r.name}` === address);
+  if (has("aws_instance.ec2")) return "article";
+  if (CLUSTER_ONLY.some(has)) return "cluster";
+  if (!INSTANCE_ONLY.some(has)) return undefined;
+  return has("aws_ssm_parameter.secrets_db_password_parameter") ? "production" : "dev";
 }
 
 /**

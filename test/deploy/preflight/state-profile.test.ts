@@ -22,6 +22,10 @@ describe("the profile a state holds", () => {
     [DEV, "dev"],
     [ARTICLE, "article"],
     [CLUSTER, "cluster"],
+    // A first apply that failed early: the cluster's security groups come first.
+    [state("aws_security_group.network_lb", "aws_ssm_parameter.secrets_db_password_parameter"), "cluster"],
+    // Only the secrets several profiles generate: nothing tells, nothing is refused.
+    [state("aws_ssm_parameter.secrets_db_password_parameter", "random_password.secrets_db_password"), undefined],
     [state(), undefined],
     ["{}", undefined],
   ])("%s -> %p", (text, profile) => expect(profileInState(JSON.parse(text))).toBe(profile));
