@@ -78,13 +78,6 @@ export function keycloakUnit(mode: KeycloakMode): string {
     "--memory ${KEYCLOAK_MEMORY} --memory-swap ${KEYCLOAK_MEMORY_SWAP}",
     // From the unit's environment (memory.env) into the container's, where kc.sh reads it.
     "--env JAVA_OPTS_KC_HEAP",
-    ...(cluster
-      ? // JGroups (the cluster's TCP 7800 and failure detection 57800) on the instance's private address, which the
-        // boot reads from the instance metadata: left to itself (SITE_LOCAL) it may pick Docker's bridge, 172.17.0.1,
-        // which is site-local too. A system property, which every Keycloak from 26.1 reads (the
-        // cache-embedded-network-bind-address option only came with 26.4); kc.sh appends JAVA_OPTS_APPEND.
-        ["--env JAVA_OPTS_APPEND=-Djgroups.bind.address=${KEYCLOAK_BIND_ADDRESS}"]
-      : []),
     "--env-file /etc/keycloak-ec2/keycloak.env",
     // dev: the embedded H2 database on the data volume (keycloak-data.sh makes the directory, owned 1000:0).
     ...(mode === "dev" ? ["--volume /srv/keycloak-ec2/keycloak:/opt/keycloak/data"] : []),
@@ -158,6 +151,10 @@ function clusterOptions(): string[] {
     // Keycloak then refuses the value at start instead of forming no cluster.
     "--cache=ispn",
     "--cache-stack=jdbc-ping",
+    // JGroups (TCP 7800, failure detection 57800) on the instance's private address, which the boot reads from the
+    // instance metadata: left to itself (SITE_LOCAL) it may pick Docker's bridge, 172.17.0.1, site-local too.
+    // Keycloak's own option (26.4+; a cluster needs 26.6): with it Keycloak configures the transport itself.
+    "--cache-embedded-network-bind-address=${KEYCLOAK_BIND_ADDRESS}",
     "--hostname=${KEYCLOAK_URL}",
     // The load balancer terminates TLS and speaks HTTP to 8080; the security group admits only the load balancer.
     "--http-enabled=true",

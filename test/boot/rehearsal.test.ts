@@ -439,11 +439,11 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
       [
         "docker run --rm --pull=never --name keycloak --network host --user 1000:0",
         "--memory 2568m --memory-swap 2568m --env JAVA_OPTS_KC_HEAP",
-        "--env JAVA_OPTS_APPEND=-Djgroups.bind.address=172.31.5.17",
         "--env-file /etc/keycloak-ec2/keycloak.env",
         "--volume /etc/keycloak-ec2/rds-ca-bundle.pem:/opt/keycloak/conf/rds-ca-bundle.pem:ro",
         "--volume /opt/keycloak-ec2/import:/opt/keycloak/data/import:ro",
-        `${image} start --optimized --cache=ispn --cache-stack=jdbc-ping --hostname=https://sso.example.com`,
+        `${image} start --optimized --cache=ispn --cache-stack=jdbc-ping --cache-embedded-network-bind-address=172.31.5.17`,
+        "--hostname=https://sso.example.com",
         "--http-enabled=true --http-host=0.0.0.0 --http-port=8080",
         "--proxy-headers=xforwarded --proxy-trusted-addresses=172.31.0.0/16,10.1.0.0/24",
         "--db-url=jdbc:postgresql://kc.abcdefghij.eu-west-3.rds.amazonaws.com:5432/keycloak?sslmode=verify-full&sslrootcert=/opt/keycloak/conf/rds-ca-bundle.pem",

@@ -148,6 +148,8 @@ describe("Keycloak systemd unit of a cluster node", () => {
       // Distributed caches, the nodes finding each other through the database (jdbc-ping: TCP, Keycloak 26.1+).
       "--cache=ispn",
       "--cache-stack=jdbc-ping",
+      // JGroups on the node's private address (not Docker's bridge, site-local too).
+      "--cache-embedded-network-bind-address=${KEYCLOAK_BIND_ADDRESS}",
       "--hostname=${KEYCLOAK_URL}",
       // Plain HTTP on every address, for the load balancer, which terminates TLS.
       "--http-enabled=true",
@@ -176,9 +178,9 @@ describe("Keycloak systemd unit of a cluster node", () => {
     expect(run).not.toMatch(/--db-password|KC_DB_PASSWORD/);
   });
 
-  it("binds JGroups to the node's private address with a system property every Keycloak from 26.1 reads", () => {
-    expect(run).toContain(" --env JAVA_OPTS_APPEND=-Djgroups.bind.address=${KEYCLOAK_BIND_ADDRESS} ");
-    expect(run).not.toContain("cache-embedded-network-bind-address");
+  it("binds JGroups to the node's private address with Keycloak's own option (26.4+; a cluster needs 26.6)", () => {
+    expect(run).toContain(" --cache-embedded-network-bind-address=${KEYCLOAK_BIND_ADDRESS} ");
+    expect(run).not.toContain("JAVA_OPTS_APPEND");
   });
 
   it("needs no local PostgreSQL, no data volume and no proxy; sizes its memory as a node", () => {
