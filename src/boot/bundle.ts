@@ -55,42 +55,54 @@ export interface FetchOptions {
   readonly region: string;
   readonly bucket: string;
   readonly key: string;
-  /** The bundle's SHA-256 (hex) that this run must apply: a different object (an older or newer apply) is not
-   * run, unless `onMismatch` is "run". @default - whatever the object holds (the first boot) */
+  /** The bundle's SHA-256 (hex) that this run must apply. Without `versionId`, a run that finds another object (an
+   * older or newer apply) skips it: a Systems Manager run whose apply a later one replaced, whose own run applies
+   * the newer object. @default - whatever the object holds (the first boot) */
   readonly sha256?: string;
   /**
-   * What a run does when the object is not `sha256`: "skip" it (a Systems Manager run whose apply a later one
-   * replaced: that one's run applies the newer object), or "run" it, saying so (a cluster node's first boot: the
-   * hash only makes the user data, hence the launch template, change with the bundle; a node launched from the
-   * previous version while an apply is under way runs the newest bundle, which is what is wanted, and the instance
-   * refresh replaces it anyway). @default "skip"
+   * The object version to fetch (`aws_s3_object.version_id`; needs `sha256`): a cluster node's user data, so that
+   * each launch template version boots its own bundle (a rollback, a cancelled instance refresh, an old node
+   * replaced during one), never a newer or older one. A bundle that is not `sha256` is refused (exit 1: the node
+   * fails its health check and the group replaces it). An empty id is S3's "null" version: the object was stored
+   * before the bucket's versioning took effect (a first apply can be that quick). A version S3 no longer keeps
+   * (the bucket expires replaced versions, see BackupBucket) cannot be fetched: the node does not boot.
+   * @default - the current object
    */
-  readonly onMismatch?: "skip" | "run";
+  readonly versionId?: string;
 }
 
 /**
  * The script that fetches the bundle and runs it, one run at a time (cloud-init's first boot and a Systems
  * Manager run may start together). Retried while the instance's address and role settle at first boot.
  */
-export function fetchScript({ region, bucket, key, sha256, onMismatch = "skip" }: FetchOptions): string {
+export function fetchScript({ region, bucket, key, sha256, versionId }: FetchOptions): string {
+  if (versionId !== undefined && sha256 === undefined)
+    throw new Error("fetchScript: a pinned object version (versionId) needs the bundle's sha256");
+  const target = `${BUNDLE_PATHS.bundle}.new`;
+  const fetch =
+    versionId === undefined
+      ? `aws s3 cp --only-show-errors --region '${region}' 's3://${bucket}/${key}' ${target}`
+      : `aws s3api get-object --region '${region}' --bucket '${bucket}' --key '${key}' --version-id "$version" ${target} >/dev/null`;
   return [
     "#!/bin/bash",
-    ...(onMismatch === "run"
+    ...(versionId === undefined
       ? [
-          "# keycloak-ec2: fetches this deployment's boot bundle from S3 and runs it, at a cluster node's first boot. It",
-          "# names the bundle's hash: a new bundle makes new user data, a new launch template version, which the Auto",
-          "# Scaling group's instance refresh rolls out.",
-        ]
-      : [
           "# keycloak-ec2: fetches this deployment's boot bundle from S3 and runs it. The instance runs it at first boot;",
           "# Systems Manager runs it again whenever the bundle changes (see the association named <name>-apply).",
+        ]
+      : [
+          "# keycloak-ec2: fetches this launch template version's own boot bundle (an S3 object version, and its hash)",
+          "# and runs it, at a cluster node's first boot. A new bundle makes new user data, a new launch template version,",
+          "# which the Auto Scaling group's instance refresh rolls out. S3 expires a replaced bundle 30 days (or the",
+          "# bucket's retention, if longer) after its replacement: a launch template version older than that cannot boot.",
         ]),
     "set -euo pipefail",
     `exec 9>${BUNDLE_PATHS.lock}`,
     "flock 9",
     "install -d -m 0700 /opt/keycloak-ec2",
+    ...(versionId === undefined ? [] : [`version='${versionId}'`, 'if [ -z "$version" ]; then version=null; fi']),
     "for attempt in 1 2 3 4 5 6 7 8; do",
-    `  if aws s3 cp --only-show-errors --region '${region}' 's3://${bucket}/${key}' ${BUNDLE_PATHS.bundle}.new; then break; fi`,
+    `  if ${fetch}; then break; fi`,
     '  if [ "$attempt" = 8 ]; then echo "keycloak-ec2: cannot fetch the boot bundle, giving up" >&2; exit 1; fi',
     "  sleep $((attempt * 10))",
     "done",
@@ -98,18 +110,22 @@ export function fetchScript({ region, bucket, key, sha256, onMismatch = "skip" }
       ? []
       : [
           `expected='${sha256}'`,
-          `actual=$(sha256sum ${BUNDLE_PATHS.bundle}.new | cut -d ' ' -f 1)`,
+          `actual=$(sha256sum ${target} | cut -d ' ' -f 1)`,
           'if [ "$actual" != "$expected" ]; then',
-          ...(onMismatch === "run"
-            ? ['  echo "keycloak-ec2: the bundle in S3 is $actual, not $expected: running it, the newest" >&2']
-            : [
+          ...(versionId === undefined
+            ? [
                 '  echo "keycloak-ec2: the bundle in S3 is $actual, not $expected: another apply has replaced it, whose run applies it" >&2',
                 "  exit 0",
+              ]
+            : [
+                '  echo "keycloak-ec2: the bundle version $version in S3 is $actual, not $expected: refusing to run it" >&2',
+                `  rm -f ${target}`,
+                "  exit 1",
               ]),
           "fi",
         ]),
-    `chmod 0700 ${BUNDLE_PATHS.bundle}.new`,
-    `mv -f ${BUNDLE_PATHS.bundle}.new ${BUNDLE_PATHS.bundle}`,
+    `chmod 0700 ${target}`,
+    `mv -f ${target} ${BUNDLE_PATHS.bundle}`,
     `${BUNDLE_PATHS.bundle}`,
     "",
   ].join("\n");

@@ -210,6 +210,13 @@ function checkCluster(config: ClusterConfig, file: Record<string, unknown>, prob
       `"${config.keycloak.version}" is older than ${MIN_CLUSTER_KEYCLOAK_VERSION}: a cluster needs jdbc-ping discovery (26.1; a VPC carries no multicast) and rolling updates across patch releases (26.6), as its nodes are replaced one by one`,
       `use ${MIN_CLUSTER_KEYCLOAK_VERSION} or later, e.g. "${DEFAULT_KEYCLOAK_VERSION}"`,
     );
+  // The name prefixes the Auto Scaling group's IAM names (3 characters at least) and the RDS identifier (no "--").
+  if (config.name.length < 3 || config.name.includes("--"))
+    problems.add(
+      "name",
+      `"${config.name}" is too short or holds "--", which the cluster's IAM names and RDS identifier refuse`,
+      'use 3 or more characters without "--", e.g. "sso-cluster"',
+    );
   const { minSize, desiredCapacity, maxSize } = config.cluster;
   if (!(minSize <= desiredCapacity && desiredCapacity <= maxSize))
     problems.add(

@@ -118,17 +118,23 @@ export class BackupBucket extends Construct {
 
   /**
    * An inline policy for `host`: get objects under `read`, put objects under `write` (prefixes without slashes at
-   * either end), list those prefixes. Never delete: versioning keeps what a put overwrites.
+   * either end), list those prefixes. Never delete: versioning keeps what a put overwrites. `readVersions`: prefixes
+   * under which the host may also get an object by its version id (s3:GetObjectVersion, which a GET with a versionId
+   * needs): a cluster node fetching its launch template version's own bundle. @default - none
    */
   grantHostAccess(
     host: IRolePolicyHolder,
     policyName: string,
-    access: { readonly read: string[]; readonly write: string[] },
+    access: { readonly read: string[]; readonly write: string[]; readonly readVersions?: string[] },
   ): void {
     const objects = (prefixes: string[]) => prefixes.map((prefix) => `${this.bucket.arn}/${prefix}/*`);
+    const versions = access.readVersions ?? [];
     host.addRolePolicy(policyName, [
       ...(access.read.length
         ? [{ sid: "Read", effect: "Allow", actions: ["s3:GetObject"], resources: objects(access.read) }]
+        : []),
+      ...(versions.length
+        ? [{ sid: "ReadVersions", effect: "Allow", actions: ["s3:GetObjectVersion"], resources: objects(versions) }]
         : []),
       ...(access.write.length
         ? [{ sid: "Write", effect: "Allow", actions: ["s3:PutObject"], resources: objects(access.write) }]
@@ -142,7 +148,7 @@ export class BackupBucket extends Construct {
           {
             test: "StringLike",
             variable: "s3:prefix",
-            values: [...new Set([...access.read, ...access.write])].map((prefix) => `${prefix}/*`),
+            values: [...new Set([...access.read, ...versions, ...access.write])].map((prefix) => `${prefix}/*`),
           },
         ],
       },

@@ -154,6 +154,8 @@ export class ClusterDatabase extends Construct {
         engineVersion,
         instanceClass,
         allocatedStorage: props.allocatedStorage ?? 20,
+        // Storage autoscaling up to five times the size: a full disk would stop the database.
+        maxAllocatedStorage: isKnown(props.allocatedStorage ?? 20) ? (props.allocatedStorage ?? 20) * 5 : undefined,
         storageType: "gp3",
         multiAz,
         dbName: CLUSTER_DATABASE_NAME,

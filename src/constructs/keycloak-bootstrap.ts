@@ -22,8 +22,12 @@ export interface KeycloakBootstrapProps extends BootInput {
   /**
    * Whether the user data names the bundle's SHA-256, so that a changed bundle makes new user data: for an Auto
    * Scaling group, whose instance refresh then replaces the instances (a new launch template version), instead of a
-   * Systems Manager association re-running the boot in place (`applyTo`, refused then). A node launched while an apply
-   * is under way runs the newest bundle in S3, saying so.
+   * Systems Manager association re-running the boot in place (`applyTo`, refused then). The user data fetches the
+   * bundle's own S3 object version (`version_id`) and refuses (exit 1) a bundle that is not its hash: each launch
+   * template version boots its own configuration (a rollback, a cancelled refresh, an old node replaced during one).
+   * The host needs s3:GetObjectVersion on `boot/` (BackupBucket.grantHostAccess, `readVersions`). The bucket expires
+   * a bundle 30 days (or its retention, if longer) after an apply replaces it: a launch template version older than
+   * that cannot boot.
    * @default - true in mode "cluster", false otherwise
    */
   readonly pinUserDataToBundle?: boolean;
@@ -54,9 +58,9 @@ const CIDR = /^[0-9A-Fa-f.:]+(\/[0-9]{1,3})?$/;
  * only fetches and runs it, so it never changes. A Systems Manager association re-runs the fetch whenever the
  * bundle's hash changes. Values in `BootInput` may be Terraform references: they go into the settings file.
  *
- * A cluster's nodes (mode "cluster") are not updated in place: their user data names the bundle's hash
- * (`pinUserDataToBundle`), so a change makes a new launch template version, which the Auto Scaling group's instance
- * refresh rolls out; there is no association.
+ * A cluster's nodes (mode "cluster") are not updated in place: their user data names the bundle's object version and
+ * hash (`pinUserDataToBundle`), so a change makes a new launch template version, which the Auto Scaling group's
+ * instance refresh rolls out, and each launch template version boots its own bundle; there is no association.
  */
 export class KeycloakBootstrap extends Construct {
   /** The boot bundle, as Terraform will render it. */
@@ -66,7 +70,7 @@ export class KeycloakBootstrap extends Construct {
   /** SHA-256 of the bundle (hex): the boot reports the hash of the bundle it ran, so a change is seen to arrive. */
   public readonly bundleSha256: string;
   /** The instance's user data: fetches the bundle and runs it. Changes only with the bucket or the region, or, when
-   * pinned (`pinUserDataToBundle`), with the bundle. */
+   * pinned (`pinUserDataToBundle`), with the bundle (its object version and hash). */
   public readonly userData: string;
   /** Whether the user data names the bundle's hash (see `pinUserDataToBundle`). */
   public readonly pinnedToBundle: boolean;
@@ -126,7 +130,8 @@ export class KeycloakBootstrap extends Construct {
       region: props.region,
       bucket,
       key: this.bundleObject.key,
-      ...(this.pinnedToBundle ? { sha256: this.bundleSha256, onMismatch: "run" as const } : {}),
+      // Pinned: this version of the object, never the bundle of a later (or earlier) apply.
+      ...(this.pinnedToBundle ? { sha256: this.bundleSha256, versionId: this.bundleObject.versionId } : {}),
     });
   }
 

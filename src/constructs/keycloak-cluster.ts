@@ -159,7 +159,9 @@ export class KeycloakCluster extends Construct {
     // The bucket holds the boot bundle and reports only: the database's backups are RDS's.
     this.bucket = new BackupBucket(this, "bucket", { bucketPrefix: `${name}-`, retainDays, protect });
     // Keycloak trusts forwarding headers only from inside the VPC, where the load balancer's nodes are.
-    const vpcCidr = new DataAwsVpc(this, "vpc", { id: this.network.vpcId }).cidrBlock;
+    // Every CIDR block of the VPC (subnetIds may be in a secondary one), space-separated as the boot takes them.
+    const vpc = new DataAwsVpc(this, "vpc", { id: this.network.vpcId });
+    const vpcCidrs = `\${join(" ", ${vpc.fqn}.cidr_block_associations[*].cidr_block)}`;
     this.bootstrap = new KeycloakBootstrap(this, "bootstrap", {
       mode: "cluster",
       region: this.region,
@@ -171,7 +173,7 @@ export class KeycloakCluster extends Construct {
         endpoint: this.database.endpoint,
         port: Token.asString(this.database.port),
       },
-      trustedProxyCidrs: vpcCidr,
+      trustedProxyCidrs: vpcCidrs,
       realm,
       bucket: this.bucket,
       associationName: `${name}-apply`,
@@ -200,6 +202,8 @@ export class KeycloakCluster extends Construct {
       // backups/: a single instance's dump copied there to move its data into the cluster (docs/operations.md).
       read: [BUCKET_PREFIXES.boot, BUCKET_PREFIXES.status, BUCKET_PREFIXES.backups],
       write: [BUCKET_PREFIXES.status],
+      // The user data fetches its launch template version's own bundle, by version id (KeycloakBootstrap).
+      readVersions: [BUCKET_PREFIXES.boot],
     });
 
     this.url = this.loadBalancer.url;

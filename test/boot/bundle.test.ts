@@ -370,33 +370,119 @@ describe("cluster: settings, files and bundle", () => {
   });
 });
 
-describe("fetch script of a cluster node (the hash pins the user data, not the run)", () => {
-  const options = { region: "eu-west-3", bucket: "kc-bucket", key: "boot/bundle.sh", onMismatch: "run" as const };
+describe("fetch script of a cluster node (pinned to its own object version and hash)", () => {
+  const options = { region: "eu-west-3", bucket: "kc-bucket", key: "boot/bundle.sh" };
+  const bundle = "#!/bin/bash\necho own bundle ran\n";
+  const hash = crypto.createHash("sha256").update(bundle).digest("hex");
 
-  it("passes shellcheck, names the hash, and survives Terraform's rendering", () => {
-    const text = fetchScript({ ...options, sha256: "c".repeat(64) });
-    expect(shellcheck(text)).toBe("");
-    expect(renderLiteral(text)).toBe(text);
-    expect(text).toContain(`expected='${"c".repeat(64)}'`);
-    expect(text).toContain("instance refresh");
-    expect(text).not.toContain("exit 0");
-  });
-
-  it("runs the bundle in S3 even when it is newer than the hash, saying so", () => {
-    const root = fs.mkdtempSync(path.join(dir, "fetch-cluster-"));
+  /**
+   * Runs the pinned fetch script with a stub `aws` that answers `s3api get-object` from a scratch bucket holding
+   * `versions` (version id to content) of the key, as S3 does: the JSON metadata on stdout, NoSuchVersion for any
+   * other version. `sleep` is stubbed, so the retries take no time. Paths are relocated under the scratch root.
+   */
+  const pinnedRun = (versionId: string, sha256: string, versions: Record<string, string>) => {
+    const root = fs.mkdtempSync(path.join(dir, "fetch-pinned-"));
     fs.mkdirSync(`${root}/bin`);
-    fs.mkdirSync(`${root}/bucket/boot`, { recursive: true });
-    fs.writeFileSync(`${root}/bucket/boot/bundle.sh`, "#!/bin/bash\necho newer bundle ran\n");
-    fs.writeFileSync(`${root}/bin/aws`, `#!/bin/bash\ncp "${root}/bucket/\${6#s3://*/}" "$7"\n`, { mode: 0o755 });
-    const text = fetchScript({ ...options, sha256: "d".repeat(64) })
+    fs.mkdirSync(`${root}/bucket`);
+    for (const [version, content] of Object.entries(versions)) fs.writeFileSync(`${root}/bucket/${version}`, content);
+    fs.writeFileSync(
+      `${root}/bin/aws`,
+      [
+        "#!/bin/bash",
+        `echo "aws $*" >>"${root}/calls"`,
+        '[[ $1 == s3api && $2 == get-object ]] || { echo "stub aws: unexpected $*" >&2; exit 2; }',
+        'version="" key="" bucket=""',
+        "while [[ $# -gt 1 ]]; do",
+        "  case $1 in",
+        "    --version-id) version=$2; shift ;;",
+        "    --key) key=$2; shift ;;",
+        "    --bucket) bucket=$2; shift ;;",
+        "  esac",
+        "  shift",
+        "done",
+        `if [[ $bucket != ${options.bucket} || $key != ${options.key} || ! -f "${root}/bucket/$version" ]]; then`,
+        '  echo "An error occurred (NoSuchVersion) when calling the GetObject operation" >&2',
+        "  exit 254",
+        "fi",
+        `cp "${root}/bucket/$version" "$1"`,
+        'echo "{\\"VersionId\\": \\"$version\\"}"',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(`${root}/bin/sleep`, "#!/bin/bash\n", { mode: 0o755 });
+    const text = fetchScript({ ...options, sha256, versionId })
       .replaceAll("/opt/keycloak-ec2", `${root}/opt/keycloak-ec2`)
       .replaceAll("/run/keycloak-ec2.lock", `${root}/lock`);
     const result = spawnSync("bash", ["-c", text], {
       encoding: "utf8",
       env: { PATH: `${root}/bin:${process.env.PATH}` },
     });
+    const calls = fs.existsSync(`${root}/calls`) ? fs.readFileSync(`${root}/calls`, "utf8") : "";
+    return { root, result, calls };
+  };
+
+  it("passes shellcheck, names the version and the hash, and survives Terraform's rendering", () => {
+    const text = fetchScript({ ...options, sha256: "c".repeat(64), versionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" });
+    expect(shellcheck(text)).toBe("");
+    expect(renderLiteral(text)).toBe(text);
+    expect(text).toContain("version='3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY'\n");
+    expect(text).toContain(
+      "aws s3api get-object --region 'eu-west-3' --bucket 'kc-bucket' --key 'boot/bundle.sh' --version-id \"$version\" ",
+    );
+    expect(text).toContain(`expected='${"c".repeat(64)}'`);
+    expect(text).not.toContain("aws s3 cp");
+    expect(text).toContain("instance refresh");
+    // The noncurrent-version expiry bounds how old a launch template version may be and still boot.
+    expect(text).toMatch(/30 days[\s\S]*cannot boot/);
+  });
+
+  it("keeps the lock and the retries of the other fetch scripts", () => {
+    const text = fetchScript({ ...options, sha256: "c".repeat(64), versionId: "v1" });
+    expect(text).toContain("exec 9>/run/keycloak-ec2.lock\nflock 9\n");
+    expect(text).toContain("for attempt in 1 2 3 4 5 6 7 8; do\n");
+  });
+
+  it("fetches its own version and runs it, though a newer one is current", () => {
+    const { root, result, calls } = pinnedRun("v1", hash, { v1: bundle, v2: "#!/bin/bash\necho newer bundle ran\n" });
+    // Only the bundle's output: get-object's JSON metadata goes to /dev/null.
+    expect(result.stdout).toBe("own bundle ran\n");
+    expect(result.stderr).not.toContain("keycloak-ec2:");
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe("newer bundle ran\n");
-    expect(result.stderr).toContain(`not ${"d".repeat(64)}: running it, the newest`);
+    expect(calls).toBe(
+      "aws s3api get-object --region eu-west-3 --bucket kc-bucket --key boot/bundle.sh --version-id v1 " +
+        `${root}/opt/keycloak-ec2/bundle.sh.new\n`,
+    );
+    expect(fs.statSync(`${root}/opt/keycloak-ec2/bundle.sh`).mode & 0o777).toBe(0o700);
+  });
+
+  it("refuses a bundle that is not its hash: says so, runs nothing, exits 1", () => {
+    const { root, result } = pinnedRun("v1", "d".repeat(64), { v1: bundle });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(
+      `the bundle version v1 in S3 is ${hash}, not ${"d".repeat(64)}: refusing to run it`,
+    );
+    expect(fs.readdirSync(`${root}/opt/keycloak-ec2`)).toEqual([]);
+  });
+
+  it("gives up, exit 1, when its version is gone (expired by the bucket's lifecycle)", () => {
+    const { result, calls } = pinnedRun("v0", hash, { v1: bundle });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("NoSuchVersion");
+    expect(result.stderr).toContain("cannot fetch the boot bundle, giving up");
+    expect(calls.trim().split("\n")).toHaveLength(8);
+  });
+
+  it("fetches S3's null version when the object has no version id (stored before versioning took effect)", () => {
+    const { result, calls } = pinnedRun("", hash, { null: bundle });
+    expect(result.stdout).toBe("own bundle ran\n");
+    expect(result.status).toBe(0);
+    expect(calls).toContain(" --version-id null ");
+  });
+
+  it("refuses a pinned version without the hash it must have", () => {
+    expect(() => fetchScript({ ...options, versionId: "v1" })).toThrow(/versionId\) needs the bundle's sha256/);
   });
 });

@@ -59,6 +59,11 @@ describe("the cluster profile", () => {
       'config error: dnsZone: "example.org" does not hold keycloak.hostname "sso.example.com" (give the zone that holds sso.example.com, or a hostname that ends in .example.org)',
     ],
     [
+      "a name the cluster's IAM names and RDS identifier refuse",
+      { name: "a--b" },
+      'config error: name: "a--b" is too short or holds "--", which the cluster\'s IAM names and RDS identifier refuse (use 3 or more characters without "--", e.g. "sso-cluster")',
+    ],
+    [
       "min over max",
       { cluster: { minSize: 5, maxSize: 4, desiredCapacity: 4 } },
       "config error: cluster: minSize 5, desiredCapacity 4 and maxSize 4 are out of order (keep minSize <= desiredCapacity <= maxSize)",

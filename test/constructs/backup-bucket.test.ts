@@ -239,7 +239,7 @@ describe("BackupBucket lifecycle", () => {
 
 describe("BackupBucket grantHostAccess", () => {
   /** A host granted `access` to a bucket, under the policy name "bucket-access"; the parsed JSON. */
-  function synthGranted(access: { read: string[]; write: string[] }): Record<string, any> {
+  function synthGranted(access: { read: string[]; write: string[]; readVersions?: string[] }): Record<string, any> {
     const stack = newStack();
     const bucket = new BackupBucket(stack, "bucket", { bucketPrefix: "kc-" });
     bucket.grantHostAccess(new Host(stack, "host", HOST), "bucket-access", access);
@@ -289,6 +289,21 @@ describe("BackupBucket grantHostAccess", () => {
     const statements = documentOf(tf, only(tf, "resource", "aws_iam_role_policy").policy);
     expect(statements.map((s) => s.sid)).toEqual(["Read", "List"]);
     expect(statements[1].condition[0].values).toEqual(["boot/*"]);
+  });
+
+  it("gets objects by version id only under the readVersions prefixes (a GET with a versionId)", () => {
+    // GIVEN / WHEN
+    const tf = synthGranted({ read: ["boot", "status"], write: ["status"], readVersions: ["boot"] });
+    // THEN
+    const arn = `\${aws_s3_bucket.${only(tf, "resource", "aws_s3_bucket").id}.arn}`;
+    const statements = documentOf(tf, only(tf, "resource", "aws_iam_role_policy").policy);
+    expect(statements.map((s) => s.sid)).toEqual(["Read", "ReadVersions", "Write", "List"]);
+    expect(statements[1]).toEqual({
+      sid: "ReadVersions",
+      effect: "Allow",
+      actions: ["s3:GetObjectVersion"],
+      resources: [`${arn}/boot/*`],
+    });
   });
 
   it("puts the policy, under its name, on the host's role, before the instance boots", () => {

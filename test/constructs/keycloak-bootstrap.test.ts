@@ -206,16 +206,42 @@ describe("KeycloakBootstrap for a cluster", () => {
     return { bootstrap, tf, localId, bundle, userData: tf.output.user_data.value as string };
   }
 
-  it("pins the user data to the bundle's hash, so that a change makes a new launch template version", () => {
+  it("pins the user data to the bundle's object version and hash, so that a change makes a new launch template version", () => {
     // GIVEN / WHEN
-    const { bootstrap, localId, userData } = synthCluster(newStack(), CLUSTER);
+    const { bootstrap, tf, localId, userData } = synthCluster(newStack(), CLUSTER);
     // THEN
     expect(bootstrap.pinnedToBundle).toBe(true);
+    const [objectId] = Object.keys(tf.resource.aws_s3_object);
+    expect(userData).toContain(`\nversion='\${aws_s3_object.${objectId}.version_id}'\n`);
+    expect(userData).toContain(
+      `aws s3api get-object --region 'eu-west-3' --bucket '\${aws_s3_bucket.${Object.keys(tf.resource.aws_s3_bucket)[0]}.bucket}' ` +
+        `--key '\${aws_s3_object.${objectId}.key}' --version-id "$version" `,
+    );
+    expect(userData).not.toContain("aws s3 cp");
     expect(userData).toContain(`expected='\${sha256(local.${localId})}'`);
-    // A node launched during an apply runs the newest bundle rather than nothing.
-    expect(userData).toContain("running it, the newest");
-    expect(userData).not.toContain("exit 0");
     expect(userData).toContain("instance refresh");
+  });
+
+  it("refuses, exit 1, a bundle that is not its hash: it never runs another apply's bundle", () => {
+    // GIVEN / WHEN
+    const { userData } = synthCluster(newStack(), CLUSTER);
+    // THEN
+    const mismatch = userData.slice(userData.indexOf('if [ "$actual" != "$expected" ]; then'));
+    expect(mismatch).toMatch(/^if[^\n]*\n {2}echo "[^"]*refusing to run it" >&2\n {2}rm -f [^\n]+\n {2}exit 1\nfi\n/);
+    expect(userData).not.toContain("exit 0");
+    expect(userData).not.toContain("newest");
+  });
+
+  it("leaves the single instance's user data unpinned: the current object, its first boot runs whatever it holds", () => {
+    // GIVEN / WHEN
+    const { tf } = synthBootstrap(newStack(), PROPS);
+    // THEN
+    expect(tf.output.user_data.value).not.toMatch(/version|expected=/);
+    expect(tf.output.user_data.value).toContain("aws s3 cp --only-show-errors");
+    // Its association still skips a bundle a later apply replaced.
+    expect(only(tf.resource.aws_ssm_association).parameters.commands).toMatch(
+      /whose run applies it" >&2\n {2}exit 0\n/,
+    );
   });
 
   it("makes no Systems Manager association, and refuses applyTo", () => {

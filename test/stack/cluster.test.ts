@@ -81,13 +81,31 @@ describe("the cluster profile's stack", () => {
     const userData: string = tf.locals.hosts_user_data;
     expect(userData).toContain("${aws_s3_object.bootstrap_bundle_object.key}");
     expect(userData).toContain("${sha256(local.bootstrap_bundle)}");
+    // Its own version of the bundle, refused if it is not that hash: a rollback boots the old configuration.
+    expect(userData).toContain("\nversion='${aws_s3_object.bootstrap_bundle_object.version_id}'\n");
+    expect(userData).toContain(' --version-id "$version" ');
+    expect(userData).toContain("refusing to run it");
     expect(only("aws_launch_template").user_data).toBe("${base64encode(local.hosts_user_data)}");
     // No Systems Manager association: a changed bundle reaches the nodes through the instance refresh.
     expect(tf.resource.aws_ssm_association).toBeUndefined();
     const bundle: string = tf.locals.bootstrap_bundle;
     expect(bundle).toContain("PROFILE='cluster'");
+    // Every CIDR block of the VPC: subnets may be in a secondary one, where the load balancer's nodes then are.
+    expect(bundle).toContain(
+      `TRUSTED_PROXY_CIDRS='\${join(" ", data.aws_vpc.vpc.cidr_block_associations[*].cidr_block)}'`,
+    );
     expect(bundle).toContain(`DB_ENDPOINT='${ref("aws_db_instance", "address")}'`);
     expect(bundle).not.toMatch(/DB_SECRET_ARN|secretsmanager/);
+  });
+
+  it("lets the nodes get old versions of the boot bundle only (the pinned user data's versioned GET)", () => {
+    const statements: Json[] = tf.data.aws_iam_policy_document.hosts_bucket_access_policy.statement;
+    expect(statements.find((s) => s.sid === "ReadVersions")).toEqual({
+      sid: "ReadVersions",
+      effect: "Allow",
+      actions: ["s3:GetObjectVersion"],
+      resources: [`${ref("aws_s3_bucket", "arn")}/boot/*`],
+    });
   });
 
   it("runs the database encrypted, Multi-AZ, TLS only, protected, backed up a fortnight, its password generated", () => {
@@ -102,6 +120,9 @@ describe("the cluster profile's stack", () => {
       skip_final_snapshot: false,
       backup_retention_period: 14,
       lifecycle: { prevent_destroy: true },
+      // Storage grows by itself up to five times the size: a full disk would stop the database.
+      allocated_storage: 20,
+      max_allocated_storage: 100,
     });
     // The generated db-password of SSM, which the nodes read at boot; not one RDS manages (and rotates weekly).
     expect(database.password).toBe("${aws_ssm_parameter.secrets_db_password_parameter.value}");
