@@ -164,7 +164,7 @@ function checkTls(input: BootInput): void {
 }
 
 /** The fields of one instance behind its own proxy, which a cluster node does not read. */
-const INSTANCE_FIELDS = [
+export const INSTANCE_FIELDS = [
   "tls",
   "adminCidrs",
   "publicDns",
@@ -174,7 +174,7 @@ const INSTANCE_FIELDS = [
   "backups",
 ] as const;
 /** The fields of a cluster node, which one instance does not read. */
-const CLUSTER_FIELDS = ["database", "trustedProxyCidrs"] as const;
+export const CLUSTER_FIELDS = ["database", "trustedProxyCidrs"] as const;
 
 /** Throws on an input the boot of its mode could not apply, or would ignore in part, naming the field. */
 function checkInput(input: BootInput): void {

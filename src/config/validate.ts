@@ -4,7 +4,7 @@ import { WORLD_CIDRS } from "../aws/cidr";
 import { compareVersions } from "../text/version";
 import { DEFAULT_KEYCLOAK_VERSION, DEFAULT_NAMES, MIN_CLUSTER_KEYCLOAK_VERSION } from "../defaults";
 import { UserError } from "../errors";
-import { checkKeys, describe, isJsonObject, Problems, ReadContext } from "./field";
+import { checkKeys, describe, isJsonObject, Problems, ReadContext, readTable } from "./field";
 import { CLUSTER_FIELDS } from "./cluster-fields";
 import { COMMON_FIELDS, SERVER_FIELDS } from "./fields";
 import { ClusterConfig, KeycloakEc2Config, Profile, ServerConfig } from "./schema";
@@ -139,14 +139,9 @@ function checkProfileOverride(
   );
 }
 
-/** The single-instance fields the cluster has no use for. */
-const SINGLE_INSTANCE_ONLY = [
-  "elasticIp",
-  "followLatestAmi",
-  "dataVolumeSize",
-  "availabilityZone",
-  "subnetId",
-] as const;
+/** The dev and production fields the cluster reads too; the others it has no use for. */
+const { elasticIp, followLatestAmi, dataVolumeSize, availabilityZone, subnetId, ...SHARED_FIELDS } = SERVER_FIELDS;
+const SINGLE_INSTANCE_ONLY = Object.keys(SERVER_FIELDS).filter((key) => !(key in SHARED_FIELDS));
 
 /** A cluster config: the fields it shares with dev and production, and its own, checked together. */
 function readCluster(
@@ -157,24 +152,14 @@ function readCluster(
   const { problems } = context;
   for (const key of SINGLE_INSTANCE_ONLY.filter((k) => file[k] !== undefined))
     problems.warn(key, "the cluster profile ignores it: its instances come and go in an Auto Scaling group");
-  const keycloak = SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context);
+  const own = readTable({ ...SHARED_FIELDS, ...CLUSTER_FIELDS }, file, "", context);
+  // Required by the cluster: checkCluster says so when they are missing.
   const config = {
     profile: "cluster" as const,
     ...common,
-    rootVolumeSize: SERVER_FIELDS.rootVolumeSize.read(file.rootVolumeSize, "rootVolumeSize", context),
-    dataProtection: SERVER_FIELDS.dataProtection.read(file.dataProtection, "dataProtection", context),
-    backupRetentionDays: SERVER_FIELDS.backupRetentionDays.read(
-      file.backupRetentionDays,
-      "backupRetentionDays",
-      context,
-    ),
-    vpcId: SERVER_FIELDS.vpcId.read(file.vpcId, "vpcId", context),
-    adminCidrs: SERVER_FIELDS.adminCidrs.read(file.adminCidrs, "adminCidrs", context),
-    dnsZone: SERVER_FIELDS.dnsZone.read(file.dnsZone, "dnsZone", context) ?? "",
-    subnetIds: CLUSTER_FIELDS.subnetIds.read(file.subnetIds, "subnetIds", context),
-    cluster: CLUSTER_FIELDS.cluster.read(file.cluster, "cluster", context),
-    database: CLUSTER_FIELDS.database.read(file.database, "database", context),
-    keycloak: { ...keycloak, hostname: keycloak.hostname ?? "" },
+    ...own,
+    dnsZone: own.dnsZone ?? "",
+    keycloak: { ...own.keycloak, hostname: own.keycloak.hostname ?? "" },
   };
   checkCluster(config, file, problems);
   return config;
@@ -325,26 +310,7 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
   } else if (profile === "cluster") {
     config = readCluster(file, common, context);
   } else {
-    const server: ServerConfig = {
-      profile,
-      ...common,
-      rootVolumeSize: SERVER_FIELDS.rootVolumeSize.read(file.rootVolumeSize, "rootVolumeSize", context),
-      elasticIp: SERVER_FIELDS.elasticIp.read(file.elasticIp, "elasticIp", context),
-      followLatestAmi: SERVER_FIELDS.followLatestAmi.read(file.followLatestAmi, "followLatestAmi", context),
-      dataVolumeSize: SERVER_FIELDS.dataVolumeSize.read(file.dataVolumeSize, "dataVolumeSize", context),
-      availabilityZone: SERVER_FIELDS.availabilityZone.read(file.availabilityZone, "availabilityZone", context),
-      dataProtection: SERVER_FIELDS.dataProtection.read(file.dataProtection, "dataProtection", context),
-      backupRetentionDays: SERVER_FIELDS.backupRetentionDays.read(
-        file.backupRetentionDays,
-        "backupRetentionDays",
-        context,
-      ),
-      vpcId: SERVER_FIELDS.vpcId.read(file.vpcId, "vpcId", context),
-      subnetId: SERVER_FIELDS.subnetId.read(file.subnetId, "subnetId", context),
-      adminCidrs: SERVER_FIELDS.adminCidrs.read(file.adminCidrs, "adminCidrs", context),
-      dnsZone: SERVER_FIELDS.dnsZone.read(file.dnsZone, "dnsZone", context),
-      keycloak: SERVER_FIELDS.keycloak.read(file.keycloak, "keycloak", context),
-    };
+    const server: ServerConfig = { profile, ...common, ...readTable(SERVER_FIELDS, file, "", context) };
     for (const key of Object.keys(CLUSTER_FIELDS).filter((k) => file[k] !== undefined))
       problems.warn(key, `the ${profile} profile ignores it: only the cluster profile reads it`);
     checkServer(server, problems);

@@ -1,22 +1,15 @@
 import { Construct } from "constructs";
-import { dependable, Fn, ITerraformDependable, Lazy, TerraformLocal } from "cdktf";
+import { dependable, Fn, ITerraformDependable, TerraformLocal } from "cdktf";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
-import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { IParameterReader, IRolePolicyHolder } from "./host";
+import { amazonLinux2023, InstanceRole } from "./instance-role";
 import { TerraformData } from "./terraform-data";
 import { isKnown, propError } from "./validation";
 
@@ -89,8 +82,7 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
   public readonly launchTemplate: LaunchTemplate;
   public readonly autoScalingGroup: AutoscalingGroup;
   public readonly scalingPolicy: AutoscalingPolicy;
-  private readonly readableParameterArns: string[] = [];
-  private readonly policyNames = new Set<string>();
+  private readonly instanceRole: InstanceRole;
 
   constructor(scope: Construct, id: string, props: ClusterHostsProps) {
     super(scope, id);
@@ -104,36 +96,20 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
     const name = props.namePrefix;
     const instanceType = props.instanceType ?? "t3.medium";
 
-    const assumeRole = new DataAwsIamPolicyDocument(this, "assume_role_policy", {
-      statement: [
-        {
-          effect: "Allow",
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }],
-        },
-      ],
-    });
-    this.role = new IamRole(this, "role", {
-      namePrefix: `${name}-`,
-      description: "Instance role of the keycloak-ec2 cluster's hosts: Session Manager and what they were granted",
-      assumeRolePolicy: assumeRole.json,
-    });
-    const partition = new DataAwsPartition(this, "partition").partition;
-    const sessionManager = new IamRolePolicyAttachment(this, "session_manager", {
-      role: this.role.name,
-      policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    });
-    this.instanceProfile = new IamInstanceProfile(this, "instance_profile", {
-      namePrefix: `${name}-`,
-      role: this.role.name,
-    });
+    this.instanceRole = new InstanceRole(
+      this,
+      "ClusterHosts",
+      {
+        namePrefix: `${name}-`,
+        description: "Instance role of the keycloak-ec2 cluster's hosts: Session Manager and what they were granted",
+      },
+      (policy) => (this.autoScalingGroup.dependsOn = [...(this.autoScalingGroup.dependsOn ?? []), dependable(policy)]),
+    );
+    this.role = this.instanceRole.role;
+    this.instanceProfile = this.instanceRole.instanceProfile;
+    const sessionManager = this.instanceRole.sessionManager;
 
-    // The AMI of the instance type's architecture, looked up at plan time, so that the type may be a variable.
-    const architectures = new DataAwsEc2InstanceType(this, "instance_type", { instanceType }).supportedArchitectures;
-    const architecture = Fn.conditional(Fn.contains(architectures, "arm64"), "arm64", "x86_64");
-    const latestAmi = new DataAwsSsmParameter(this, "al2023_ami", {
-      name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`,
-    }).insecureValue;
+    const { architecture, ami: latestAmi } = amazonLinux2023(this, instanceType);
     // Not following: the image found at creation, kept in the state (a change of architecture is refused at plan).
     const pinned =
       props.followLatestAmi === false
@@ -237,37 +213,14 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
 
   /** Allows reading (and decrypting, under the default `aws/ssm` key) these parameters, and denies every other. */
   grantParameterRead(parameterArns: readonly string[]): void {
-    if (this.readableParameterArns.length === 0) {
-      const arns = Lazy.listValue({ produce: () => this.readableParameterArns });
-      this.addRolePolicy("read-own-parameters", [
-        {
-          sid: "ReadOwnParameters",
-          effect: "Allow",
-          actions: ["ssm:GetParameter", "ssm:GetParameters"],
-          resources: arns,
-        },
-        {
-          sid: "DenyOtherParameters",
-          effect: "Deny",
-          actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-          notResources: arns,
-        },
-      ]);
-    }
-    this.readableParameterArns.push(...parameterArns);
+    this.instanceRole.grantParameterRead(parameterArns);
   }
 
   /** Adds an inline policy to the instance role, in place before the group launches instances. */
   addRolePolicy(name: string, statements: readonly DataAwsIamPolicyDocumentStatement[]): void {
-    if (this.policyNames.has(name)) throw propError("ClusterHosts", "addRolePolicy", `was called twice for "${name}"`);
-    this.policyNames.add(name);
-    const id = name.replace(/-/g, "_");
-    const document = new DataAwsIamPolicyDocument(this, `${id}_policy`, { statement: [...statements] });
-    const policy = new IamRolePolicy(this, id, { role: this.role.name, name, policy: document.json });
-    this.autoScalingGroup.dependsOn = [...(this.autoScalingGroup.dependsOn ?? []), dependable(policy)];
+    this.instanceRole.addRolePolicy(name, statements);
   }
 }
-
 function validate(
   namePrefix: string,
   sizes: { readonly minSize: number; readonly desiredCapacity: number; readonly maxSize: number },

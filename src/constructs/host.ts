@@ -1,16 +1,10 @@
 import { Construct } from "constructs";
-import { dependable, ITerraformDependable, Lazy, Precondition } from "cdktf";
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { dependable, ITerraformDependable, Precondition } from "cdktf";
+import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EipAssociation } from "@cdktf/provider-aws/lib/eip-association";
-import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { InstanceRole } from "./instance-role";
 import { isKnown, propError } from "./validation";
 
 /** Something that may be allowed to read SSM parameters: `secrets.grantRead(host)`. */
@@ -86,7 +80,7 @@ export class Host extends Construct implements IParameterReader, IRolePolicyHold
   public readonly instance: Instance;
   /** The instance role, when `instanceRole` is set. */
   public readonly role?: IamRole;
-  private readonly readableParameterArns: string[] = [];
+  private readonly instanceRole?: InstanceRole;
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
@@ -102,35 +96,21 @@ export class Host extends Construct implements IParameterReader, IRolePolicyHold
     if (isKnown(namePrefix) && !/^[\w+=,.@-]{1,38}$/.test(namePrefix)) {
       throw propError("Host", "iamNamePrefix", `must be 1-38 letters, digits and +=,.@_-, got "${namePrefix}"`);
     }
-    let instanceProfile: IamInstanceProfile | undefined;
-    const roleReady: ITerraformDependable[] = [];
-    if (props.instanceRole) {
-      const assumeRole = new DataAwsIamPolicyDocument(this, "assume_role_policy", {
-        statement: [
+    // Instance and policies depend on each other only through onPolicy: the instance is made below.
+    const instanceRole = props.instanceRole
+      ? new InstanceRole(
+          this,
+          "Host",
           {
-            effect: "Allow",
-            actions: ["sts:AssumeRole"],
-            principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }],
+            namePrefix,
+            description: "Instance role of a keycloak-ec2 host: Session Manager and its own SSM parameters",
           },
-        ],
-      });
-      this.role = new IamRole(this, "role", {
-        namePrefix,
-        description: "Instance role of a keycloak-ec2 host: Session Manager and its own SSM parameters",
-        assumeRolePolicy: assumeRole.json,
-      });
-      const partition = new DataAwsPartition(this, "partition").partition;
-      roleReady.push(
-        new IamRolePolicyAttachment(this, "session_manager", {
-          role: this.role.name,
-          policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-        }),
-      );
-      instanceProfile = new IamInstanceProfile(this, "instance_profile", {
-        namePrefix,
-        role: this.role.name,
-      });
-    }
+          (policy) => (this.instance.dependsOn = [...(this.instance.dependsOn ?? []), dependable(policy)]),
+        )
+      : undefined;
+    this.instanceRole = instanceRole;
+    this.role = instanceRole?.role;
+    const roleReady: ITerraformDependable[] = instanceRole ? [instanceRole.sessionManager] : [];
 
     const ignoreChanges = [
       ...(props.ignoreAmiChanges ? ["ami"] : []),
@@ -147,7 +127,7 @@ export class Host extends Construct implements IParameterReader, IRolePolicyHold
       vpcSecurityGroupIds: [...props.securityGroupIds],
       userData: props.userData,
       userDataBase64: props.userDataBase64,
-      iamInstanceProfile: instanceProfile?.name,
+      iamInstanceProfile: instanceRole?.instanceProfile.name,
       metadataOptions:
         props.requireImdsv2 === false
           ? undefined
@@ -174,14 +154,13 @@ export class Host extends Construct implements IParameterReader, IRolePolicyHold
   }
 
   grantParameterRead(parameterArns: readonly string[]): void {
-    if (!this.role)
+    if (!this.instanceRole)
       throw propError(
         "Host",
         "instanceRole",
         "must be set for grantParameterRead: only an instance role can read parameters",
       );
-    if (this.readableParameterArns.length === 0) this.addReadParametersPolicy(this.role);
-    this.readableParameterArns.push(...parameterArns);
+    this.instanceRole.grantParameterRead(parameterArns);
   }
 
   /**
@@ -189,38 +168,8 @@ export class Host extends Construct implements IParameterReader, IRolePolicyHold
    * instance boots. `name` is the policy's name, unique per host.
    */
   addRolePolicy(name: string, statements: readonly DataAwsIamPolicyDocumentStatement[]): void {
-    if (!this.role)
+    if (!this.instanceRole)
       throw propError("Host", "instanceRole", "must be set for addRolePolicy: only an instance role has policies");
-    const id = name.replace(/-/g, "_");
-    const document = new DataAwsIamPolicyDocument(this, `${id}_policy`, { statement: [...statements] });
-    const policy = new IamRolePolicy(this, id, { role: this.role.name, name, policy: document.json });
-    this.instance.dependsOn = [...(this.instance.dependsOn ?? []), dependable(policy)];
-  }
-
-  /** The role's policy for the granted parameters (filled lazily: grants may come one by one), before the boot. */
-  private addReadParametersPolicy(role: IamRole): void {
-    const arns = Lazy.listValue({ produce: () => this.readableParameterArns });
-    const document = new DataAwsIamPolicyDocument(this, "read_parameters_policy", {
-      statement: [
-        {
-          sid: "ReadOwnParameters",
-          effect: "Allow",
-          actions: ["ssm:GetParameter", "ssm:GetParameters"],
-          resources: arns,
-        },
-        {
-          sid: "DenyOtherParameters",
-          effect: "Deny",
-          actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-          notResources: arns,
-        },
-      ],
-    });
-    const policy = new IamRolePolicy(this, "read_parameters", {
-      role: role.name,
-      name: "read-own-parameters",
-      policy: document.json,
-    });
-    this.instance.dependsOn = [...(this.instance.dependsOn ?? []), dependable(policy)];
+    this.instanceRole.addRolePolicy(name, statements);
   }
 }

@@ -3,7 +3,15 @@ import { Fn, ITerraformDependable, TerraformLocal } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
-import { BootInput, bootSettings, realmHashKey, settingsFile, staticBootFiles } from "../boot/boot-files";
+import {
+  BootInput,
+  bootSettings,
+  CLUSTER_FIELDS,
+  INSTANCE_FIELDS,
+  realmHashKey,
+  settingsFile,
+  staticBootFiles,
+} from "../boot/boot-files";
 import { bundleScript, fetchScript } from "../boot/bundle";
 import { RealmSettings } from "../boot/realm";
 import { MIN_CLUSTER_KEYCLOAK_VERSION } from "../defaults";
@@ -143,17 +151,9 @@ export class KeycloakBootstrap extends Construct {
         "keycloakVersion",
         `must be ${MIN_CLUSTER_KEYCLOAK_VERSION} or later in mode "cluster" (jdbc-ping discovery, rolling updates), got "${props.keycloakVersion}"`,
       );
-    for (const prop of ["hostname", "database", "trustedProxyCidrs"] as const)
+    for (const prop of ["hostname", ...CLUSTER_FIELDS] as const)
       if (props[prop] === undefined) throw propError("KeycloakBootstrap", prop, 'is required in mode "cluster"');
-    for (const prop of [
-      "tls",
-      "adminCidrs",
-      "publicDns",
-      "publicIp",
-      "tlsCertificate",
-      "dataVolume",
-      "backups",
-    ] as const)
+    for (const prop of INSTANCE_FIELDS)
       if (props[prop] !== undefined)
         throw propError(
           "KeycloakBootstrap",

@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
-import { DataAwsEc2InstanceType } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { DataAwsInstances } from "@cdktf/provider-aws/lib/data-aws-instances";
@@ -33,6 +32,7 @@ import {
 } from "../defaults";
 import { DnsName } from "./dns-name";
 import { Host } from "./host";
+import { amazonLinux2023 } from "./instance-role";
 import { BUCKET_PREFIXES, KeycloakBootstrap } from "./keycloak-bootstrap";
 import { checkCidrs, Network } from "./network";
 import { Secrets } from "./secrets";
@@ -204,11 +204,7 @@ export class KeycloakServer extends Construct {
     this.region = new DataAwsRegion(this, "region").region;
 
     // The AMI of the instance type's architecture, looked up at plan time, so that the type may be a variable.
-    const architectures = new DataAwsEc2InstanceType(this, "instance_type", { instanceType }).supportedArchitectures;
-    const architecture = Fn.conditional(Fn.contains(architectures, "arm64"), "arm64", "x86_64");
-    const ami = new DataAwsSsmParameter(this, "al2023_ami", {
-      name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`,
-    });
+    const { architecture, ami } = amazonLinux2023(this, instanceType);
     // The architecture the instance was created with. The AMI is not followed after creation, so a type of the
     // other architecture would stop the instance and fail to start it (an x86_64 image on arm64): refused at plan.
     const createdFor = new TerraformData(this, "architecture", {
@@ -301,7 +297,7 @@ export class KeycloakServer extends Construct {
         ? new DnsName(this, "dns", { zone: props.dnsZone, hostname: props.hostname, address: this.elasticIp.publicIp })
         : undefined;
     this.host = new Host(this, "host", {
-      ami: ami.insecureValue,
+      ami,
       ignoreAmiChanges: !props.followLatestAmi,
       ignoreUserDataChanges: true,
       instanceType,

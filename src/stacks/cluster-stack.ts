@@ -2,10 +2,9 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ClusterConfig } from "../config/schema";
-import { requiredTerraformVersion } from "../config/terraform";
 import { BOOT_STATUS_KEY } from "../constructs/keycloak-bootstrap";
 import { KeycloakCluster } from "../constructs/keycloak-cluster";
-import { DeploymentStack } from "./deployment-stack";
+import { DeploymentStack, deploymentStackProps } from "./deployment-stack";
 
 /** The construct id of the cluster: left out of the Terraform names (`hosts_group`, not `keycloak_hosts_group`). */
 const CLUSTER_ID = "keycloak";
@@ -19,14 +18,7 @@ export class KeycloakClusterStack extends DeploymentStack {
   public readonly cluster: KeycloakCluster;
 
   constructor(scope: Construct, config: ClusterConfig) {
-    super(scope, {
-      name: config.name,
-      region: config.region,
-      backend: config.backend,
-      requiredTerraformVersion: requiredTerraformVersion(config),
-      tags: { Application: "keycloak", Deployment: config.name, ManagedBy: "cdktf", ...config.tags },
-      transparentIds: [CLUSTER_ID],
-    });
+    super(scope, deploymentStackProps(config, CLUSTER_ID));
     new RandomProvider(this, "random");
     this.cluster = new KeycloakCluster(this, CLUSTER_ID, {
       deploymentName: config.name,

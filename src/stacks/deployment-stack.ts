@@ -9,7 +9,8 @@ import {
   TerraformStack,
 } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { BackendConfig } from "../config/schema";
+import { BackendConfig, ClusterConfig, ServerConfig } from "../config/schema";
+import { requiredTerraformVersion } from "../config/terraform";
 
 /**
  * Terraform runs in `cdktf.out/stacks/<name>`: a local state path relative to the project directory is written
@@ -31,6 +32,22 @@ export interface DeploymentStackProps {
   readonly fixedNames?: Readonly<Record<string, string>>;
   /** Construct ids left out of the readable names (a construct that wraps the whole deployment). @default - none */
   readonly transparentIds?: readonly string[];
+}
+
+/**
+ * The props of a Keycloak deployment's stack (dev, production, cluster) from its config: its name, region, backend,
+ * Terraform version, the provider's default tags, and `wrapperId`, the construct that holds the whole deployment,
+ * left out of the Terraform names.
+ */
+export function deploymentStackProps(config: ServerConfig | ClusterConfig, wrapperId: string): DeploymentStackProps {
+  return {
+    name: config.name,
+    region: config.region,
+    backend: config.backend,
+    requiredTerraformVersion: requiredTerraformVersion(config),
+    tags: { Application: "keycloak", Deployment: config.name, ManagedBy: "cdktf", ...config.tags },
+    transparentIds: [wrapperId],
+  };
 }
 
 /**

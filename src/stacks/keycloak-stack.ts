@@ -3,10 +3,9 @@ import { Fn, Op, TerraformOutput, TerraformVariable, Token } from "cdktf";
 import { BOOT_STATUS_KEY, BUCKET_PREFIXES } from "../constructs/keycloak-bootstrap";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ServerConfig } from "../config/schema";
-import { requiredTerraformVersion } from "../config/terraform";
 import { KeycloakServer } from "../constructs/keycloak-server";
 import { networkAddressOf } from "../aws/cidr";
-import { DeploymentStack } from "./deployment-stack";
+import { DeploymentStack, deploymentStackProps } from "./deployment-stack";
 
 /** The construct id of the server: left out of the Terraform names (`host_instance`, not `keycloak_host_instance`). */
 const SERVER_ID = "keycloak";
@@ -20,14 +19,7 @@ export class KeycloakStack extends DeploymentStack {
   public readonly server: KeycloakServer;
 
   constructor(scope: Construct, config: ServerConfig) {
-    super(scope, {
-      name: config.name,
-      region: config.region,
-      backend: config.backend,
-      requiredTerraformVersion: requiredTerraformVersion(config),
-      tags: { Application: "keycloak", Deployment: config.name, ManagedBy: "cdktf", ...config.tags },
-      transparentIds: [SERVER_ID],
-    });
+    super(scope, deploymentStackProps(config, SERVER_ID));
     new RandomProvider(this, "random");
     const variables = this.variables(config);
 
