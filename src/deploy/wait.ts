@@ -164,8 +164,14 @@ export interface WaitResult {
 }
 
 /**
+ * A request's least time, even when less is left before the deadline: a last round cut shorter than a TLS handshake
+ * would report its own cut-off ("no answer") in place of what the server says.
+ */
+const MIN_REQUEST_MS = 2000;
+
+/**
  * Polls until ready or out of time. Bounded: rounds are `intervalMs` apart, none starts after the deadline, and each
- * request is limited to the time left.
+ * request is limited to the time left (at least `MIN_REQUEST_MS`, so the wait overruns by at most that).
  */
 export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> {
   const {
@@ -183,7 +189,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<WaitResult> 
     const last = await probe(keycloakUrl, {
       realm,
       acceptSelfSigned,
-      timeoutMs: Math.max(1, Math.min(requestTimeoutMs, remaining)),
+      timeoutMs: Math.min(requestTimeoutMs, Math.max(MIN_REQUEST_MS, remaining)),
     });
     const elapsedMs = Date.now() - start;
     onProbe?.(elapsedMs, last);

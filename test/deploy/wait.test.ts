@@ -156,6 +156,26 @@ describe("waiting for Keycloak", () => {
   );
 
   it(
+    "gives a last round near the deadline time for the server's answer, not its own cut-off",
+    async () => {
+      // Each answer takes 300 ms; the second round starts about 100 ms before the deadline.
+      const url = await serve((base, response, path) => setTimeout(() => status(503)(base, response, path), 300));
+      const probes: string[] = [];
+      const result = await waitUntilReady({
+        keycloakUrl: url,
+        realm: "app",
+        acceptSelfSigned: true,
+        timeoutMs: 1000,
+        intervalMs: 600,
+        onProbe: (_, p) => probes.push(p.state),
+      });
+      expect(probes).toEqual(["HTTP 503", "HTTP 503"]);
+      expect(result.last.state).toBe("HTTP 503");
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
     "gives up early rather than sleep past the deadline",
     async () => {
       const url = await serve(status(503));
