@@ -31,7 +31,12 @@ export { BackupBucket } from "./constructs/backup-bucket";
 export type { BackupBucketProps } from "./constructs/backup-bucket";
 export { SnapshotPolicy } from "./constructs/snapshot-policy";
 export type { SnapshotPolicyProps } from "./constructs/snapshot-policy";
-export { BOOT_STATUS_KEY, BUCKET_PREFIXES, KeycloakBootstrap } from "./constructs/keycloak-bootstrap";
+export {
+  BOOT_STATUS_KEY,
+  BUCKET_PREFIXES,
+  KeycloakBootstrap,
+  NODE_STATUS_PREFIX,
+} from "./constructs/keycloak-bootstrap";
 export type { KeycloakBootstrapProps } from "./constructs/keycloak-bootstrap";
 export type { BootInput } from "./boot/boot-files";
 export type { RealmSettings } from "./boot/realm";

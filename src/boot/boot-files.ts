@@ -109,7 +109,10 @@ export interface BootSettings {
   readonly BACKUP_PREFIX?: string;
   /** Empty: no status report (the cluster always has one). */
   readonly STATUS_BUCKET: string;
-  readonly STATUS_KEY: string;
+  /** The instance's report (not a cluster's: its nodes report under NODE_STATUS_PREFIX). */
+  readonly STATUS_KEY?: string;
+  /** cluster: each node's report is `<prefix><instance id>.json`. */
+  readonly NODE_STATUS_PREFIX?: string;
   /** cluster: the database's endpoint host and port (see BootInput.database). */
   readonly DB_ENDPOINT?: string;
   readonly DB_PORT?: string;
@@ -197,11 +200,18 @@ function checkInput(input: BootInput): void {
   if (missing.length > 0) throw new Error(`mode "cluster" needs ${missing.map(([name]) => name).join(", ")}`);
 }
 
-/** The object beside the boot's report where the cluster's nodes keep the hash of the realm last applied. */
-export function realmHashKey(statusKey: string): string {
+/** `name` in the folder of the boot's report. */
+function besideStatusKey(statusKey: string, name: string): string {
   const slash = statusKey.lastIndexOf("/");
-  return `${slash < 0 ? "" : statusKey.slice(0, slash + 1)}realm.sha256`;
+  return `${slash < 0 ? "" : statusKey.slice(0, slash + 1)}${name}`;
 }
+
+/** The object beside the boot's report where the cluster's nodes keep the hash of the realm last applied. */
+export const realmHashKey = (statusKey: string): string => besideStatusKey(statusKey, "realm.sha256");
+
+/** Where each cluster node reports, `<prefix><instance id>.json` beside the boot's report: one report per node, so
+ * that one node's failure is not overwritten by another's success. */
+export const nodeStatusPrefix = (statusKey: string): string => besideStatusKey(statusKey, "nodes/");
 
 export function bootSettings(input: BootInput): BootSettings {
   checkInput(input);
@@ -220,7 +230,7 @@ export function bootSettings(input: BootInput): BootSettings {
     return {
       ...common,
       STATUS_BUCKET: status.bucket,
-      STATUS_KEY: status.key,
+      NODE_STATUS_PREFIX: nodeStatusPrefix(status.key),
       DB_ENDPOINT: database.endpoint,
       DB_PORT: database.port,
       TRUSTED_PROXY_CIDRS: input.trustedProxyCidrs!,

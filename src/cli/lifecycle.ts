@@ -114,7 +114,7 @@ export async function lifecycleCommand(
   // deployment of several minutes.
   const keycloakWait =
     command === "deploy" && config.profile !== "article"
-      ? { config, timeoutSeconds: waitTimeoutSeconds(undefined, env) }
+      ? { config, timeoutSeconds: waitTimeoutSeconds(undefined, env, config.profile) }
       : undefined;
 
   const machine = systemInputs(env, cdktf.projectRoot);

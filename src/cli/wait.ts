@@ -6,6 +6,7 @@ import { CommandHelp, flagSpecOf, helpOrVersion } from "./help";
 import { bootStatusTarget } from "../deploy/boot-status";
 import { keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
 import {
+  CLUSTER_WAIT_TIMEOUT_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   WAIT_TIMEOUT_ENV,
   waitForKeycloak,
@@ -48,7 +49,7 @@ export const WAIT_HELP: CommandHelp = {
     {
       name: "timeout",
       value: "SECONDS",
-      text: `give up after this long (default: $${WAIT_TIMEOUT_ENV}, else ${DEFAULT_WAIT_TIMEOUT_SECONDS})`,
+      text: `give up after this long (default: $${WAIT_TIMEOUT_ENV}, else ${DEFAULT_WAIT_TIMEOUT_SECONDS}, ${CLUSTER_WAIT_TIMEOUT_SECONDS} for a cluster)`,
     },
     ...CONFIG_FLAG_HELP,
   ],
@@ -82,7 +83,11 @@ export async function waitCommand(
       ),
     );
   }
-  const timeoutSeconds = waitTimeoutSeconds(typeof flags.timeout === "string" ? flags.timeout : undefined, env);
+  const timeoutSeconds = waitTimeoutSeconds(
+    typeof flags.timeout === "string" ? flags.timeout : undefined,
+    env,
+    config.profile,
+  );
   const outputsFile = outputsFilePath(root, config.name);
   // With --url there may be no outputs file: then Keycloak answering is all that is checked.
   const outputs = typeof flags.url === "string" ? undefined : readOutputs(outputsFile, config.name);

@@ -8,6 +8,7 @@ import {
   bootSettings,
   CLUSTER_FIELDS,
   INSTANCE_FIELDS,
+  nodeStatusPrefix,
   realmHashKey,
   settingsFile,
   staticBootFiles,
@@ -55,6 +56,9 @@ export const BOOT_STATUS_KEY = `${BUCKET_PREFIXES.status}/boot.json`;
 /** Where a cluster's nodes record the hash of the realm last applied (src/boot/files/keycloak-realm.sh); the claim of
  * the node applying a change is beside it, `realm.claim`. The nodes' role must read and write `status/`. */
 export const REALM_HASH_KEY = realmHashKey(BOOT_STATUS_KEY);
+
+/** Where each cluster node reports what it last did, `<prefix><instance id>.json` (report_status). */
+export const NODE_STATUS_PREFIX = nodeStatusPrefix(BOOT_STATUS_KEY);
 
 /** A CIDR as the boot checks it (keycloak-cluster.sh, is_cidr). */
 const CIDR = /^[0-9A-Fa-f.:]+(\/[0-9]{1,3})?$/;

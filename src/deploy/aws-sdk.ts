@@ -4,3 +4,4 @@
  */
 export const ssmSdk = () => import("@aws-sdk/client-ssm");
 export const s3Sdk = () => import("@aws-sdk/client-s3");
+export const autoScalingSdk = () => import("@aws-sdk/client-auto-scaling");

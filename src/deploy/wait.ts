@@ -21,6 +21,8 @@ export interface Probe {
 }
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
+/** A cluster's change is done once the instance refresh has replaced every node, one after the other. */
+export const CLUSTER_WAIT_TIMEOUT_SECONDS = 1800;
 export const WAIT_TIMEOUT_ENV = "KEYCLOAK_EC2_WAIT_TIMEOUT";
 /** A discovery document is a few KiB; anything much larger is not one. */
 const MAX_BODY_CHARS = 1 << 20;
@@ -229,11 +231,16 @@ export function progressPrinter(
 
 /**
  * The wait's limit: `--timeout SECONDS` (its text, or undefined when not given), else $KEYCLOAK_EC2_WAIT_TIMEOUT, else
- * 600. A whole number of seconds, at least 1.
+ * 600 (1800 for a cluster). A whole number of seconds, at least 1.
  */
-export function waitTimeoutSeconds(timeoutFlag: string | undefined, env: NodeJS.ProcessEnv): number {
+export function waitTimeoutSeconds(
+  timeoutFlag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  profile: KeycloakEc2Config["profile"],
+): number {
   const text = timeoutFlag ?? env[WAIT_TIMEOUT_ENV];
-  if (text === undefined || text === "") return DEFAULT_WAIT_TIMEOUT_SECONDS;
+  if (text === undefined || text === "")
+    return profile === "cluster" ? CLUSTER_WAIT_TIMEOUT_SECONDS : DEFAULT_WAIT_TIMEOUT_SECONDS;
   if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
   const problem = `"${text}" is not a whole number of seconds`;
   throw new UserError(

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ClusterConfig } from "../config/schema";
-import { BOOT_STATUS_KEY } from "../constructs/keycloak-bootstrap";
+import { NODE_STATUS_PREFIX } from "../constructs/keycloak-bootstrap";
 import { KeycloakCluster } from "../constructs/keycloak-cluster";
 import { DeploymentStack, deploymentStackProps } from "./deployment-stack";
 
@@ -78,9 +78,10 @@ export class KeycloakClusterStack extends DeploymentStack {
         value: cluster.bucket.bucket.bucket,
         description: "S3 bucket of the boot bundle and the nodes' reports",
       },
-      boot_status_key: {
-        value: BOOT_STATUS_KEY,
-        description: "Key in backup_bucket of the nodes' report of what they last applied (npm run wait reads it)",
+      node_status_prefix: {
+        value: NODE_STATUS_PREFIX,
+        description:
+          "Key prefix in backup_bucket of each node's report of what it last applied, <prefix><instance id>.json (npm run wait reads them)",
       },
       boot_bundle_sha256: {
         value: cluster.bootstrap.bundleSha256,

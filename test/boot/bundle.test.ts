@@ -282,7 +282,7 @@ describe("cluster: settings, files and bundle", () => {
   };
   const realm = serverConfig({}).keycloak.realm;
 
-  it("has the cluster's settings only: the database, the trusted proxies and the realm's shared record", () => {
+  it("has the cluster's settings only: the database, the trusted proxies, the realm's shared record, a report per node", () => {
     expect(bootSettings(input)).toEqual({
       PROFILE: "cluster",
       AWS_REGION: "eu-west-3",
@@ -291,7 +291,7 @@ describe("cluster: settings, files and bundle", () => {
       ADMIN_USER: "admin",
       KEYCLOAK_HOSTNAME: "sso.example.com",
       STATUS_BUCKET: "kc-bucket",
-      STATUS_KEY: "status/boot.json",
+      NODE_STATUS_PREFIX: "status/nodes/",
       DB_ENDPOINT: "kc.abcdefghij.eu-west-3.rds.amazonaws.com",
       DB_PORT: "5432",
       TRUSTED_PROXY_CIDRS: "172.31.0.0/16",

@@ -119,6 +119,37 @@ describe("cluster boot: the RDS CA bundle", () => {
   });
 });
 
+describe("cluster boot: each node's own report", () => {
+  let boot: BootHarness;
+  beforeEach(() => (boot = clusterNode()));
+  afterEach(() => boot.remove());
+  const report = (node: string) => JSON.parse(boot.stubState(`s3/kc-bucket/status/nodes/${node}.json`)) as object;
+
+  it("reports a failure before the node knew its id under that id, read from the instance metadata", () => {
+    // GIVEN no CA bundle to download: the boot fails before resolve_node's step would be retried
+    // WHEN
+    const { code } = boot.run("install_rds_ca_bundle");
+    // THEN
+    expect(code).toBe(1);
+    expect(report("i-0aaaaaaaaaaaaaaa1")).toMatchObject({
+      state: "failed",
+      message: expect.stringContaining("failed 5 times, giving up"),
+    });
+    expect(() => boot.stubState("s3/kc-bucket/status/boot.json")).toThrow(/ENOENT/);
+  });
+
+  it("reports nothing, saying why, when the instance metadata names no instance", () => {
+    // GIVEN metadata that answers with something else than an instance id
+    boot.setImds("instance-id", "<html>error</html>");
+    // WHEN
+    const { code, output } = boot.run("report_status applied");
+    // THEN
+    expect(code).toBe(0);
+    expect(output).toContain("cannot report this node's status: the instance metadata gives no instance id");
+    expect(boot.calls().filter((c) => c.startsWith("aws s3"))).toEqual([]);
+  });
+});
+
 describe("cluster boot: the database's password and the node's settings", () => {
   let boot: BootHarness;
   beforeEach(() => (boot = clusterNode()));

@@ -382,12 +382,14 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
     expect(first.output).not.toContain("FAILED");
     expect(first.code).toBe(0);
     expect(first.output).toContain("Keycloak is ready at https://sso.example.com ");
-    expect(JSON.parse(boot.stubState("s3/kc-bucket/status/boot.json"))).toMatchObject({
+    // Under its own name: another node's report cannot overwrite this one's.
+    expect(JSON.parse(boot.stubState("s3/kc-bucket/status/nodes/i-0aaaaaaaaaaaaaaa1.json"))).toMatchObject({
       state: "applied",
       keycloakVersion: "26.7.4",
       realm: "app",
       certificate: "",
     });
+    expect(() => boot.stubState("s3/kc-bucket/status/boot.json")).toThrow(/ENOENT/);
   });
 
   it("runs the steps in order: packages, node address, CA bundle, image, secrets, start, wait, realm, report", () => {
@@ -414,7 +416,7 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
       /^aws s3 cp --only-show-errors --region eu-west-3 - s3:\/\/kc-bucket\/status\/realm\.claim$/,
       /^curl .*http:\/\/127\.0\.0\.1:8080\/realms\/master\/protocol\/openid-connect\/token$/,
       /^aws s3 cp --only-show-errors --region eu-west-3 - s3:\/\/kc-bucket\/status\/realm\.sha256$/,
-      /^aws s3 cp .* - s3:\/\/kc-bucket\/status\/boot\.json$/,
+      /^aws s3 cp .* - s3:\/\/kc-bucket\/status\/nodes\/i-0aaaaaaaaaaaaaaa1\.json$/,
     ]);
     // No data volume, PostgreSQL, proxy, Elastic IP, backups or swap (4 GiB).
     expect(
@@ -510,7 +512,7 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
       ssm("bff-client-secret"),
       ssm("service-client-secret"),
       "aws s3 cp --only-show-errors --region eu-west-3 s3://kc-bucket/status/realm.sha256 -",
-      "aws s3 cp --only-show-errors --region eu-west-3 --content-type application/json - s3://kc-bucket/status/boot.json",
+      "aws s3 cp --only-show-errors --region eu-west-3 --content-type application/json - s3://kc-bucket/status/nodes/i-0aaaaaaaaaaaaaaa1.json",
     ]);
     expect(again.output).toContain("Keycloak is running with these settings already");
     expect(again.output).toContain("realm app: as configured already");

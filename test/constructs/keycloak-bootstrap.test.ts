@@ -268,7 +268,7 @@ describe("KeycloakBootstrap for a cluster", () => {
     expect(bundle).toContain("secret db-password");
     expect(bundle).toContain(" --db-username=keycloak ");
     expect(bundle).toContain("\nTRUSTED_PROXY_CIDRS='172.31.0.0/16'\n");
-    expect(bundle).toContain("\nSTATUS_KEY='status/boot.json'\nDB_ENDPOINT=");
+    expect(bundle).toContain("\nNODE_STATUS_PREFIX='status/nodes/'\nDB_ENDPOINT=");
     expect(bundle).toContain(`\nREALM_HASH_KEY='${REALM_HASH_KEY}'\n`);
     expect(REALM_HASH_KEY).toBe("status/realm.sha256");
     expect(bundle).not.toMatch(/^(TLS_MODE|ADMIN_CIDRS|PROXY_IMAGE|DATA_VOLUME_ID|BACKUP_BUCKET)=/m);

@@ -1,10 +1,16 @@
-import { bootStatusTarget, BootStatusTarget, waitForBootStatus } from "../../src/deploy/boot-status";
+import {
+  bootStatusTarget,
+  BootStatusTarget,
+  ClusterStatusTarget,
+  waitForBootStatus,
+} from "../../src/deploy/boot-status";
 import { useFakeAws } from "./fake-aws";
 
 // The check that a deploy reached the instance, against a local fake S3 (the SDK pointed at it).
 const fake = useFakeAws();
 
 const TARGET: BootStatusTarget = {
+  kind: "instance",
   region: "eu-west-3",
   bucket: "kc-bucket",
   key: "status/boot.json",
@@ -27,10 +33,10 @@ const report = (fields: Record<string, string>) =>
     lastModified: new Date(),
   });
 
-async function waitFor(timeoutMs = 1000) {
+async function waitFor(timeoutMs = 1000, target: BootStatusTarget = TARGET) {
   const lines: string[] = [];
   try {
-    await waitForBootStatus(TARGET, { timeoutMs, intervalMs: 50, write: (text) => lines.push(text) });
+    await waitForBootStatus(target, { timeoutMs, intervalMs: 50, write: (text) => lines.push(text) });
     return { lines, error: undefined };
   } catch (error) {
     return { lines, error: error as Error & { exitCode?: number } };
@@ -47,6 +53,11 @@ describe("waiting for the instance to apply the delivered configuration", () => 
     };
     expect(bootStatusTarget(outputs)).toEqual(TARGET);
     expect(bootStatusTarget({ ...outputs, boot_bundle_sha256: undefined })).toBeUndefined();
+    // A cluster's: its group and the prefix of its nodes' reports.
+    const { boot_status_key: _, ...shared } = outputs;
+    expect(bootStatusTarget({ ...shared, autoscaling_group: "kc-hosts", node_status_prefix: "status/nodes/" })).toEqual(
+      CLUSTER,
+    );
   });
 
   it("says what runs once the report names the delivered bundle", async () => {
@@ -110,6 +121,132 @@ describe("waiting for the instance to apply the delivered configuration", () => 
     expect(error).toBeUndefined();
     expect(lines).toEqual([
       "cannot read the boot's report at s3://kc-bucket/status/boot.json (Access Denied): not checking what the instance applied\n",
+    ]);
+  });
+});
+
+const CLUSTER: ClusterStatusTarget = {
+  kind: "cluster",
+  region: "eu-west-3",
+  bucket: "kc-bucket",
+  bundleSha256: "a".repeat(64),
+  group: "kc-hosts",
+  prefix: "status/nodes/",
+};
+
+/** Node `id`'s report, as report_status writes it. */
+const nodeReport = (id: string, fields: Record<string, string> = {}) =>
+  fake().objects.set(`kc-bucket/status/nodes/${id}.json`, {
+    body: Buffer.from(
+      JSON.stringify({
+        state: "applied",
+        keycloakVersion: "26.7.4",
+        realm: "app",
+        bundleSha256: CLUSTER.bundleSha256,
+        certificate: "",
+        message: "",
+        at: "2026-11-23T10:00:00Z",
+        ...fields,
+      }),
+    ),
+    lastModified: new Date(),
+  });
+
+const OLD = { bundleSha256: "b".repeat(64), at: "2026-11-22T09:00:00Z" };
+
+describe("waiting for every node of a cluster to apply the delivered configuration", () => {
+  it("waits through an instance refresh until every node in service reports this bundle", async () => {
+    // GIVEN two old nodes, a refresh starting a new one, and the old ones leaving once it is in service
+    fake().groups.set("kc-hosts", [
+      { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
+      { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
+      { id: "i-0bbbbbbbbbbbbbbb1", state: "Pending" },
+    ]);
+    fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 0 }, { status: "Successful" }]);
+    nodeReport("i-0aaaaaaaaaaaaaaa1", OLD);
+    nodeReport("i-0aaaaaaaaaaaaaaa2", { ...OLD, state: "failed" });
+    setTimeout(() => {
+      nodeReport("i-0bbbbbbbbbbbbbbb1", { at: "2026-11-23T10:05:00Z" });
+      fake().groups.set("kc-hosts", [
+        { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
+        { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
+        { id: "i-0bbbbbbbbbbbbbbb1", state: "InService" },
+      ]);
+      fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 50 }]);
+    }, 150);
+    setTimeout(() => {
+      nodeReport("i-0bbbbbbbbbbbbbbb2", { at: "2026-11-23T10:09:00Z" });
+      fake().groups.set("kc-hosts", [
+        { id: "i-0aaaaaaaaaaaaaaa1", state: "Terminating" },
+        { id: "i-0aaaaaaaaaaaaaaa2", state: "Terminating" },
+        { id: "i-0bbbbbbbbbbbbbbb1", state: "InService" },
+        { id: "i-0bbbbbbbbbbbbbbb2", state: "InService" },
+      ]);
+    }, 400);
+    // WHEN
+    const { lines, error } = await waitFor(5000, CLUSTER);
+    // THEN
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "waiting for the nodes to apply this configuration: 0 of 2 in service did; instance refresh 0 % done\n",
+      "waiting for the nodes to apply this configuration: 1 of 3 in service did; instance refresh 50 % done\n",
+      "the 2 node(s) in service applied this configuration (the last at 2026-11-23T10:09:00Z): Keycloak 26.7.4, realm app\n",
+    ]);
+    // Only the nodes in service are read, each under its own name.
+    const keys = fake()
+      .calls("GetObject")
+      .map((r) => r.url.replace(/\?.*/, ""));
+    expect(keys).toContain("/kc-bucket/status/nodes/i-0aaaaaaaaaaaaaaa1.json");
+    expect(keys.filter((k) => !/^\/kc-bucket\/status\/nodes\/i-0[0-9a-f]{16}\.json$/.test(k))).toEqual([]);
+    expect(fake().calls("DescribeAutoScalingGroups")[0].body).toMatchObject({
+      "AutoScalingGroupNames.member.1": "kc-hosts",
+    });
+  });
+
+  it("fails naming the node whose boot failed to apply this configuration, though another applied it", async () => {
+    fake().groups.set("kc-hosts", [
+      { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
+      { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
+    ]);
+    nodeReport("i-0aaaaaaaaaaaaaaa1");
+    nodeReport("i-0aaaaaaaaaaaaaaa2", { state: "failed", message: "the realm's apply was refused: HTTP 400" });
+    const { error } = await waitFor(1000, CLUSTER);
+    expect(error?.message).toMatch(
+      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(its log: aws ssm start-session --target i-0aaaaaaaaaaaaaaa2, /,
+    );
+    expect(error?.exitCode).toBe(1);
+  });
+
+  it("fails when the instance refresh ended with nodes left on another configuration", async () => {
+    fake().groups.set("kc-hosts", [{ id: "i-0aaaaaaaaaaaaaaa1", state: "InService" }]);
+    fake().refreshes.set("kc-hosts", [{ status: "Cancelled", reason: "cancelled by a user" }]);
+    nodeReport("i-0aaaaaaaaaaaaaaa1", OLD);
+    const { error } = await waitFor(1000, CLUSTER);
+    expect(error?.message).toBe(
+      "wait error: boot: the instance refresh of kc-hosts ended Cancelled (cancelled by a user), with 1 of 1 node(s) in service on another configuration " +
+        "(fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name kc-hosts)",
+    );
+  });
+
+  it("gives up after the timeout naming the nodes behind, exit code 1", async () => {
+    fake().groups.set("kc-hosts", [
+      { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
+      { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
+    ]);
+    nodeReport("i-0aaaaaaaaaaaaaaa1");
+    const { lines, error } = await waitFor(300, CLUSTER);
+    expect(lines).toEqual(["waiting for the nodes to apply this configuration: 1 of 2 in service did\n"]);
+    expect(error?.message).toMatch(
+      /^wait error: boot: node\(s\) i-0aaaaaaaaaaaaaaa2 did not report this configuration after 0 s \(an instance refresh replaces/,
+    );
+    expect(error?.exitCode).toBe(1);
+  });
+
+  it("says it cannot check, and does not fail the wait, when the group cannot be read", async () => {
+    const { lines, error } = await waitFor(1000, CLUSTER);
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "cannot read the Auto Scaling group kc-hosts and its nodes' reports in s3://kc-bucket/status/nodes/ (no Auto Scaling group kc-hosts): not checking what the nodes applied\n",
     ]);
   });
 });

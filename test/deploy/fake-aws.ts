@@ -5,27 +5,44 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 /**
- * A real local HTTP server standing in for the SSM and S3 endpoints, which the AWS SDK (v3) is pointed at through
- * its standard AWS_ENDPOINT_URL_SSM and AWS_ENDPOINT_URL_S3 variables, with fake keys. SSM speaks AWS JSON 1.1
- * (POST /, X-Amz-Target: AmazonSSM.<Operation>); S3 its REST/XML protocol, path-style (the SDK uses path-style
- * addressing for an endpoint that is an IP address). Every request is recorded; what SSM answers is scripted.
+ * A real local HTTP server standing in for the SSM, S3 and Auto Scaling endpoints, which the AWS SDK (v3) is pointed
+ * at through its standard AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_AUTO_SCALING variables, with
+ * fake keys. SSM speaks AWS JSON 1.1 (POST /, X-Amz-Target: AmazonSSM.<Operation>); S3 its REST/XML protocol,
+ * path-style (the SDK uses path-style addressing for an endpoint that is an IP address); Auto Scaling the AWS Query
+ * protocol (a form POST with Action=<Operation>, XML answers). Every request is recorded; what SSM and Auto Scaling
+ * answer is scripted.
  */
 
 /** One request as the server saw it. */
 export interface Recorded {
-  readonly service: "ssm" | "s3";
+  readonly service: "ssm" | "s3" | "autoscaling";
   /** `SendCommand`, `GetCommandInvocation` (SSM); `PutObject`, `GetObject`, `CopyObject`, `ListObjectsV2` (S3). */
   readonly operation: string;
   readonly method: string;
   /** Path and query, as sent. */
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
-  /** SSM: the JSON body; S3: the object's bytes (aws-chunked decoded) for a PutObject. */
+  /** SSM: the JSON body; S3: the object's bytes (aws-chunked decoded) for a PutObject; Auto Scaling: the form's
+   * fields. */
   readonly body: unknown;
 }
 
 /** What SSM answers to one call: a JSON result, or an error (`__type`, HTTP 400). */
 export type SsmAnswer = { readonly result: object } | { readonly error: string; readonly message?: string };
+
+/** An instance of a fake Auto Scaling group. */
+export interface FakeGroupInstance {
+  readonly id: string;
+  /** `InService`, `Pending`, ... */
+  readonly state: string;
+}
+
+/** An instance refresh as DescribeInstanceRefreshes lists it. */
+export interface FakeRefresh {
+  readonly status: string;
+  readonly percentage?: number;
+  readonly reason?: string;
+}
 
 /** An S3 error answer. */
 export interface S3Error {
@@ -48,6 +65,10 @@ export interface FakeAws {
   s3Error?: S3Error;
   /** Keys per ListObjectsV2 page. @default 1000 */
   pageSize: number;
+  /** Auto Scaling groups by name, with their instances; DescribeAutoScalingGroups lists them. */
+  readonly groups: Map<string, FakeGroupInstance[]>;
+  /** Instance refreshes by group name, newest first. */
+  readonly refreshes: Map<string, FakeRefresh[]>;
   /** The requests of one operation. */
   calls(operation: string): Recorded[];
 }
@@ -83,6 +104,59 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
     pageSize: 1000,
   };
   let invocationIndex = 0;
+
+  const groups = new Map<string, FakeGroupInstance[]>();
+  const refreshes = new Map<string, FakeRefresh[]>();
+  const autoScaling = (request: http.IncomingMessage, raw: Buffer, response: http.ServerResponse) => {
+    const form = Object.fromEntries(new URLSearchParams(raw.toString("utf8")));
+    const operation = form.Action;
+    requests.push({
+      service: "autoscaling",
+      operation,
+      method: request.method!,
+      url: request.url!,
+      headers: request.headers,
+      body: form,
+    });
+    const answer = (result: string) => {
+      response.writeHead(200, { "content-type": "text/xml" });
+      response.end(
+        xml(
+          `<${operation}Response xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></${operation}Response>`,
+        ),
+      );
+    };
+    if (operation === "DescribeAutoScalingGroups") {
+      const name = form["AutoScalingGroupNames.member.1"];
+      const instances = groups.get(name);
+      const members = instances
+        ? `<member><AutoScalingGroupName>${escapeXml(name)}</AutoScalingGroupName><Instances>${instances
+            .map(
+              (i) =>
+                `<member><InstanceId>${i.id}</InstanceId><LifecycleState>${i.state}</LifecycleState><HealthStatus>Healthy</HealthStatus></member>`,
+            )
+            .join("")}</Instances></member>`
+        : "";
+      return answer(`<AutoScalingGroups>${members}</AutoScalingGroups>`);
+    }
+    if (operation === "DescribeInstanceRefreshes") {
+      const list = (refreshes.get(form.AutoScalingGroupName) ?? []).slice(0, Number(form.MaxRecords ?? 50));
+      return answer(
+        `<InstanceRefreshes>${list
+          .map(
+            (r, i) =>
+              `<member><InstanceRefreshId>r-${i}</InstanceRefreshId><Status>${r.status}</Status>${r.percentage === undefined ? "" : `<PercentageComplete>${r.percentage}</PercentageComplete>`}${r.reason ? `<StatusReason>${escapeXml(r.reason)}</StatusReason>` : ""}</member>`,
+          )
+          .join("")}</InstanceRefreshes>`,
+      );
+    }
+    response.writeHead(400, { "content-type": "text/xml" });
+    response.end(
+      xml(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the fake does not do ${operation}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+      ),
+    );
+  };
 
   const ssm = (request: http.IncomingMessage, raw: Buffer, response: http.ServerResponse) => {
     const operation = String(request.headers["x-amz-target"]).replace(/^AmazonSSM\./, "");
@@ -202,7 +276,12 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
     request.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     request.on("end", () => {
       const raw = Buffer.concat(chunks);
-      (request.headers["x-amz-target"] ? ssm : s3)(request, raw, response);
+      const service = request.headers["x-amz-target"]
+        ? ssm
+        : String(request.headers["content-type"]).startsWith("application/x-www-form-urlencoded")
+          ? autoScaling
+          : s3;
+      service(request, raw, response);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -212,6 +291,8 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
     url,
     requests,
     objects,
+    groups,
+    refreshes,
     get invocations() {
       return state.invocations;
     },
@@ -253,6 +334,7 @@ export function fakeAwsEnv(fake: { url: string }): NodeJS.ProcessEnv {
   return {
     AWS_ENDPOINT_URL_SSM: fake.url,
     AWS_ENDPOINT_URL_S3: fake.url,
+    AWS_ENDPOINT_URL_AUTO_SCALING: fake.url,
     AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
     AWS_SECRET_ACCESS_KEY: "fake-secret",
     AWS_CONFIG_FILE: path.join(none, "config"),
@@ -280,6 +362,8 @@ export function useFakeAws(): () => FakeAws {
   beforeEach(() => {
     fake!.requests.length = 0;
     fake!.objects.clear();
+    fake!.groups.clear();
+    fake!.refreshes.clear();
     fake!.invocations = [];
     fake!.s3Error = undefined;
     fake!.pageSize = 1000;

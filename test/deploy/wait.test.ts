@@ -273,14 +273,15 @@ describe("progress", () => {
 });
 
 describe("the timeout", () => {
-  it("comes from --timeout, else KEYCLOAK_EC2_WAIT_TIMEOUT, else 600 s", () => {
-    expect(waitTimeoutSeconds(undefined, {})).toBe(600);
-    expect(waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(900);
-    expect(waitTimeoutSeconds("30", { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" })).toBe(30);
-    expect(() => waitTimeoutSeconds("0", {})).toThrow(
+  it("comes from --timeout, else KEYCLOAK_EC2_WAIT_TIMEOUT, else 600 s (a cluster's refresh: 1800 s)", () => {
+    expect(waitTimeoutSeconds(undefined, {}, "production")).toBe(600);
+    expect(waitTimeoutSeconds(undefined, {}, "cluster")).toBe(1800);
+    expect(waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" }, "cluster")).toBe(900);
+    expect(waitTimeoutSeconds("30", { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" }, "production")).toBe(30);
+    expect(() => waitTimeoutSeconds("0", {}, "production")).toThrow(
       'flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)',
     );
-    expect(() => waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" })).toThrow(
+    expect(() => waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" }, "production")).toThrow(
       'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds',
     );
   });

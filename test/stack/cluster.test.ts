@@ -152,7 +152,7 @@ describe("the cluster profile's stack", () => {
       "instances_command",
       "database_endpoint",
       "admin_password_command",
-      "boot_status_key",
+      "node_status_prefix",
       "boot_bundle_sha256",
     ])
       expect(tf.output[output]?.description).toMatch(/\w/);

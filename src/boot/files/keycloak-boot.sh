@@ -447,9 +447,10 @@ enable_backups() {
 # What the boot last did, for `npm run wait` on the operator's machine: the state (applied or failed), the Keycloak
 # version, the realm, the bundle's hash (Terraform's boot_bundle_sha256 output), the ACME certificate (issued by
 # whom until when, or pending and why; empty outside acme mode) and, on failure, the reason. Uploaded
-# to STATUS_BUCKET when set; an upload that fails is logged and never fails the boot.
+# to STATUS_BUCKET when set, at STATUS_KEY, or a cluster node's own key (node_status_key); an upload that fails is
+# logged and never fails the boot.
 report_status() {
-  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files running status
+  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files running status key=${STATUS_KEY:-}
   # What runs: after a failed upgrade, the previous version again; before any start, the configured one.
   running=$(previous_image)
   if [[ -f $BUNDLE ]]; then
@@ -466,8 +467,14 @@ report_status() {
     "$state" "$(image_version "${running:-$KEYCLOAK_IMAGE}")" "$realm" "$bundle_sha" "${CERTIFICATE_STATUS:-}" "$message" \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
   [[ -n ${STATUS_BUCKET:-} ]] || return 0
+  if [[ $PROFILE == cluster ]]; then
+    key=$(node_status_key) || {
+      log "cannot report this node's status: the instance metadata gives no instance id"
+      return 0
+    }
+  fi
   printf '%s\n' "$status" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type application/json - \
-    "s3://$STATUS_BUCKET/$STATUS_KEY" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$STATUS_KEY"
+    "s3://$STATUS_BUCKET/$key" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$key"
 }
 
 on_failure() { report_status failed "$1"; }

@@ -70,6 +70,15 @@ resolve_node() {
   log "node $NODE_ID at $BIND_ADDRESS; Keycloak will answer at https://$KEYCLOAK_HOST through the load balancer"
 }
 
+# This node's report (report_status): NODE_STATUS_PREFIX and its instance id, read again when the boot failed before
+# resolve_node.
+node_status_key() {
+  local node=${NODE_ID:-}
+  [[ -n $node ]] || node=$(imds instance-id) || return 1
+  [[ $node =~ ^i-[0-9a-f]+$ ]] || return 1
+  printf '%s%s.json' "$NODE_STATUS_PREFIX" "$node"
+}
+
 # The unit's values for a node (runtime.env, after write_runtime_env's own): the database's host and port (its user is
 # the unit's, keycloak), the trusted proxies as Keycloak's comma list, the JGroups address.
 cluster_runtime_env() {
