@@ -29,6 +29,9 @@ export const DEFAULT_CLUSTER_INSTANCE_TYPE = "t3.medium";
 /** The cluster's sizes: two nodes in two zones (no single point of failure), room for two more. */
 export const DEFAULT_CLUSTER_SIZE = { minSize: 2, desiredCapacity: 2, maxSize: 4, cpuTarget: 60 } as const;
 
+/** Days the cluster's load balancer access logs are kept, when enabled. */
+export const DEFAULT_ACCESS_LOG_DAYS = 90;
+
 /** The cluster's database: RDS for PostgreSQL, a burstable Graviton class, Multi-AZ. */
 export const DEFAULT_CLUSTER_DATABASE = {
   engine: "postgres",

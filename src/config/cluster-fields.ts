@@ -1,5 +1,5 @@
 import { isEc2Id } from "../aws/ids";
-import { DEFAULT_CLUSTER_DATABASE, DEFAULT_CLUSTER_SIZE } from "../defaults";
+import { DEFAULT_ACCESS_LOG_DAYS, DEFAULT_CLUSTER_DATABASE, DEFAULT_CLUSTER_SIZE } from "../defaults";
 import {
   booleanField,
   describe,
@@ -97,8 +97,27 @@ const subnetIdsField: Field<readonly string[] | undefined> = {
   read: (raw, at, context) => (raw === undefined ? undefined : subnetIdList.read(raw, at, context)),
 };
 
+export const ACCESS_LOG_FIELDS = {
+  enabled: booleanField({
+    doc: "Write the load balancer's access logs to the deployment's bucket, under logs/load-balancer/.",
+    defaultText: "`false`",
+    default: () => false,
+  }),
+  retainDays: integerField({
+    type: "integer (days)",
+    doc: "Days an access log is kept.",
+    defaultText: `\`${DEFAULT_ACCESS_LOG_DAYS}\``,
+    default: () => DEFAULT_ACCESS_LOG_DAYS,
+    min: 1,
+    max: 3650,
+    unit: "days",
+    example: DEFAULT_ACCESS_LOG_DAYS,
+  }),
+};
+
 export const CLUSTER_FIELDS = {
   subnetIds: subnetIdsField,
   cluster: objectField(CLUSTER_SIZE_FIELDS, { doc: "The Auto Scaling group (cluster)." }),
   database: objectField(DATABASE_FIELDS, { doc: "The database (cluster)." }),
+  accessLogs: objectField(ACCESS_LOG_FIELDS, { doc: "The load balancer's access logs (cluster)." }),
 };

@@ -1,8 +1,15 @@
 import { Construct } from "constructs";
 import { Fn, ITerraformDependable } from "cdktf";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import {
+  S3BucketLifecycleConfiguration,
+  S3BucketLifecycleConfigurationRule,
+} from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -32,6 +39,11 @@ export class BackupBucket extends Construct {
   public readonly bucket: S3Bucket;
   /** Gates the bucket's set-up: depend on it before writing objects. */
   public readonly ready: ITerraformDependable[];
+  private readonly policyDocument: DataAwsIamPolicyDocument;
+  private readonly policyStatements: DataAwsIamPolicyDocumentStatement[];
+  private readonly lifecycle: S3BucketLifecycleConfiguration;
+  private readonly lifecycleRules: S3BucketLifecycleConfigurationRule[];
+  private readonly policy: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
@@ -72,48 +84,85 @@ export class BackupBucket extends Construct {
       bucket,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
-    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls_only_policy", {
-      statement: [
-        {
-          sid: "DenyWithoutTls",
-          effect: "Deny",
-          actions: ["s3:*"],
-          principals: [{ type: "*", identifiers: ["*"] }],
-          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-      ],
-    });
+    this.policyStatements = [
+      {
+        sid: "DenyWithoutTls",
+        effect: "Deny",
+        actions: ["s3:*"],
+        principals: [{ type: "*", identifiers: ["*"] }],
+        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+      },
+    ];
+    this.policyDocument = new DataAwsIamPolicyDocument(this, "tls_only_policy", { statement: this.policyStatements });
     // After the public access block: S3 refuses a policy while the block is being set.
-    const policy = new S3BucketPolicy(this, "tls_only", { bucket, policy: tlsOnly.json, dependsOn: [publicAccess] });
-    const expiry = new S3BucketLifecycleConfiguration(this, "expiry", {
+    this.policy = new S3BucketPolicy(this, "tls_only", {
       bucket,
-      rule: [
-        {
-          id: "expire-backups",
-          status: "Enabled",
-          filter: [{ prefix: "backups/" }],
-          expiration: [{ days: retain }],
-          noncurrentVersionExpiration: [{ noncurrentDays: retain }],
-        },
-        {
-          id: "expire-old-versions",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          // This rule covers backups/ too, and S3 applies the shorter of two overlapping expirations: never shorter
-          // than the backups' own retention.
-          noncurrentVersionExpiration: [
-            {
-              noncurrentDays: isKnown(retain) ? Math.max(OLD_VERSION_DAYS, retain) : Fn.max([OLD_VERSION_DAYS, retain]),
-            },
-          ],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        },
-      ],
+      policy: this.policyDocument.json,
+      dependsOn: [publicAccess],
+    });
+    this.lifecycleRules = [
+      {
+        id: "expire-backups",
+        status: "Enabled",
+        filter: [{ prefix: "backups/" }],
+        expiration: [{ days: retain }],
+        noncurrentVersionExpiration: [{ noncurrentDays: retain }],
+      },
+      {
+        id: "expire-old-versions",
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        // This rule covers backups/ too, and S3 applies the shorter of two overlapping expirations: never shorter
+        // than the backups' own retention.
+        noncurrentVersionExpiration: [
+          {
+            noncurrentDays: isKnown(retain) ? Math.max(OLD_VERSION_DAYS, retain) : Fn.max([OLD_VERSION_DAYS, retain]),
+          },
+        ],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+      },
+    ];
+    this.lifecycle = new S3BucketLifecycleConfiguration(this, "expiry", {
+      bucket,
+      rule: this.lifecycleRules,
       // Versioning first, as the provider's documentation asks for a versioned bucket's lifecycle.
       dependsOn: [versioning],
     });
-    this.ready = [publicAccess, ownership, versioning, encryption, policy, expiry];
+    this.ready = [publicAccess, ownership, versioning, encryption, this.policy, this.lifecycle];
+  }
+
+  /**
+   * Lets an Application Load Balancer of this account write its access logs under `prefix` (without slashes at either
+   * end, never holding "AWSLogs"), where they expire after `retainDays`. The bucket policy grants the log delivery
+   * service principal, which AWS documents for every Region since 2025-09-10 (the regional ELB accounts of
+   * `aws_elb_service_account` exist only in the Regions opened before August 2022); the bucket's SSE-S3 is the only
+   * encryption ALB logs support (ALB user guide, "Enable access logs"). Returns what the load balancer must depend
+   * on: enabling the logs writes a test file and fails while the policy is missing.
+   */
+  allowLoadBalancerLogs(prefix: string, retainDays: number): ITerraformDependable[] {
+    if (!/^[a-z0-9-]+(?:\/[a-z0-9-]+)*$/.test(prefix) || /awslogs/i.test(prefix))
+      throw propError("BackupBucket", "prefix", `must be lower-case path segments without "AWSLogs", got "${prefix}"`);
+    if (isKnown(retainDays) && !(Number.isInteger(retainDays) && retainDays >= 1 && retainDays <= 3650))
+      throw propError("BackupBucket", "retainDays", `must be a whole number of days from 1 to 3650, got ${retainDays}`);
+    const account = new DataAwsCallerIdentity(this, "account").accountId;
+    this.policyStatements.push({
+      sid: "LoadBalancerLogs",
+      effect: "Allow",
+      actions: ["s3:PutObject"],
+      principals: [{ type: "Service", identifiers: ["logdelivery.elasticloadbalancing.amazonaws.com"] }],
+      resources: [`${this.bucket.arn}/${prefix}/AWSLogs/${account}/*`],
+    });
+    this.policyDocument.putStatement(this.policyStatements);
+    this.lifecycleRules.push({
+      id: "expire-load-balancer-logs",
+      status: "Enabled",
+      filter: [{ prefix: `${prefix}/` }],
+      expiration: [{ days: retainDays }],
+      noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
+    });
+    this.lifecycle.putRule(this.lifecycleRules);
+    return [this.policy];
   }
 
   /**

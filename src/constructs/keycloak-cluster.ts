@@ -7,6 +7,7 @@ import { WORLD_CIDRS } from "../aws/cidr";
 import { RealmSettings } from "../boot/realm";
 import { parameterPrefix, SECRET_NAMES, secretsOf } from "../boot/secrets";
 import {
+  DEFAULT_ACCESS_LOG_DAYS,
   DEFAULT_ADMIN_USER,
   DEFAULT_BACKUP_RETENTION_DAYS,
   DEFAULT_CLUSTER_DATABASE,
@@ -67,6 +68,12 @@ export interface KeycloakClusterProps {
   readonly backupRetentionDays?: number;
   /** The database's deletion protection and `prevent_destroy`, and the bucket's. @default true */
   readonly dataProtection?: boolean;
+  /**
+   * The load balancer's access logs, in the deployment's bucket under {@link LOAD_BALANCER_LOG_PREFIX}, kept
+   * `retainDays` (1 to 3650, may be a reference; @default 90).
+   * @default - no access logs
+   */
+  readonly accessLogs?: { readonly retainDays?: number };
   /** Exact tag of quay.io/keycloak/keycloak, 26.6.0 or later (may be a reference). @default "26.7.4" */
   readonly keycloakVersion?: string;
   /** User name of the bootstrap administrator of the master realm. @default "admin" */
@@ -74,6 +81,9 @@ export interface KeycloakClusterProps {
   /** The application realm, imported at the first start and reconciled at each change. @default - the demo realm */
   readonly realm?: RealmSettings;
 }
+
+/** Where the load balancer's access logs go in the deployment's bucket (`<prefix>/AWSLogs/<account>/...`). */
+export const LOAD_BALANCER_LOG_PREFIX = "logs/load-balancer";
 
 /**
  * Keycloak as a cluster, on AWS's own engines: an Application Load Balancer with an ACM certificate in front of an
@@ -128,6 +138,8 @@ export class KeycloakCluster extends Construct {
       subnetIds: props.subnetIds,
       httpsCidrs,
     });
+    // The bucket holds the boot bundle, the reports and the access logs only: the database's backups are RDS's.
+    this.bucket = new BackupBucket(this, "bucket", { bucketPrefix: `${name}-`, retainDays, protect });
     this.loadBalancer = new LoadBalancer(this, "load_balancer", {
       name,
       network: this.network,
@@ -135,6 +147,14 @@ export class KeycloakCluster extends Construct {
       zone: props.dnsZone,
       adminCidrs,
       publicRealms: [realm.name],
+      accessLogs: props.accessLogs && {
+        bucket: this.bucket.bucket.bucket,
+        prefix: LOAD_BALANCER_LOG_PREFIX,
+        dependsOn: this.bucket.allowLoadBalancerLogs(
+          LOAD_BALANCER_LOG_PREFIX,
+          props.accessLogs.retainDays ?? DEFAULT_ACCESS_LOG_DAYS,
+        ),
+      },
     });
     this.secrets = new Secrets(this, "secrets", {
       parameterPrefix: parameterPrefix(name),
@@ -156,8 +176,6 @@ export class KeycloakCluster extends Construct {
       backupRetentionDays: retainDays,
       protect,
     });
-    // The bucket holds the boot bundle and reports only: the database's backups are RDS's.
-    this.bucket = new BackupBucket(this, "bucket", { bucketPrefix: `${name}-`, retainDays, protect });
     // Keycloak trusts forwarding headers only from inside the VPC, where the load balancer's nodes are.
     // Every CIDR block of the VPC (subnetIds may be in a secondary one), space-separated as the boot takes them.
     const vpc = new DataAwsVpc(this, "vpc", { id: this.network.vpcId });

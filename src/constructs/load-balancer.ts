@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformIterator, Token } from "cdktf";
+import { ITerraformDependable, TerraformIterator, Token } from "cdktf";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
@@ -72,10 +72,15 @@ export interface LoadBalancerProps {
   readonly adminCidrs: readonly string[];
   /**
    * Write access logs to this S3 bucket, under this prefix. The bucket must grant Elastic Load Balancing write access
-   * (its bucket policy; see the access-logs page of the ALB user guide).
+   * (its bucket policy, {@link BackupBucket.allowLoadBalancerLogs}); `dependsOn` holds what grants it, since enabling
+   * the logs fails while the policy is missing.
    * @default - no access logs
    */
-  readonly accessLogs?: { readonly bucket: string; readonly prefix: string };
+  readonly accessLogs?: {
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly dependsOn?: ITerraformDependable[];
+  };
   /**
    * Keycloak's HTTP port on the instances (may be a reference); the network opens {@link CLUSTER_PORTS}.keycloakHttp.
    * @default 8080
@@ -212,6 +217,7 @@ export class LoadBalancer extends Construct {
         enabled: true,
       },
       tags: { Name: props.name },
+      dependsOn: props.accessLogs?.dependsOn,
     });
 
     this.targetGroup = new LbTargetGroup(this, "target_group", {

@@ -34,6 +34,7 @@ export class KeycloakClusterStack extends DeploymentStack {
       database: config.database,
       backupRetentionDays: config.backupRetentionDays,
       dataProtection: config.dataProtection,
+      accessLogs: config.accessLogs.enabled ? { retainDays: config.accessLogs.retainDays } : undefined,
       keycloakVersion: config.keycloak.version,
       adminUser: config.keycloak.adminUser,
       realm: config.keycloak.realm,

@@ -21,6 +21,7 @@ describe("the cluster profile", () => {
       backupRetentionDays: 14,
       dnsZone: "example.com",
       keycloak: { hostname: "sso.example.com" },
+      accessLogs: { enabled: false, retainDays: 90 },
     });
     expect(config.subnetIds).toBeUndefined();
   });
@@ -40,6 +41,17 @@ describe("the cluster profile", () => {
       multiAz: false,
     });
     expect(config.subnetIds).toHaveLength(2);
+  });
+
+  it("takes the load balancer's access logs, and refuses a retention outside 1 to 3650 days", () => {
+    expect(cluster({ accessLogs: { enabled: true } }).accessLogs).toEqual({ enabled: true, retainDays: 90 });
+    expect(cluster({ accessLogs: { enabled: true, retainDays: 400 } }).accessLogs.retainDays).toBe(400);
+    expect(problemsOf(() => validateConfig({ ...BASE, accessLogs: { enabled: true, retainDays: 0 } }))).toEqual([
+      expect.stringMatching(/^config error: accessLogs\.retainDays: .*0/),
+    ]);
+    expect(validateConfig({ profile: "production", accessLogs: { enabled: true } }).warnings).toContain(
+      "config warning: accessLogs: the production profile ignores it: only the cluster profile reads it",
+    );
   });
 
   it.each<[string, Record<string, unknown>, string]>([

@@ -2,6 +2,7 @@ import "../cdktf-matchers";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
@@ -342,5 +343,59 @@ describe("BackupBucket grantCommandOutput", () => {
       { sid: "OutputAcl", effect: "Allow", actions: ["s3:PutObjectAcl"], resources: [`${arn}/ssm/*`] },
       { sid: "Encryption", effect: "Allow", actions: ["s3:GetEncryptionConfiguration"], resources: [arn] },
     ]);
+  });
+});
+
+describe("BackupBucket allowLoadBalancerLogs", () => {
+  it("lets the ALB log delivery service put this account's logs under the prefix, kept retainDays", () => {
+    // GIVEN
+    const stack = newStack();
+    const bucket = new BackupBucket(stack, "bucket", { bucketPrefix: "kc-" });
+    // WHEN
+    const gate = bucket.allowLoadBalancerLogs("logs/load-balancer", 30);
+    // THEN
+    const tf = JSON.parse(Testing.synth(stack));
+    const arn = `\${aws_s3_bucket.${only(tf, "resource", "aws_s3_bucket").id}.arn}`;
+    const account = `\${data.aws_caller_identity.${only(tf, "data", "aws_caller_identity").id}.account_id}`;
+    const policy = only(tf, "resource", "aws_s3_bucket_policy");
+    const statements = documentOf(tf, policy.policy);
+    // The TLS-only Deny stays; the service principal AWS documents for every Region, scoped to this account's logs.
+    expect(statements.map((s) => s.sid)).toEqual(["DenyWithoutTls", "LoadBalancerLogs"]);
+    expect(statements[1]).toEqual({
+      sid: "LoadBalancerLogs",
+      effect: "Allow",
+      actions: ["s3:PutObject"],
+      principals: [{ type: "Service", identifiers: ["logdelivery.elasticloadbalancing.amazonaws.com"] }],
+      resources: [`${arn}/logs/load-balancer/AWSLogs/${account}/*`],
+    });
+    expect(tf.data.aws_elb_service_account).toBeUndefined();
+    const rules = only(tf, "resource", "aws_s3_bucket_lifecycle_configuration").rule;
+    expect(rules.find((r: { id: string }) => r.id === "expire-load-balancer-logs")).toEqual({
+      id: "expire-load-balancer-logs",
+      status: "Enabled",
+      filter: [{ prefix: "logs/load-balancer/" }],
+      expiration: [{ days: 30 }],
+      noncurrent_version_expiration: [{ noncurrent_days: 1 }],
+    });
+    // What the load balancer waits for: the policy itself.
+    expect(gate).toHaveLength(1);
+    expect(gate[0]).toBeInstanceOf(S3BucketPolicy);
+    expect((gate[0] as S3BucketPolicy).friendlyUniqueId).toBe(policy.id);
+  });
+
+  it.each([
+    ["logs/AWSLogs", 'must be lower-case path segments without "AWSLogs"'],
+    ["/logs", 'must be lower-case path segments without "AWSLogs"'],
+    ["logs/", 'must be lower-case path segments without "AWSLogs"'],
+  ])("refuses the prefix %p", (prefix, message) => {
+    const bucket = new BackupBucket(newStack(), "bucket", { bucketPrefix: "kc-" });
+    expect(() => bucket.allowLoadBalancerLogs(prefix, 30)).toThrow(`BackupBucket: 'prefix' ${message}`);
+  });
+
+  it("refuses a retention outside 1 to 3650 days", () => {
+    const bucket = new BackupBucket(newStack(), "bucket", { bucketPrefix: "kc-" });
+    expect(() => bucket.allowLoadBalancerLogs("logs", 0)).toThrow(
+      "BackupBucket: 'retainDays' must be a whole number of days from 1 to 3650, got 0",
+    );
   });
 });

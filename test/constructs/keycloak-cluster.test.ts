@@ -25,6 +25,31 @@ function synthCluster(props: Partial<KeycloakClusterProps> = {}, stack = newStac
 }
 
 describe("KeycloakCluster", () => {
+  it("writes the load balancer's access logs to its bucket when asked, after the policy that lets it", () => {
+    // GIVEN / WHEN
+    const { tf } = synthCluster({ accessLogs: { retainDays: 30 } });
+    // THEN
+    const [[lbId, lb]] = Object.entries(tf.resource.aws_lb) as [string, Record<string, any>][];
+    const [[bucketId]] = Object.entries(tf.resource.aws_s3_bucket);
+    const [[policyId, policy]] = Object.entries(tf.resource.aws_s3_bucket_policy) as [string, Record<string, any>][];
+    expect(lbId).toBeDefined();
+    expect(lb.access_logs).toEqual({
+      bucket: `\${aws_s3_bucket.${bucketId}.bucket}`,
+      prefix: "logs/load-balancer",
+      enabled: true,
+    });
+    expect(lb.depends_on).toContain(`aws_s3_bucket_policy.${policyId}`);
+    const document = policy.policy.match(/^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/)[1];
+    expect(tf.data.aws_iam_policy_document[document].statement.map((s: { sid: string }) => s.sid)).toEqual([
+      "DenyWithoutTls",
+      "LoadBalancerLogs",
+    ]);
+    // Without: no logs, no grant.
+    const plain = synthCluster().tf;
+    expect(Object.values(plain.resource.aws_lb as Record<string, object>)[0]).not.toHaveProperty("access_logs");
+    expect(plain.data.aws_caller_identity).toBeUndefined();
+  });
+
   it("composes two to four nodes, on RDS for PostgreSQL Multi-AZ, at https://<hostname>", () => {
     // GIVEN / WHEN
     const { json, cluster } = synthCluster();

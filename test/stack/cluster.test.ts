@@ -164,4 +164,13 @@ describe("the cluster profile's stack", () => {
     expect(forwarded.length).toBeGreaterThan(0);
     expect(JSON.stringify(rules)).toContain('"status_code":"403"');
   });
+
+  it("writes the load balancer's access logs to its bucket, kept accessLogs.retainDays, only when enabled", () => {
+    expect(only("aws_lb").access_logs).toBeUndefined();
+    const logged = synthesize({ ...RAW, accessLogs: { enabled: true, retainDays: 30 } }).tf;
+    const lb = Object.values(logged.resource.aws_lb as Json)[0];
+    expect(lb.access_logs).toMatchObject({ prefix: "logs/load-balancer", enabled: true });
+    const rules = Object.values(logged.resource.aws_s3_bucket_lifecycle_configuration as Json)[0].rule as Json[];
+    expect(rules.find((rule) => rule.id === "expire-load-balancer-logs")?.expiration).toEqual([{ days: 30 }]);
+  });
 });
