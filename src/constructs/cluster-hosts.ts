@@ -180,14 +180,16 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
       instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
       // A change of launch_template (a new version: user data, AMI, type) starts a refresh by itself ("A refresh will
       // always be triggered by a change in any of launch_configuration, launch_template, or mixed_instances_policy",
-      // same page), so no extra triggers. min 100 / max 200: every new instance is launched and healthy before an
-      // old one is terminated, capacity never drops (max_healthy_percentage "Values must be between 100 and 200,
-      // defaults to 100"; min_healthy_percentage "Defaults to 90").
+      // same page), so no extra triggers. min 100 / max 100: one node at a time, the new one launched and healthy
+      // before the old one is terminated ("To replace one instance at a time, set both the minimum and maximum
+      // healthy percentage to 100 percent. This changes the behavior of an instance refresh to launch before
+      // terminating", Auto Scaling user guide, "How an instance refresh works"). Never several at once: Keycloak's
+      // distributed caches keep each entry on 2 owners, and two nodes stopped together can take both.
       instanceRefresh: {
         strategy: "Rolling",
         preferences: {
           minHealthyPercentage: 100,
-          maxHealthyPercentage: 200,
+          maxHealthyPercentage: 100,
           instanceWarmup: `${INSTANCE_WARMUP_SECONDS}`,
         },
       },

@@ -204,7 +204,8 @@ describe("ClusterHosts Auto Scaling group", () => {
     const group = only(synth().tf, "aws_autoscaling_group");
     expect(group.instance_refresh).toEqual({
       strategy: "Rolling",
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: "300" },
+      // One node at a time, launched before the old one ends.
+      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 100, instance_warmup: "300" },
     });
     expect(group.instance_maintenance_policy).toEqual({ min_healthy_percentage: 100, max_healthy_percentage: 200 });
   });
