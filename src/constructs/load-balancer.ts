@@ -45,9 +45,12 @@ const PRIORITY = { root: 10, adminAllowed: 100, unsafe: 30000, adminDenied: 4000
  * `/realms/app/%2e%2e/master/` would otherwise pass a public rule and reach the master realm. A regular expression
  * (`regex_values`, ALB's path regex matching): the plain patterns (`values`) take no `%` or `;`
  * ("A path pattern ... can contain any of the following characters: A-Z, a-z, 0-9, _ - . $ / ~ \" ' @ : + & * ?",
- * PathPatternConditionConfig, ELB API reference).
+ * PathPatternConditionConfig, ELB API reference). Both cases spelled out in classes rather than an inline `(?i)`:
+ * AWS documents neither the flag nor whether regex matching ignores case, only the features it lacks (lookarounds,
+ * backreferences, atomic groups, possessive quantifiers, recursion, Unicode classes; "Listener rules", ALB user
+ * guide). Within the 128 characters a regex may have (PathPatternConditionConfig).
  */
-export const UNSAFE_PATH_REGEX = "(?i)^.*(%2e|%2f|%5c|;|//|/\\.\\.?/|/\\.\\.?$).*$";
+export const UNSAFE_PATH_REGEX = "^.*(%2[EeFf]|%5[Cc]|;|//|/\\.\\.?/|/\\.\\.?$).*$";
 
 export interface LoadBalancerProps {
   /**
