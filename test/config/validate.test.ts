@@ -20,7 +20,7 @@ describe("validateConfig: each rule names the field, what is wrong and the fix",
     [
       "unknown key far from any",
       { colour: "blue" },
-      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, adminCidrs, dnsZone, keycloak, subnetIds, cluster, database)",
+      "config error: colour: unknown field (known fields here: profile, name, region, instanceType, keyName, sshCidrs, httpsCidrs, securityGroupName, instanceName, tags, backend, rootVolumeSize, elasticIp, dataVolumeSize, availabilityZone, dataProtection, backupRetentionDays, followLatestAmi, vpcId, subnetId, adminCidrs, dnsZone, keycloak, subnetIds, cluster, database, accessLogs)",
     ],
     [
       "unknown nested key",
