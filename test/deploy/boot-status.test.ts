@@ -33,10 +33,13 @@ const report = (fields: Record<string, string>) =>
     lastModified: new Date(),
   });
 
-async function waitFor(timeoutMs = 1000, target: BootStatusTarget = TARGET) {
+/** Waits as deploy does, collecting the lines; `afterLine[i]`, when given, runs once line i is written (the world
+ * changing between two rounds, whatever the machine's speed). */
+async function waitFor(timeoutMs = 1000, target: BootStatusTarget = TARGET, afterLine: (() => void)[] = []) {
   const lines: string[] = [];
+  const write = (text: string) => afterLine[lines.push(text) - 1]?.();
   try {
-    await waitForBootStatus(target, { timeoutMs, intervalMs: 50, write: (text) => lines.push(text) });
+    await waitForBootStatus(target, { timeoutMs, intervalMs: 50, write });
     return { lines, error: undefined };
   } catch (error) {
     return { lines, error: error as Error & { exitCode?: number } };
@@ -85,9 +88,8 @@ describe("waiting for the instance to apply the delivered configuration", () => 
   it("waits while the report names an earlier bundle, until it names this one", async () => {
     // GIVEN the report of the previous apply
     report({ bundleSha256: "b".repeat(64), at: "2026-11-22T09:00:00Z" });
-    setTimeout(() => report({ keycloakVersion: "26.7.5" }), 200);
-    // WHEN
-    const { lines, error } = await waitFor(3000);
+    // WHEN the instance reports this apply after the first round
+    const { lines, error } = await waitFor(3000, TARGET, [() => report({ keycloakVersion: "26.7.5" })]);
     // THEN
     expect(error).toBeUndefined();
     expect(lines).toEqual([
@@ -165,7 +167,7 @@ describe("waiting for every node of a cluster to apply the delivered configurati
     fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 0 }, { status: "Successful" }]);
     nodeReport("i-0aaaaaaaaaaaaaaa1", OLD);
     nodeReport("i-0aaaaaaaaaaaaaaa2", { ...OLD, state: "failed" });
-    setTimeout(() => {
+    const newNodeInService = () => {
       nodeReport("i-0bbbbbbbbbbbbbbb1", { at: "2026-11-23T10:05:00Z" });
       fake().groups.set("kc-hosts", [
         { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
@@ -173,8 +175,8 @@ describe("waiting for every node of a cluster to apply the delivered configurati
         { id: "i-0bbbbbbbbbbbbbbb1", state: "InService" },
       ]);
       fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 50 }]);
-    }, 150);
-    setTimeout(() => {
+    };
+    const oldNodesGone = () => {
       nodeReport("i-0bbbbbbbbbbbbbbb2", { at: "2026-11-23T10:09:00Z" });
       fake().groups.set("kc-hosts", [
         { id: "i-0aaaaaaaaaaaaaaa1", state: "Terminating" },
@@ -182,9 +184,9 @@ describe("waiting for every node of a cluster to apply the delivered configurati
         { id: "i-0bbbbbbbbbbbbbbb1", state: "InService" },
         { id: "i-0bbbbbbbbbbbbbbb2", state: "InService" },
       ]);
-    }, 400);
+    };
     // WHEN
-    const { lines, error } = await waitFor(5000, CLUSTER);
+    const { lines, error } = await waitFor(5000, CLUSTER, [newNodeInService, oldNodesGone]);
     // THEN
     expect(error).toBeUndefined();
     expect(lines).toEqual([
