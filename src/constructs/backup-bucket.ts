@@ -141,6 +141,8 @@ export class BackupBucket extends Construct {
    * on: enabling the logs writes a test file and fails while the policy is missing.
    */
   allowLoadBalancerLogs(prefix: string, retainDays: number): ITerraformDependable[] {
+    if (this.policyStatements.some((statement) => statement.sid === "LoadBalancerLogs"))
+      throw propError("BackupBucket", "prefix", "load balancer logs are allowed once per bucket, under one prefix");
     if (!/^[a-z0-9-]+(?:\/[a-z0-9-]+)*$/.test(prefix) || /awslogs/i.test(prefix))
       throw propError("BackupBucket", "prefix", `must be lower-case path segments without "AWSLogs", got "${prefix}"`);
     if (isKnown(retainDays) && !(Number.isInteger(retainDays) && retainDays >= 1 && retainDays <= 3650))

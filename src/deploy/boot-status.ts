@@ -152,19 +152,22 @@ interface GroupInstance {
   readonly id: string;
   /** `InService`, `Pending`, `Terminating`, ... */
   readonly state: string;
+  /** The launch template version it was launched from. */
+  readonly version?: string;
 }
 
 /** What a round of the cluster's check found. */
 interface NodesRound {
-  readonly instances: readonly GroupInstance[];
-  /** The reports of the instances in service, in their order; undefined where a node has none yet. */
-  readonly reports: readonly (BootStatus | undefined)[];
-  /** The group's latest instance refresh: its status and percentage done, or undefined when it has had none. */
+  /** The launch template version the group launches now (an explicit number: ClusterHosts sets latest_version). */
+  readonly version?: string;
+  /** The group's instances in service, each with its report (undefined while it has none). */
+  readonly nodes: readonly { readonly instance: GroupInstance; readonly report?: BootStatus }[];
+  /** The group's latest instance refresh, or undefined when it has had none (in the last six weeks). */
   readonly refresh?: { readonly status: string; readonly percentage?: number; readonly reason?: string };
 }
 
-/** Refresh states that will not replace more nodes by themselves (DescribeInstanceRefreshes' Status). */
-const ENDED_REFRESH = new Set(["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"]);
+/** Refresh states in which Auto Scaling is still replacing or watching nodes (DescribeInstanceRefreshes' Status). */
+const RUNNING_REFRESH = new Set(["Pending", "InProgress", "Cancelling", "Baking", "RollbackInProgress"]);
 
 async function readNodes(
   target: ClusterStatusTarget,
@@ -173,23 +176,24 @@ async function readNodes(
   const { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } = await autoScalingSdk();
   const [groups, refreshes] = await Promise.all([
     clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [target.group] })),
+    // The newest first ("sorted by creation timestamp in descending order", DescribeInstanceRefreshes).
     clients.autoScaling.send(
       new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: target.group, MaxRecords: 1 }),
     ),
   ]);
   const group = groups.AutoScalingGroups?.[0];
   if (!group) throw new Error(`no Auto Scaling group ${target.group}`);
-  const instances = (group.Instances ?? [])
-    .map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "" }))
+  const inService = (group.Instances ?? [])
+    .filter((i) => i.LifecycleState === "InService")
+    .map((i) => ({ id: i.InstanceId ?? "", state: "InService", version: i.LaunchTemplate?.Version }))
     .sort((a, b) => a.id.localeCompare(b.id));
-  const inService = instances.filter((i) => i.state === "InService");
   const reports = await Promise.all(
     inService.map((i) => readReport(clients.s3, target.bucket, `${target.prefix}${i.id}.json`)),
   );
   const latest = refreshes.InstanceRefreshes?.[0];
   return {
-    instances,
-    reports,
+    version: group.LaunchTemplate?.Version,
+    nodes: inService.map((instance, i) => ({ instance, report: reports[i] })),
     refresh: latest && {
       status: latest.Status ?? "",
       percentage: latest.PercentageComplete,
@@ -198,10 +202,30 @@ async function readNodes(
   };
 }
 
+/** Where a round stands: the nodes done, failed, booting (no report of this bundle yet) and left behind (launched
+ * from an older launch template version, or reporting another bundle). */
+function judgeNodes(target: ClusterStatusTarget, round: NodesRound) {
+  const current = (report?: BootStatus) => report?.bundleSha256 === target.bundleSha256;
+  const onVersion = (instance: GroupInstance) =>
+    round.version === undefined || instance.version === undefined || instance.version === round.version;
+  const behind = round.nodes.filter(
+    ({ instance, report }) => !onVersion(instance) || (report !== undefined && !current(report)),
+  );
+  return {
+    applied: round.nodes.filter(({ report }) => current(report) && report!.state === "applied"),
+    failed: round.nodes.find(({ report }) => current(report) && report!.state === "failed"),
+    behind,
+    booting: round.nodes.filter((node) => !behind.includes(node) && node.report === undefined),
+  };
+}
+
 /**
- * The cluster's check: every node in service of the group reports the delivered bundle applied. A node that failed
- * to apply it fails the wait, naming the node; so does an instance refresh that ended without replacing the nodes
- * still on an older bundle.
+ * The cluster's check: every node in service of the group is on the group's launch template version and reports the
+ * delivered bundle applied, and no instance refresh is still running (a new AMI or instance type replaces the nodes
+ * without changing the bundle). A node that failed to apply the bundle fails the wait, naming it; so does an
+ * instance refresh that ended (failed, cancelled, rolled back) with nodes left behind. The first round that cannot
+ * read the group or the reports says so and ends the check (it adds to the wait, it is not a condition of it); later
+ * errors are retried until the timeout.
  */
 async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWaitOptions): Promise<void> {
   const { timeoutMs, write, intervalMs = 5000 } = options;
@@ -214,65 +238,80 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
   const where = `the Auto Scaling group ${target.group} and its nodes' reports in s3://${target.bucket}/${target.prefix}`;
   const start = Date.now();
   let lastLine = "";
+  let checked = false;
   for (;;) {
-    let round: NodesRound;
+    let round: NodesRound | undefined;
     try {
       round = await readNodes(target, clients);
     } catch (error) {
-      write(`cannot read ${where} (${(error as Error).message}): not checking what the nodes applied\n`);
-      return;
+      const message = (error as Error).message;
+      const permissions =
+        (error as { name?: string }).name === "AccessDenied"
+          ? `; the check needs s3:GetObject on ${target.prefix}* and s3:ListBucket on the bucket (without it S3 answers a report not yet written so), autoscaling:DescribeAutoScalingGroups and DescribeInstanceRefreshes`
+          : "";
+      if (!checked) {
+        write(`cannot read ${where} (${message}${permissions}): not checking what the nodes applied\n`);
+        return;
+      }
+      const line = `cannot read ${where} (${message}), retrying`;
+      if (line !== lastLine) write(`${line}\n`);
+      lastLine = line;
     }
-    const inService = round.instances.filter((i) => i.state === "InService");
-    const current = round.reports.map((report) => (report?.bundleSha256 === target.bundleSha256 ? report : undefined));
-    const failedAt = current.findIndex((report) => report?.state === "failed");
-    if (failedAt >= 0) {
-      const report = current[failedAt]!;
-      throw new UserError(
-        problemLine(
-          "wait",
-          "boot",
-          `node ${inService[failedAt].id} failed to apply this configuration at ${report.at}: ${report.message}`,
-          `its log: aws ssm start-session --target ${inService[failedAt].id}, then /var/log/cloud-init-output.log; the group goes on replacing failing nodes (docs/operations.md, "Moving up to the cluster")`,
-        ),
-        1,
-      );
+    if (round) {
+      checked = true;
+      const { applied, failed, behind, booting } = judgeNodes(target, round);
+      const { refresh } = round;
+      const refreshing = refresh !== undefined && RUNNING_REFRESH.has(refresh.status);
+      if (failed) {
+        const id = failed.instance.id;
+        throw new UserError(
+          problemLine(
+            "wait",
+            "boot",
+            `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
+            `it stopped its Keycloak, so the load balancer's health check fails and the group replaces it; its log: aws ssm start-session --target ${id}, then /var/log/cloud-init-output.log; to stop the rollout: aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}`,
+          ),
+          1,
+        );
+      }
+      const total = round.nodes.length;
+      if (total > 0 && applied.length === total && !refreshing) {
+        const last = applied.map(({ report }) => report!.at).sort()[total - 1];
+        const { keycloakVersion, realm } = applied[0].report!;
+        write(
+          `the ${total} node(s) in service applied this configuration (the last at ${last}): Keycloak ${keycloakVersion}, realm ${realm}\n`,
+        );
+        return;
+      }
+      if (behind.length > 0 && refresh !== undefined && !refreshing && refresh.status !== "Successful") {
+        throw new UserError(
+          problemLine(
+            "wait",
+            "boot",
+            `the last instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, leaving ${behind.map(({ instance }) => instance.id).join(", ")} on an older configuration`,
+            `fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
+          ),
+          1,
+        );
+      }
+      const parts = [
+        `${applied.length} of ${total} in service did`,
+        ...(booting.length ? [`${booting.length} booting`] : []),
+        ...(behind.length ? [`${behind.length} on an older configuration`] : []),
+        ...(refreshing ? [`instance refresh ${refresh.status} ${refresh.percentage ?? 0} %`] : []),
+      ];
+      const line = `waiting for the nodes to apply this configuration: ${parts.join(", ")}`;
+      if (line !== lastLine) write(`${line}\n`);
+      lastLine = line;
     }
-    const applied = current.filter((report) => report?.state === "applied") as BootStatus[];
-    if (inService.length > 0 && applied.length === inService.length) {
-      const last = applied.map((report) => report.at).sort()[applied.length - 1];
-      write(
-        `the ${inService.length} node(s) in service applied this configuration (the last at ${last}): Keycloak ${applied[0].keycloakVersion}, realm ${applied[0].realm}\n`,
-      );
-      return;
-    }
-    const { refresh } = round;
-    if (refresh && ENDED_REFRESH.has(refresh.status)) {
-      throw new UserError(
-        problemLine(
-          "wait",
-          "boot",
-          `the instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, with ${inService.length - applied.length} of ${inService.length} node(s) in service on another configuration`,
-          `fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
-        ),
-        1,
-      );
-    }
-    const line = `waiting for the nodes to apply this configuration: ${applied.length} of ${inService.length} in service did${
-      refresh?.status === "InProgress" ? `; instance refresh ${refresh.percentage ?? 0} % done` : ""
-    }`;
-    if (line !== lastLine) write(`${line}\n`);
-    lastLine = line;
     if (Date.now() - start + intervalMs >= timeoutMs) {
-      const behind = inService.filter((_, i) => current[i] === undefined).map((i) => i.id);
       const seconds = Math.round(timeoutMs / 1000);
       throw new UserError(
         problemLine(
           "wait",
           "boot",
-          behind.length
-            ? `node(s) ${behind.join(", ")} did not report this configuration after ${seconds} s`
-            : `no node of ${target.group} in service after ${seconds} s`,
-          `an instance refresh replaces the nodes one at a time, several minutes each: run npm run wait -- --timeout 1800, or follow it with aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${target.group}`,
+          `the nodes of ${target.group} did not all apply this configuration within ${seconds} s (last: ${lastLine.replace(/^waiting for the nodes to apply this configuration: /, "")})`,
+          `a refresh replaces one node at a time, about ten minutes each: run npm run wait again (it picks up where the refresh is), with --timeout SECONDS for a larger group; follow it with aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${target.group}`,
         ),
         1,
       );

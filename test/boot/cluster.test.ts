@@ -125,7 +125,7 @@ describe("cluster boot: each node's own report", () => {
   afterEach(() => boot.remove());
   const report = (node: string) => JSON.parse(boot.stubState(`s3/kc-bucket/status/nodes/${node}.json`)) as object;
 
-  it("reports a failure before the node knew its id under that id, read from the instance metadata", () => {
+  it("reports a failure before the node knew its id under that id, and stops Keycloak so that the group replaces it", () => {
     // GIVEN no CA bundle to download: the boot fails before resolve_node's step would be retried
     // WHEN
     const { code } = boot.run("install_rds_ca_bundle");
@@ -136,6 +136,12 @@ describe("cluster boot: each node's own report", () => {
       message: expect.stringContaining("failed 5 times, giving up"),
     });
     expect(() => boot.stubState("s3/kc-bucket/status/boot.json")).toThrow(/ENOENT/);
+    // Reported, then stopped: the load balancer's health check fails, and the group replaces the node.
+    const calls = boot.calls();
+    expect(calls.slice(-2)).toEqual([
+      expect.stringMatching(/^aws s3 cp .* - s3:\/\/kc-bucket\/status\/nodes\/i-0aaaaaaaaaaaaaaa1\.json$/),
+      "systemctl stop keycloak.service",
+    ]);
   });
 
   it("reports nothing, saying why, when the instance metadata names no instance", () => {

@@ -392,6 +392,14 @@ describe("BackupBucket allowLoadBalancerLogs", () => {
     expect(() => bucket.allowLoadBalancerLogs(prefix, 30)).toThrow(`BackupBucket: 'prefix' ${message}`);
   });
 
+  it("allows the logs once: a second prefix would repeat the statement's and the rule's ids", () => {
+    const bucket = new BackupBucket(newStack(), "bucket", { bucketPrefix: "kc-" });
+    bucket.allowLoadBalancerLogs("logs", 30);
+    expect(() => bucket.allowLoadBalancerLogs("other-logs", 30)).toThrow(
+      "BackupBucket: 'prefix' load balancer logs are allowed once per bucket, under one prefix",
+    );
+  });
+
   it("refuses a retention outside 1 to 3650 days", () => {
     const bucket = new BackupBucket(newStack(), "bucket", { bucketPrefix: "kc-" });
     expect(() => bucket.allowLoadBalancerLogs("logs", 0)).toThrow(

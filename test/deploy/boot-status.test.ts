@@ -156,99 +156,156 @@ const nodeReport = (id: string, fields: Record<string, string> = {}) =>
 
 const OLD = { bundleSha256: "b".repeat(64), at: "2026-11-22T09:00:00Z" };
 
+/** The group launching launch template version `version`, with these instances (each on `version` unless told). */
+const group = (version: string, ...instances: [id: string, state: string, version?: string][]) =>
+  fake().groups.set("kc-hosts", { version, instances: instances.map(([id, state, v]) => ({ id, state, version: v })) });
+const A1 = "i-0aaaaaaaaaaaaaaa1";
+const A2 = "i-0aaaaaaaaaaaaaaa2";
+const B1 = "i-0bbbbbbbbbbbbbbb1";
+const B2 = "i-0bbbbbbbbbbbbbbb2";
+
 describe("waiting for every node of a cluster to apply the delivered configuration", () => {
   it("waits through an instance refresh until every node in service reports this bundle", async () => {
     // GIVEN two old nodes, a refresh starting a new one, and the old ones leaving once it is in service
-    fake().groups.set("kc-hosts", [
-      { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
-      { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
-      { id: "i-0bbbbbbbbbbbbbbb1", state: "Pending" },
-    ]);
+    group("8", [A1, "InService", "7"], [A2, "InService", "7"], [B1, "Pending"]);
     fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 0 }, { status: "Successful" }]);
-    nodeReport("i-0aaaaaaaaaaaaaaa1", OLD);
-    nodeReport("i-0aaaaaaaaaaaaaaa2", { ...OLD, state: "failed" });
+    nodeReport(A1, OLD);
+    nodeReport(A2, { ...OLD, state: "failed" });
     const newNodeInService = () => {
-      nodeReport("i-0bbbbbbbbbbbbbbb1", { at: "2026-11-23T10:05:00Z" });
-      fake().groups.set("kc-hosts", [
-        { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
-        { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
-        { id: "i-0bbbbbbbbbbbbbbb1", state: "InService" },
-      ]);
+      nodeReport(B1, { at: "2026-11-23T10:05:00Z" });
+      group("8", [A1, "InService", "7"], [A2, "InService", "7"], [B1, "InService"]);
       fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 50 }]);
     };
     const oldNodesGone = () => {
-      nodeReport("i-0bbbbbbbbbbbbbbb2", { at: "2026-11-23T10:09:00Z" });
-      fake().groups.set("kc-hosts", [
-        { id: "i-0aaaaaaaaaaaaaaa1", state: "Terminating" },
-        { id: "i-0aaaaaaaaaaaaaaa2", state: "Terminating" },
-        { id: "i-0bbbbbbbbbbbbbbb1", state: "InService" },
-        { id: "i-0bbbbbbbbbbbbbbb2", state: "InService" },
-      ]);
+      nodeReport(B2, { at: "2026-11-23T10:09:00Z" });
+      group("8", [A1, "Terminating", "7"], [A2, "Terminating", "7"], [B1, "InService"], [B2, "InService"]);
+      fake().refreshes.set("kc-hosts", [{ status: "Successful", percentage: 100 }]);
     };
     // WHEN
     const { lines, error } = await waitFor(5000, CLUSTER, [newNodeInService, oldNodesGone]);
     // THEN
     expect(error).toBeUndefined();
     expect(lines).toEqual([
-      "waiting for the nodes to apply this configuration: 0 of 2 in service did; instance refresh 0 % done\n",
-      "waiting for the nodes to apply this configuration: 1 of 3 in service did; instance refresh 50 % done\n",
+      "waiting for the nodes to apply this configuration: 0 of 2 in service did, 2 on an older configuration, instance refresh InProgress 0 %\n",
+      "waiting for the nodes to apply this configuration: 1 of 3 in service did, 2 on an older configuration, instance refresh InProgress 50 %\n",
       "the 2 node(s) in service applied this configuration (the last at 2026-11-23T10:09:00Z): Keycloak 26.7.4, realm app\n",
     ]);
     // Only the nodes in service are read, each under its own name.
     const keys = fake()
       .calls("GetObject")
       .map((r) => r.url.replace(/\?.*/, ""));
-    expect(keys).toContain("/kc-bucket/status/nodes/i-0aaaaaaaaaaaaaaa1.json");
+    expect(keys).toContain(`/kc-bucket/status/nodes/${A1}.json`);
     expect(keys.filter((k) => !/^\/kc-bucket\/status\/nodes\/i-0[0-9a-f]{16}\.json$/.test(k))).toEqual([]);
     expect(fake().calls("DescribeAutoScalingGroups")[0].body).toMatchObject({
       "AutoScalingGroupNames.member.1": "kc-hosts",
     });
   });
 
-  it("fails naming the node whose boot failed to apply this configuration, though another applied it", async () => {
-    fake().groups.set("kc-hosts", [
-      { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
-      { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
+  it("waits while a refresh replaces nodes that already report this bundle (a new AMI or instance type)", async () => {
+    // GIVEN old nodes on template version 4 that applied this bundle, and a refresh to version 5
+    group("5", [A1, "InService", "4"], [A2, "InService", "4"]);
+    fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 0 }]);
+    nodeReport(A1);
+    nodeReport(A2);
+    const replaced = () => {
+      group("5", [B1, "InService"], [B2, "InService"]);
+      nodeReport(B1);
+      nodeReport(B2);
+    };
+    const refreshDone = () => fake().refreshes.set("kc-hosts", [{ status: "Successful", percentage: 100 }]);
+    // WHEN
+    const { lines, error } = await waitFor(5000, CLUSTER, [replaced, refreshDone]);
+    // THEN not done before the new nodes, nor before the refresh ends
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "waiting for the nodes to apply this configuration: 2 of 2 in service did, 2 on an older configuration, instance refresh InProgress 0 %\n",
+      "waiting for the nodes to apply this configuration: 2 of 2 in service did, instance refresh InProgress 0 %\n",
+      expect.stringMatching(/^the 2 node\(s\) in service applied this configuration/),
     ]);
-    nodeReport("i-0aaaaaaaaaaaaaaa1");
-    nodeReport("i-0aaaaaaaaaaaaaaa2", { state: "failed", message: "the realm's apply was refused: HTTP 400" });
+  });
+
+  it("fails naming the node whose boot failed to apply this configuration, though another applied it", async () => {
+    group("3", [A1, "InService"], [A2, "InService"]);
+    nodeReport(A1);
+    nodeReport(A2, { state: "failed", message: "the realm's apply was refused: HTTP 400" });
     const { error } = await waitFor(1000, CLUSTER);
     expect(error?.message).toMatch(
-      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(its log: aws ssm start-session --target i-0aaaaaaaaaaaaaaa2, /,
+      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(it stopped its Keycloak, so the load balancer's health check fails and the group replaces it; /,
     );
     expect(error?.exitCode).toBe(1);
   });
 
-  it("fails when the instance refresh ended with nodes left on another configuration", async () => {
-    fake().groups.set("kc-hosts", [{ id: "i-0aaaaaaaaaaaaaaa1", state: "InService" }]);
+  it("fails when the last instance refresh ended with nodes left on an older launch template version", async () => {
+    group("3", [A1, "InService", "2"]);
     fake().refreshes.set("kc-hosts", [{ status: "Cancelled", reason: "cancelled by a user" }]);
-    nodeReport("i-0aaaaaaaaaaaaaaa1", OLD);
+    nodeReport(A1, OLD);
     const { error } = await waitFor(1000, CLUSTER);
     expect(error?.message).toBe(
-      "wait error: boot: the instance refresh of kc-hosts ended Cancelled (cancelled by a user), with 1 of 1 node(s) in service on another configuration " +
+      "wait error: boot: the last instance refresh of kc-hosts ended Cancelled (cancelled by a user), leaving i-0aaaaaaaaaaaaaaa1 on an older configuration " +
         "(fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name kc-hosts)",
     );
   });
 
-  it("gives up after the timeout naming the nodes behind, exit code 1", async () => {
-    fake().groups.set("kc-hosts", [
-      { id: "i-0aaaaaaaaaaaaaaa1", state: "InService" },
-      { id: "i-0aaaaaaaaaaaaaaa2", state: "InService" },
+  it("waits for a node that is only booting, whatever an old refresh ended as", async () => {
+    // GIVEN a scale-out: a new node on the current version without a report yet, and a refresh cancelled weeks ago
+    group("3", [A1, "InService"], [B1, "InService"]);
+    fake().refreshes.set("kc-hosts", [{ status: "Cancelled" }]);
+    nodeReport(A1);
+    // WHEN it reports after the first round
+    const { lines, error } = await waitFor(3000, CLUSTER, [() => nodeReport(B1)]);
+    // THEN
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "waiting for the nodes to apply this configuration: 1 of 2 in service did, 1 booting\n",
+      expect.stringMatching(/^the 2 node\(s\) in service applied this configuration/),
     ]);
-    nodeReport("i-0aaaaaaaaaaaaaaa1");
+  });
+
+  it("gives up after the timeout, saying where the nodes stand, exit code 1", async () => {
+    group("3", [A1, "InService"], [A2, "InService"]);
+    nodeReport(A1);
     const { lines, error } = await waitFor(300, CLUSTER);
-    expect(lines).toEqual(["waiting for the nodes to apply this configuration: 1 of 2 in service did\n"]);
+    expect(lines).toEqual(["waiting for the nodes to apply this configuration: 1 of 2 in service did, 1 booting\n"]);
     expect(error?.message).toMatch(
-      /^wait error: boot: node\(s\) i-0aaaaaaaaaaaaaaa2 did not report this configuration after 0 s \(an instance refresh replaces/,
+      /^wait error: boot: the nodes of kc-hosts did not all apply this configuration within 0 s \(last: 1 of 2 in service did, 1 booting\) \(a refresh replaces one node at a time/,
     );
     expect(error?.exitCode).toBe(1);
   });
 
-  it("says it cannot check, and does not fail the wait, when the group cannot be read", async () => {
+  it("says it cannot check, and does not fail the wait, when the group cannot be read at first", async () => {
     const { lines, error } = await waitFor(1000, CLUSTER);
     expect(error).toBeUndefined();
     expect(lines).toEqual([
       "cannot read the Auto Scaling group kc-hosts and its nodes' reports in s3://kc-bucket/status/nodes/ (no Auto Scaling group kc-hosts): not checking what the nodes applied\n",
+    ]);
+  });
+
+  it("names the permissions the check needs when S3 refuses a report (a missing one, without s3:ListBucket)", async () => {
+    group("3", [A1, "InService"]);
+    fake().s3Error = { status: 403, code: "AccessDenied", message: "Access Denied" };
+    const { lines, error } = await waitFor(1000, CLUSTER);
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^cannot read .* \(Access Denied; the check needs s3:GetObject on status\/nodes\/\* and s3:ListBucket on the bucket .*\): not checking what the nodes applied\n$/,
+      ),
+    ]);
+  });
+
+  it("retries an error after the first round, until the nodes report", async () => {
+    group("3", [A1, "InService"]);
+    const s3Fails = () =>
+      (fake().s3Error = { status: 503, code: "SlowDown", message: "Please reduce your request rate." });
+    const s3Heals = () => {
+      fake().s3Error = undefined;
+      nodeReport(A1);
+    };
+    const { lines, error } = await waitFor(20_000, CLUSTER, [s3Fails, s3Heals]);
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "waiting for the nodes to apply this configuration: 0 of 1 in service did, 1 booting\n",
+      expect.stringMatching(/^cannot read the Auto Scaling group kc-hosts .*, retrying\n$/),
+      expect.stringMatching(/^the 1 node\(s\) in service applied this configuration/),
     ]);
   });
 });

@@ -35,6 +35,14 @@ export interface FakeGroupInstance {
   readonly id: string;
   /** `InService`, `Pending`, ... */
   readonly state: string;
+  /** The launch template version it was launched from. @default the group's */
+  readonly version?: string;
+}
+
+/** A fake Auto Scaling group: the launch template version it launches, its instances. */
+export interface FakeGroup {
+  readonly version: string;
+  readonly instances: readonly FakeGroupInstance[];
 }
 
 /** An instance refresh as DescribeInstanceRefreshes lists it. */
@@ -65,8 +73,8 @@ export interface FakeAws {
   s3Error?: S3Error;
   /** Keys per ListObjectsV2 page. @default 1000 */
   pageSize: number;
-  /** Auto Scaling groups by name, with their instances; DescribeAutoScalingGroups lists them. */
-  readonly groups: Map<string, FakeGroupInstance[]>;
+  /** Auto Scaling groups by name; DescribeAutoScalingGroups lists them. */
+  readonly groups: Map<string, FakeGroup>;
   /** Instance refreshes by group name, newest first. */
   readonly refreshes: Map<string, FakeRefresh[]>;
   /** The requests of one operation. */
@@ -105,7 +113,7 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
   };
   let invocationIndex = 0;
 
-  const groups = new Map<string, FakeGroupInstance[]>();
+  const groups = new Map<string, FakeGroup>();
   const refreshes = new Map<string, FakeRefresh[]>();
   const autoScaling = (request: http.IncomingMessage, raw: Buffer, response: http.ServerResponse) => {
     const form = Object.fromEntries(new URLSearchParams(raw.toString("utf8")));
@@ -128,12 +136,14 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
     };
     if (operation === "DescribeAutoScalingGroups") {
       const name = form["AutoScalingGroupNames.member.1"];
-      const instances = groups.get(name);
-      const members = instances
-        ? `<member><AutoScalingGroupName>${escapeXml(name)}</AutoScalingGroupName><Instances>${instances
+      const group = groups.get(name);
+      const template = (version: string) =>
+        `<LaunchTemplate><LaunchTemplateId>lt-0123456789abcdef0</LaunchTemplateId><Version>${version}</Version></LaunchTemplate>`;
+      const members = group
+        ? `<member><AutoScalingGroupName>${escapeXml(name)}</AutoScalingGroupName>${template(group.version)}<Instances>${group.instances
             .map(
               (i) =>
-                `<member><InstanceId>${i.id}</InstanceId><LifecycleState>${i.state}</LifecycleState><HealthStatus>Healthy</HealthStatus></member>`,
+                `<member><InstanceId>${i.id}</InstanceId><LifecycleState>${i.state}</LifecycleState><HealthStatus>Healthy</HealthStatus>${template(i.version ?? group.version)}</member>`,
             )
             .join("")}</Instances></member>`
         : "";

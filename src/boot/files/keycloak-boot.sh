@@ -477,7 +477,10 @@ report_status() {
     "s3://$STATUS_BUCKET/$key" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$key"
 }
 
-on_failure() { report_status failed "$1"; }
+on_failure() {
+  report_status failed "$1"
+  if [[ $PROFILE == cluster ]]; then stop_failed_node; fi
+}
 
 main() {
   if [[ $PROFILE == cluster ]]; then

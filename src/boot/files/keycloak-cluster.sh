@@ -79,6 +79,14 @@ node_status_key() {
   printf '%s%s.json' "$NODE_STATUS_PREFIX" "$node"
 }
 
+# A node whose boot failed must not serve a configuration it could not apply: its Keycloak is stopped, so the load
+# balancer's health check (/health/ready) fails and the Auto Scaling group replaces the node (ELB health checks), and an
+# instance refresh does not move on to the next node. Until a reboot or a new boot run (`systemctl start keycloak`).
+stop_failed_node() {
+  log "stopping Keycloak: this node failed to apply its configuration, the group replaces it"
+  systemctl stop keycloak.service || log "cannot stop keycloak.service"
+}
+
 # The unit's values for a node (runtime.env, after write_runtime_env's own): the database's host and port (its user is
 # the unit's, keycloak), the trusted proxies as Keycloak's comma list, the JGroups address.
 cluster_runtime_env() {
