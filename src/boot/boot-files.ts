@@ -71,6 +71,9 @@ export interface BootInput {
   /** cluster (required there): CIDRs whose X-Forwarded-* headers Keycloak reads, those of the VPC where the load
    * balancer's nodes are, separated by single spaces (may be a Terraform reference). */
   readonly trustedProxyCidrs?: string;
+  /** cluster (required there): the Auto Scaling group's launch lifecycle hook, which the boot completes (CONTINUE once
+   * the node applied its configuration, ABANDON when it failed). */
+  readonly launchHook?: { readonly groupName: string; readonly hookName: string };
 }
 
 /**
@@ -120,6 +123,9 @@ export interface BootSettings {
   readonly TRUSTED_PROXY_CIDRS?: string;
   /** cluster: the object, in STATUS_BUCKET, holding the SHA-256 of the realm last applied by any node. */
   readonly REALM_HASH_KEY?: string;
+  /** cluster: the Auto Scaling group and its launch lifecycle hook, which the boot completes. */
+  readonly GROUP_NAME?: string;
+  readonly LAUNCH_HOOK?: string;
 }
 
 const SCRIPTS_DIR = path.join(__dirname, "files");
@@ -177,7 +183,7 @@ export const INSTANCE_FIELDS = [
   "backups",
 ] as const;
 /** The fields of a cluster node, which one instance does not read. */
-export const CLUSTER_FIELDS = ["database", "trustedProxyCidrs"] as const;
+export const CLUSTER_FIELDS = ["database", "trustedProxyCidrs", "launchHook"] as const;
 
 /** Throws on an input the boot of its mode could not apply, or would ignore in part, naming the field. */
 function checkInput(input: BootInput): void {
@@ -196,6 +202,7 @@ function checkInput(input: BootInput): void {
     ["database", input.database],
     ["trustedProxyCidrs", input.trustedProxyCidrs],
     ["status", input.status],
+    ["launchHook", input.launchHook],
   ].filter(([, value]) => value === undefined || value === "");
   if (missing.length > 0) throw new Error(`mode "cluster" needs ${missing.map(([name]) => name).join(", ")}`);
 }
@@ -235,6 +242,8 @@ export function bootSettings(input: BootInput): BootSettings {
       DB_PORT: database.port,
       TRUSTED_PROXY_CIDRS: input.trustedProxyCidrs!,
       REALM_HASH_KEY: realmHashKey(status.key),
+      GROUP_NAME: input.launchHook!.groupName,
+      LAUNCH_HOOK: input.launchHook!.hookName,
     };
   }
   const tls = input.tls!;

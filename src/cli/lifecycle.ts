@@ -4,6 +4,7 @@ import { Cdktf, projectCdktf } from "./cdktf";
 import { commandConfig, CONFIG_FLAG_HELP, CONFIG_USAGE } from "./config";
 import { CommandIO, runMain } from "./edge";
 import { CommandHelp, FlagHelp, flagSpecOf, helpOrVersion } from "./help";
+import { TIMEOUT_FLAG } from "./wait";
 import {
   approvalProblem,
   cdktfRun,
@@ -33,8 +34,9 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
     description:
       "Runs the doctor's checks, then cdktf deploy on the stack of the config in force: shows the plan and asks for " +
       "approval, then applies it, writes the outputs to <name>.outputs.json in the project directory, prints them " +
-      "and waits until Keycloak answers and the instance reports it applied this configuration (not for the " +
-      "article profile, which never starts Keycloak). Warns first, naming the field, of a change that replaces the " +
+      "and waits until Keycloak answers and the instance reports it applied this configuration; a cluster, until its " +
+      "instance refresh is done and every node reports it. The article profile, which never starts Keycloak, is " +
+      "not waited for. Warns first, naming the field, of a change that replaces the " +
       "instance or that AWS refuses.",
     example: "npm run deploy -- --profile dev --yes",
   },
@@ -58,12 +60,14 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
   },
 };
 
-/** `--help` of a lifecycle command: the config flags, and `--yes` where cdktf asks for approval. */
+/** `--help` of a lifecycle command: the config flags, `--yes` where cdktf asks for approval, and deploy's wait's
+ * `--timeout`. */
 export function lifecycleHelp(command: LifecycleCommand): CommandHelp {
   const yes = needsApproval(command);
+  const timeout = command === "deploy";
   return {
-    usage: [`npm run ${command} -- ${CONFIG_USAGE}${yes ? " [--yes]" : ""}`],
-    flags: yes ? [...CONFIG_FLAG_HELP, YES_FLAG] : CONFIG_FLAG_HELP,
+    usage: [`npm run ${command} -- ${CONFIG_USAGE}${yes ? " [--yes]" : ""}${timeout ? " [--timeout SECONDS]" : ""}`],
+    flags: [...CONFIG_FLAG_HELP, ...(yes ? [YES_FLAG] : []), ...(timeout ? [TIMEOUT_FLAG] : [])],
     ...LIFECYCLE_HELP[command],
   };
 }
@@ -114,7 +118,14 @@ export async function lifecycleCommand(
   // deployment of several minutes.
   const keycloakWait =
     command === "deploy" && config.profile !== "article"
-      ? { config, timeoutSeconds: waitTimeoutSeconds(undefined, env, config.profile) }
+      ? {
+          config,
+          timeoutSeconds: waitTimeoutSeconds(
+            typeof flags.timeout === "string" ? flags.timeout : undefined,
+            env,
+            config.profile,
+          ),
+        }
       : undefined;
 
   const machine = systemInputs(env, cdktf.projectRoot);

@@ -2,7 +2,7 @@ import { parseFlags } from "./args";
 import { projectRoot } from "./cdktf";
 import { commandConfig, CONFIG_FLAG_HELP, CONFIG_USAGE } from "./config";
 import { CommandIO, runMain } from "./edge";
-import { CommandHelp, flagSpecOf, helpOrVersion } from "./help";
+import { CommandHelp, FlagHelp, flagSpecOf, helpOrVersion } from "./help";
 import { bootStatusTarget } from "../deploy/boot-status";
 import { keycloakUrlFrom, outputsFilePath, readOutputs } from "../deploy/outputs";
 import {
@@ -31,7 +31,13 @@ export function urlFlag(text: string): string {
   return withoutTrailingSlash(text);
 }
 
-export const WAIT_HELP: CommandHelp = {
+export /** How long the wait may take, for `npm run wait` and `npm run deploy`. */
+const TIMEOUT_FLAG: FlagHelp = {
+  name: "timeout",
+  value: "SECONDS",
+  text: `give up waiting after this long (default: $${WAIT_TIMEOUT_ENV}, else ${DEFAULT_WAIT_TIMEOUT_SECONDS}, ${CLUSTER_WAIT_TIMEOUT_SECONDS} for a cluster, whose instance refresh replaces one node at a time)`,
+};
+const WAIT_HELP: CommandHelp = {
   usage: [`npm run wait -- [--url URL] [--timeout SECONDS] ${CONFIG_USAGE}`],
   description:
     "Waits until Keycloak answers, as deploy does after applying: polls its OpenID discovery document " +
@@ -46,11 +52,7 @@ export const WAIT_HELP: CommandHelp = {
       value: "URL",
       text: "Keycloak's base URL (default: the keycloak_url output, in <name>.outputs.json)",
     },
-    {
-      name: "timeout",
-      value: "SECONDS",
-      text: `give up after this long (default: $${WAIT_TIMEOUT_ENV}, else ${DEFAULT_WAIT_TIMEOUT_SECONDS}, ${CLUSTER_WAIT_TIMEOUT_SECONDS} for a cluster)`,
-    },
+    TIMEOUT_FLAG,
     ...CONFIG_FLAG_HELP,
   ],
   example: "npm run wait -- --url https://sso.example.com --timeout 1200",

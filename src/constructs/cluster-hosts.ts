@@ -67,6 +67,15 @@ export interface ClusterHostsProps {
 const AL2023_ROOT_DEVICE = "/dev/xvda";
 /** Seconds a new instance takes to be ready and report metrics; used by the refresh and by the scaling policy. */
 const INSTANCE_WARMUP_SECONDS = 300;
+/** Seconds a new instance may take to complete its launch lifecycle hook before the group abandons it: the boot's own
+ * bounds (Keycloak ready within 600 s, another node's realm apply awaited up to 900 s) and the image's download. */
+const LAUNCH_HOOK_TIMEOUT_SECONDS = 1800;
+
+/** The launch lifecycle hook of a group made with `namePrefix`: the group's name and the hook's, which the boot needs
+ * to complete it (`aws autoscaling complete-lifecycle-action`). */
+export function launchHookOf(namePrefix: string): { readonly groupName: string; readonly hookName: string } {
+  return { groupName: namePrefix, hookName: "keycloak-boot" };
+}
 
 /**
  * Keycloak's instances: a hardened launch template (Amazon Linux 2023 of the type's architecture, IMDSv2 only,
@@ -193,12 +202,41 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
           instanceWarmup: `${INSTANCE_WARMUP_SECONDS}`,
         },
       },
-      waitForCapacityTimeout: "15m",
+      // A new instance stays out of service (Pending:Wait), out of the target group and of the refresh's count, until
+      // its boot completes the hook: CONTINUE once the node applied its configuration, ABANDON (which terminates it)
+      // when it failed or never answered, so a node that cannot apply the configuration never serves ("A popular use
+      // of lifecycle hooks is to control when instances are registered with Elastic Load Balancing", Auto Scaling
+      // user guide, "Lifecycle hooks"). In initial_lifecycle_hook, not a separate resource: the group's first
+      // instances are held too (the provider's note on aws_autoscaling_lifecycle_hook); changing it replaces the
+      // group (hashicorp/terraform-provider-aws#34260), so it stays fixed.
+      initialLifecycleHook: [
+        {
+          name: launchHookOf(name).hookName,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          heartbeatTimeout: LAUNCH_HOOK_TIMEOUT_SECONDS,
+          defaultResult: "ABANDON",
+        },
+      ],
+      // The first instances are in service once their boot is done (the hook's timeout at most).
+      waitForCapacityTimeout: `${LAUNCH_HOOK_TIMEOUT_SECONDS / 60 + 5}m`,
       tag: [{ key: "Name", value: name, propagateAtLaunch: false }],
       // The scaling policy moves desired_capacity: a later apply must not reset it.
       lifecycle: { ignoreChanges: ["desired_capacity"] },
       dependsOn: [...(props.dependsOn ?? []), sessionManager],
     });
+
+    // The boot completes its own launch, and no other instance's: the group is named, the instance is the caller
+    // (the ARN's group id is unknown until the group exists, which waits for this policy).
+    this.addRolePolicy("complete-launch", [
+      {
+        sid: "CompleteOwnLaunch",
+        effect: "Allow",
+        actions: ["autoscaling:CompleteLifecycleAction"],
+        resources: [
+          `arn:${this.instanceRole.partition}:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/${name}`,
+        ],
+      },
+    ]);
 
     // Target tracking on the group's average CPU (predefined metric ASGAverageCPUUtilization, AWS Auto Scaling API
     // PutScalingPolicy TargetTrackingConfiguration): Auto Scaling makes and manages the CloudWatch alarms.

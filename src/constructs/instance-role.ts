@@ -24,6 +24,8 @@ export class InstanceRole {
   public readonly instanceProfile: IamInstanceProfile;
   /** The Session Manager policy's attachment: the instances need it from their first boot. */
   public readonly sessionManager: IamRolePolicyAttachment;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`), for ARNs. */
+  public readonly partition: string;
   private readonly readableParameterArns: string[] = [];
   private readonly policyNames = new Set<string>();
 
@@ -52,6 +54,7 @@ export class InstanceRole {
       assumeRolePolicy: assumeRole.json,
     });
     const partition = new DataAwsPartition(scope, "partition").partition;
+    this.partition = partition;
     this.sessionManager = new IamRolePolicyAttachment(scope, "session_manager", {
       role: this.role.name,
       policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,

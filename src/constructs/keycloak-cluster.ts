@@ -20,7 +20,7 @@ import {
 } from "../defaults";
 import { BackupBucket } from "./backup-bucket";
 import { ClusterDatabase, ClusterDatabaseEngine } from "./cluster-database";
-import { ClusterHosts } from "./cluster-hosts";
+import { ClusterHosts, launchHookOf } from "./cluster-hosts";
 import { ClusterNetwork } from "./cluster-network";
 import { BUCKET_PREFIXES, KeycloakBootstrap } from "./keycloak-bootstrap";
 import { LoadBalancer } from "./load-balancer";
@@ -192,6 +192,7 @@ export class KeycloakCluster extends Construct {
         port: Token.asString(this.database.port),
       },
       trustedProxyCidrs: vpcCidrs,
+      launchHook: launchHookOf(name),
       realm,
       bucket: this.bucket,
       associationName: `${name}-apply`,

@@ -160,7 +160,8 @@ interface GroupInstance {
 interface NodesRound {
   /** The launch template version the group launches now (an explicit number: ClusterHosts sets latest_version). */
   readonly version?: string;
-  /** The group's instances in service, each with its report (undefined while it has none). */
+  /** The group's instances in service or launching (Pending, and Pending:Wait while the boot runs under the launch
+   * hook), each with its report (undefined while it has none). */
   readonly nodes: readonly { readonly instance: GroupInstance; readonly report?: BootStatus }[];
   /** The group's latest instance refresh, or undefined when it has had none (in the last six weeks). */
   readonly refresh?: { readonly status: string; readonly percentage?: number; readonly reason?: string };
@@ -168,6 +169,7 @@ interface NodesRound {
 
 /** Refresh states in which Auto Scaling is still replacing or watching nodes (DescribeInstanceRefreshes' Status). */
 const RUNNING_REFRESH = new Set(["Pending", "InProgress", "Cancelling", "Baking", "RollbackInProgress"]);
+const isLaunching = (instance: GroupInstance) => instance.state.startsWith("Pending");
 
 async function readNodes(
   target: ClusterStatusTarget,
@@ -183,17 +185,17 @@ async function readNodes(
   ]);
   const group = groups.AutoScalingGroups?.[0];
   if (!group) throw new Error(`no Auto Scaling group ${target.group}`);
-  const inService = (group.Instances ?? [])
-    .filter((i) => i.LifecycleState === "InService")
-    .map((i) => ({ id: i.InstanceId ?? "", state: "InService", version: i.LaunchTemplate?.Version }))
+  const instances = (group.Instances ?? [])
+    .map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "", version: i.LaunchTemplate?.Version }))
+    .filter((i) => i.state === "InService" || isLaunching(i))
     .sort((a, b) => a.id.localeCompare(b.id));
   const reports = await Promise.all(
-    inService.map((i) => readReport(clients.s3, target.bucket, `${target.prefix}${i.id}.json`)),
+    instances.map((i) => readReport(clients.s3, target.bucket, `${target.prefix}${i.id}.json`)),
   );
   const latest = refreshes.InstanceRefreshes?.[0];
   return {
     version: group.LaunchTemplate?.Version,
-    nodes: inService.map((instance, i) => ({ instance, report: reports[i] })),
+    nodes: instances.map((instance, i) => ({ instance, report: reports[i] })),
     refresh: latest && {
       status: latest.Status ?? "",
       percentage: latest.PercentageComplete,
@@ -202,30 +204,42 @@ async function readNodes(
   };
 }
 
-/** Where a round stands: the nodes done, failed, booting (no report of this bundle yet) and left behind (launched
- * from an older launch template version, or reporting another bundle). */
+/** Where a round stands. In service: done (on the group's launch template version, this bundle applied), left behind
+ * (an older version, or another bundle reported) or booting (no report yet); launching: still under the launch hook.
+ * Failed: any node reporting it could not apply this bundle. */
 function judgeNodes(target: ClusterStatusTarget, round: NodesRound) {
   const current = (report?: BootStatus) => report?.bundleSha256 === target.bundleSha256;
-  const onVersion = (instance: GroupInstance) =>
-    round.version === undefined || instance.version === undefined || instance.version === round.version;
-  const behind = round.nodes.filter(
+  // A group without a launch template version (a mixed instances policy, which ClusterHosts never makes) is not
+  // compared on it.
+  const onVersion = (instance: GroupInstance) => round.version === undefined || instance.version === round.version;
+  const inService = round.nodes.filter(({ instance }) => !isLaunching(instance));
+  const behind = inService.filter(
     ({ instance, report }) => !onVersion(instance) || (report !== undefined && !current(report)),
   );
+  const done = inService.filter(
+    ({ instance, report }) => onVersion(instance) && current(report) && report!.state === "applied",
+  );
   return {
-    applied: round.nodes.filter(({ report }) => current(report) && report!.state === "applied"),
-    failed: round.nodes.find(({ report }) => current(report) && report!.state === "failed"),
+    inService,
+    done,
     behind,
-    booting: round.nodes.filter((node) => !behind.includes(node) && node.report === undefined),
+    booting: inService.filter((node) => !behind.includes(node) && !done.includes(node)),
+    launching: round.nodes.filter(({ instance }) => isLaunching(instance)),
+    failed: round.nodes.find(({ report }) => current(report) && report!.state === "failed"),
   };
 }
 
+/** What the cluster's check needs of the operator's identity (docs/operations.md, the permissions table). */
+const NODE_CHECK_PERMISSIONS = (target: ClusterStatusTarget) =>
+  `the check needs s3:GetObject on ${target.prefix}* and s3:ListBucket on the bucket (without it S3 answers a report not yet written so), autoscaling:DescribeAutoScalingGroups and DescribeInstanceRefreshes`;
+
 /**
  * The cluster's check: every node in service of the group is on the group's launch template version and reports the
- * delivered bundle applied, and no instance refresh is still running (a new AMI or instance type replaces the nodes
- * without changing the bundle). A node that failed to apply the bundle fails the wait, naming it; so does an
- * instance refresh that ended (failed, cancelled, rolled back) with nodes left behind. The first round that cannot
- * read the group or the reports says so and ends the check (it adds to the wait, it is not a condition of it); later
- * errors are retried until the timeout.
+ * delivered bundle applied, none is still launching, and no instance refresh is running (a new AMI or instance type
+ * replaces the nodes without changing the bundle). A node that failed to apply the bundle fails the wait, naming it
+ * (the launch hook keeps such a node out of service, and the group replaces it); so does an instance refresh that
+ * ended leaving nodes on an older version. The first round that cannot read the group or the reports says so and
+ * ends the check (it adds to the wait, it is not a condition of it); later errors are retried until the timeout.
  */
 async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWaitOptions): Promise<void> {
   const { timeoutMs, write, intervalMs = 5000 } = options;
@@ -244,22 +258,19 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
     try {
       round = await readNodes(target, clients);
     } catch (error) {
-      const message = (error as Error).message;
-      const permissions =
-        (error as { name?: string }).name === "AccessDenied"
-          ? `; the check needs s3:GetObject on ${target.prefix}* and s3:ListBucket on the bucket (without it S3 answers a report not yet written so), autoscaling:DescribeAutoScalingGroups and DescribeInstanceRefreshes`
-          : "";
+      const denied = (error as { name?: string }).name === "AccessDenied" ? `; ${NODE_CHECK_PERMISSIONS(target)}` : "";
+      const problem = `cannot read ${where} (${(error as Error).message}${denied})`;
       if (!checked) {
-        write(`cannot read ${where} (${message}${permissions}): not checking what the nodes applied\n`);
+        write(`${problem}: not checking what the nodes applied\n`);
         return;
       }
-      const line = `cannot read ${where} (${message}), retrying`;
+      const line = `${problem}, retrying`;
       if (line !== lastLine) write(`${line}\n`);
       lastLine = line;
     }
     if (round) {
       checked = true;
-      const { applied, failed, behind, booting } = judgeNodes(target, round);
+      const { inService, done, behind, booting, launching, failed } = judgeNodes(target, round);
       const { refresh } = round;
       const refreshing = refresh !== undefined && RUNNING_REFRESH.has(refresh.status);
       if (failed) {
@@ -269,35 +280,35 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
             "wait",
             "boot",
             `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
-            `it stopped its Keycloak, so the load balancer's health check fails and the group replaces it; its log: aws ssm start-session --target ${id}, then /var/log/cloud-init-output.log; to stop the rollout: aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}`,
+            `the group terminates it without putting it in service (its launch is abandoned), and the nodes in service serve on; its log: aws ssm start-session --target ${id} while it runs, then /var/log/cloud-init-output.log; to stop the rollout: aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}`,
           ),
           1,
         );
       }
-      const total = round.nodes.length;
-      if (total > 0 && applied.length === total && !refreshing) {
-        const last = applied.map(({ report }) => report!.at).sort()[total - 1];
-        const { keycloakVersion, realm } = applied[0].report!;
+      if (inService.length > 0 && done.length === inService.length && launching.length === 0 && !refreshing) {
+        const last = done.map(({ report }) => report!.at).sort()[done.length - 1];
+        const { keycloakVersion, realm } = done[0].report!;
         write(
-          `the ${total} node(s) in service applied this configuration (the last at ${last}): Keycloak ${keycloakVersion}, realm ${realm}\n`,
+          `the ${done.length} node(s) in service applied this configuration (the last at ${last}): Keycloak ${keycloakVersion}, realm ${realm}\n`,
         );
         return;
       }
-      if (behind.length > 0 && refresh !== undefined && !refreshing && refresh.status !== "Successful") {
+      if (behind.length > 0 && refresh !== undefined && !refreshing) {
         throw new UserError(
           problemLine(
             "wait",
             "boot",
             `the last instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, leaving ${behind.map(({ instance }) => instance.id).join(", ")} on an older configuration`,
-            `fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
+            `${refresh.status === "Successful" ? "a refresh skips instances on standby or protected from scale-in; " : ""}fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
           ),
           1,
         );
       }
       const parts = [
-        `${applied.length} of ${total} in service did`,
+        `${done.length} of ${inService.length} in service did`,
         ...(booting.length ? [`${booting.length} booting`] : []),
         ...(behind.length ? [`${behind.length} on an older configuration`] : []),
+        ...(launching.length ? [`${launching.length} launching`] : []),
         ...(refreshing ? [`instance refresh ${refresh.status} ${refresh.percentage ?? 0} %`] : []),
       ];
       const line = `waiting for the nodes to apply this configuration: ${parts.join(", ")}`;
@@ -311,7 +322,7 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
           "wait",
           "boot",
           `the nodes of ${target.group} did not all apply this configuration within ${seconds} s (last: ${lastLine.replace(/^waiting for the nodes to apply this configuration: /, "")})`,
-          `a refresh replaces one node at a time, about ten minutes each: run npm run wait again (it picks up where the refresh is), with --timeout SECONDS for a larger group; follow it with aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${target.group}`,
+          `a refresh replaces one node at a time, about ten minutes each: run npm run wait again (it picks up where the refresh is), with --timeout SECONDS for a larger group (deploy takes it too); follow it with aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${target.group}`,
         ),
         1,
       );

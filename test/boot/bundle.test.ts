@@ -278,11 +278,12 @@ describe("cluster: settings, files and bundle", () => {
     hostname: "sso.example.com",
     database: { endpoint: "kc.abcdefghij.eu-west-3.rds.amazonaws.com", port: "5432" },
     trustedProxyCidrs: "172.31.0.0/16",
+    launchHook: { groupName: "kc-hosts", hookName: "keycloak-boot" },
     status: { bucket: "kc-bucket", key: "status/boot.json" },
   };
   const realm = serverConfig({}).keycloak.realm;
 
-  it("has the cluster's settings only: the database, the trusted proxies, the realm's shared record, a report per node", () => {
+  it("has the cluster's settings only: the database, the trusted proxies, the realm's record, reports, the launch hook", () => {
     expect(bootSettings(input)).toEqual({
       PROFILE: "cluster",
       AWS_REGION: "eu-west-3",
@@ -296,6 +297,8 @@ describe("cluster: settings, files and bundle", () => {
       DB_PORT: "5432",
       TRUSTED_PROXY_CIDRS: "172.31.0.0/16",
       REALM_HASH_KEY: "status/realm.sha256",
+      GROUP_NAME: "kc-hosts",
+      LAUNCH_HOOK: "keycloak-boot",
     });
   });
 

@@ -11,4 +11,5 @@ export const CLUSTER_INPUT: BootInput = {
   database: { endpoint: "kc.abcdefghij.eu-west-3.rds.amazonaws.com", port: "5432" },
   trustedProxyCidrs: "172.31.0.0/16 10.1.0.0/24",
   status: { bucket: "kc-bucket", key: "status/boot.json" },
+  launchHook: { groupName: "kc-hosts", hookName: "keycloak-boot" },
 };

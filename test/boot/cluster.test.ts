@@ -125,7 +125,7 @@ describe("cluster boot: each node's own report", () => {
   afterEach(() => boot.remove());
   const report = (node: string) => JSON.parse(boot.stubState(`s3/kc-bucket/status/nodes/${node}.json`)) as object;
 
-  it("reports a failure before the node knew its id under that id, and stops Keycloak so that the group replaces it", () => {
+  it("reports a failure before the node knew its id under that id, and abandons its launch: the group replaces it", () => {
     // GIVEN no CA bundle to download: the boot fails before resolve_node's step would be retried
     // WHEN
     const { code } = boot.run("install_rds_ca_bundle");
@@ -136,12 +136,38 @@ describe("cluster boot: each node's own report", () => {
       message: expect.stringContaining("failed 5 times, giving up"),
     });
     expect(() => boot.stubState("s3/kc-bucket/status/boot.json")).toThrow(/ENOENT/);
-    // Reported, then stopped: the load balancer's health check fails, and the group replaces the node.
+    // Reported, then abandoned: the group terminates the node before it ever serves, and launches another.
     const calls = boot.calls();
-    expect(calls.slice(-2)).toEqual([
+    expect(calls.filter((c) => c.startsWith("aws ")).slice(-2)).toEqual([
       expect.stringMatching(/^aws s3 cp .* - s3:\/\/kc-bucket\/status\/nodes\/i-0aaaaaaaaaaaaaaa1\.json$/),
-      "systemctl stop keycloak.service",
+      "aws autoscaling complete-lifecycle-action --region eu-west-3 --auto-scaling-group-name kc-hosts --lifecycle-hook-name keycloak-boot --instance-id i-0aaaaaaaaaaaaaaa1 --lifecycle-action-result ABANDON",
     ]);
+    expect(boot.stubState("launch/i-0aaaaaaaaaaaaaaa1")).toBe("ABANDON\n");
+    expect(calls).not.toContain("systemctl stop keycloak.service");
+  });
+
+  it("reports a failure inside $(...) once, with its own reason, not the line of the assignment around it", () => {
+    // WHEN a step fails inside a command substitution, as a secret's read does
+    const { code } = boot.run('value=$(fail "the parameter /kc/keycloak/x cannot be read"); echo "$value"');
+    // THEN
+    expect(code).toBe(1);
+    expect(report("i-0aaaaaaaaaaaaaaa1")).toMatchObject({
+      state: "failed",
+      message: "the parameter /kc/keycloak/x cannot be read",
+    });
+    expect(boot.calls().filter((c) => c.startsWith("aws s3 cp"))).toHaveLength(1);
+    expect(boot.calls().filter((c) => c.startsWith("aws autoscaling"))).toHaveLength(1);
+  });
+
+  it("says so and goes on when there is no launch to complete (a boot run again by hand)", () => {
+    // GIVEN a launch completed already
+    expect(boot.run("complete_launch CONTINUE").code).toBe(0);
+    // WHEN the boot completes it again
+    const { code, output } = boot.run("complete_launch CONTINUE");
+    // THEN no retries, no failure
+    expect(code).toBe(0);
+    expect(output).toContain("no launch of i-0aaaaaaaaaaaaaaa1 to complete (CONTINUE): not a first boot");
+    expect(boot.calls().filter((c) => c.startsWith("aws autoscaling"))).toHaveLength(2);
   });
 
   it("reports nothing, saying why, when the instance metadata names no instance", () => {

@@ -417,6 +417,8 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
       /^curl .*http:\/\/127\.0\.0\.1:8080\/realms\/master\/protocol\/openid-connect\/token$/,
       /^aws s3 cp --only-show-errors --region eu-west-3 - s3:\/\/kc-bucket\/status\/realm\.sha256$/,
       /^aws s3 cp .* - s3:\/\/kc-bucket\/status\/nodes\/i-0aaaaaaaaaaaaaaa1\.json$/,
+      // Then, and only then, the group may put the node in service.
+      /^aws autoscaling complete-lifecycle-action .*--instance-id i-0aaaaaaaaaaaaaaa1 --lifecycle-action-result CONTINUE$/,
     ]);
     // No data volume, PostgreSQL, proxy, Elastic IP, backups or swap (4 GiB).
     expect(
@@ -513,6 +515,8 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
       ssm("service-client-secret"),
       "aws s3 cp --only-show-errors --region eu-west-3 s3://kc-bucket/status/realm.sha256 -",
       "aws s3 cp --only-show-errors --region eu-west-3 --content-type application/json - s3://kc-bucket/status/nodes/i-0aaaaaaaaaaaaaaa1.json",
+      // No launch is pending any more: AWS says so, once.
+      "aws autoscaling complete-lifecycle-action --region eu-west-3 --auto-scaling-group-name kc-hosts --lifecycle-hook-name keycloak-boot --instance-id i-0aaaaaaaaaaaaaaa1 --lifecycle-action-result CONTINUE",
     ]);
     expect(again.output).toContain("Keycloak is running with these settings already");
     expect(again.output).toContain("realm app: as configured already");

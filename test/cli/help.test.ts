@@ -54,7 +54,7 @@ const CASES: readonly Case[] = [
   { name: "synth", command: () => synthCommand, flags: CONFIG },
   { name: "hcl", command: () => hclCommand, flags: [...CONFIG, "from", "no-backend", "out", "check"] },
   { name: "doctor", command: () => doctorCommand, flags: CONFIG },
-  lifecycle("deploy", [...CONFIG, "yes"]),
+  lifecycle("deploy", [...CONFIG, "yes", "timeout"]),
   lifecycle("diff", CONFIG),
   lifecycle("destroy", [...CONFIG, "yes"]),
   lifecycle("output", CONFIG),

@@ -6,7 +6,7 @@ import { flagSpecFor, lifecycleCommand } from "../../src/cli/lifecycle";
 import { runsOnEc2 } from "../../src/deploy/preflight/aws-credentials";
 import { systemInputs } from "../../src/deploy/preflight/system";
 import { useFakeAws } from "../deploy/fake-aws";
-import { ready, useFakeKeycloak } from "../deploy/fake-keycloak";
+import { ready, status, useFakeKeycloak } from "../deploy/fake-keycloak";
 import { fakeTerraformBin, runInProcess, SLOW_TEST_MS } from "./run";
 
 // The deploy, diff, destroy and output commands in-process, with a fake cdktf in a scratch project directory. Every
@@ -213,8 +213,30 @@ describe("npm run deploy", () => {
     "suggests --yes for cdktf's --auto-approve",
     async () => {
       expect((await lifecycle(["deploy", "--auto-approve"])).stderr).toBe(
-        "flag error: --auto-approve: unknown flag (write --yes, which passes it to cdktf; flags are --profile, --config, --region, --yes)\n",
+        "flag error: --auto-approve: unknown flag (write --yes, which passes it to cdktf; flags are --profile, --config, --region, --yes, --timeout)\n",
       );
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    "takes the wait's --timeout, over KEYCLOAK_EC2_WAIT_TIMEOUT, and rejects a bad one before deploying",
+    async () => {
+      const url = await serve(status(503));
+      const cdktf = fakeCdktf({ outputs: { keycloak_url: url } });
+      const given = await lifecycle(["deploy", "--yes", "--profile", "dev", "--timeout", "1"], {
+        cdktf,
+        env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "900" },
+      });
+      expect(given.code).toBe(1);
+      expect(given.stderr).toMatch(/Keycloak is not ready after 1 s/);
+      const bad = await lifecycle(["deploy", "--yes", "--profile", "dev", "--timeout", "10m"]);
+      expect({ code: bad.code, runs: bad.runs, stderr: lines(bad.stderr) }).toEqual({
+        code: 2,
+        runs: [],
+        stderr: ['flag error: --timeout: "10m" is not a whole number of seconds (write e.g. --timeout 900)'],
+      });
+      expect((await lifecycle(["diff", "--timeout", "60"])).stderr).toMatch(/^flag error: --timeout: unknown flag/);
     },
     SLOW_TEST_MS,
   );
@@ -411,7 +433,13 @@ describe("npm run diff, destroy, output", () => {
   });
 
   it("accepts --yes only where cdktf asks for approval", () => {
-    expect(flagSpecFor("deploy")).toEqual({ profile: "value", region: "value", config: "value", yes: "switch" });
+    expect(flagSpecFor("deploy")).toEqual({
+      profile: "value",
+      region: "value",
+      config: "value",
+      yes: "switch",
+      timeout: "value",
+    });
     expect(flagSpecFor("destroy").yes).toBe("switch");
     expect(flagSpecFor("diff").yes).toBeUndefined();
     expect(flagSpecFor("output").yes).toBeUndefined();

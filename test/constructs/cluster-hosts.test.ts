@@ -7,7 +7,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { ClusterHosts, ClusterHostsNetwork, ClusterHostsProps } from "../../src/constructs/cluster-hosts";
+import { ClusterHosts, ClusterHostsNetwork, ClusterHostsProps, launchHookOf } from "../../src/constructs/cluster-hosts";
 import { exportHcl } from "../../src/hcl/export";
 
 /** A fresh stack with an AWS provider, for one test. */
@@ -200,6 +200,39 @@ describe("ClusterHosts Auto Scaling group", () => {
     });
   });
 
+  it("holds each new instance out of service until its boot completes the launch hook, which only it may", () => {
+    // GIVEN / WHEN
+    const tf = synth().tf;
+    // THEN the hook exists before the first instance, and a node that never answers is abandoned
+    const group = only(tf, "aws_autoscaling_group");
+    expect(group.initial_lifecycle_hook).toEqual([
+      {
+        name: "keycloak-boot",
+        lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        heartbeat_timeout: 1800,
+        default_result: "ABANDON",
+      },
+    ]);
+    expect(group.wait_for_capacity_timeout).toBe("35m");
+    const policy = Object.values(tf.resource.aws_iam_role_policy as Record<string, Record<string, any>>).find(
+      (p) => p.name === "complete-launch",
+    )!;
+    const document = tf.data.aws_iam_policy_document[policy.policy.match(/aws_iam_policy_document\.([^.]+)\.json/)[1]];
+    expect(document.statement).toEqual([
+      {
+        sid: "CompleteOwnLaunch",
+        effect: "Allow",
+        actions: ["autoscaling:CompleteLifecycleAction"],
+        resources: [
+          expect.stringMatching(
+            /^arn:\$\{data\.aws_partition\.[^}]+\}:autoscaling:\*:\*:autoScalingGroup:\*:autoScalingGroupName\/kc-cluster$/,
+          ),
+        ],
+      },
+    ]);
+    expect(launchHookOf("kc-cluster")).toEqual({ groupName: group.name, hookName: "keycloak-boot" });
+  });
+
   it("rolls a refresh launch-before-terminate, triggered by the launch template alone", () => {
     const group = only(synth().tf, "aws_autoscaling_group");
     expect(group.instance_refresh).toEqual({
@@ -293,7 +326,7 @@ describe("ClusterHosts instance role", () => {
   it("launches instances only after every role policy and the managed-policy attachment exist", () => {
     const tf = synthGranted();
     const policies = Object.keys(tf.resource.aws_iam_role_policy).map((id) => `aws_iam_role_policy.${id}`);
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     expect(only(tf, "aws_autoscaling_group").depends_on).toEqual(
       expect.arrayContaining([
         ...policies,

@@ -193,6 +193,7 @@ describe("KeycloakBootstrap for a cluster", () => {
     hostname: "sso.example.com",
     database: CLUSTER_DB,
     trustedProxyCidrs: "172.31.0.0/16",
+    launchHook: { groupName: "kc-hosts", hookName: "keycloak-boot" },
     realm: DEFAULT_REALM,
     associationName: "kc-cluster-apply",
   };

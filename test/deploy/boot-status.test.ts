@@ -186,7 +186,7 @@ describe("waiting for every node of a cluster to apply the delivered configurati
     // THEN
     expect(error).toBeUndefined();
     expect(lines).toEqual([
-      "waiting for the nodes to apply this configuration: 0 of 2 in service did, 2 on an older configuration, instance refresh InProgress 0 %\n",
+      "waiting for the nodes to apply this configuration: 0 of 2 in service did, 2 on an older configuration, 1 launching, instance refresh InProgress 0 %\n",
       "waiting for the nodes to apply this configuration: 1 of 3 in service did, 2 on an older configuration, instance refresh InProgress 50 %\n",
       "the 2 node(s) in service applied this configuration (the last at 2026-11-23T10:09:00Z): Keycloak 26.7.4, realm app\n",
     ]);
@@ -218,21 +218,47 @@ describe("waiting for every node of a cluster to apply the delivered configurati
     // THEN not done before the new nodes, nor before the refresh ends
     expect(error).toBeUndefined();
     expect(lines).toEqual([
-      "waiting for the nodes to apply this configuration: 2 of 2 in service did, 2 on an older configuration, instance refresh InProgress 0 %\n",
+      "waiting for the nodes to apply this configuration: 0 of 2 in service did, 2 on an older configuration, instance refresh InProgress 0 %\n",
       "waiting for the nodes to apply this configuration: 2 of 2 in service did, instance refresh InProgress 0 %\n",
       expect.stringMatching(/^the 2 node\(s\) in service applied this configuration/),
     ]);
   });
 
-  it("fails naming the node whose boot failed to apply this configuration, though another applied it", async () => {
-    group("3", [A1, "InService"], [A2, "InService"]);
+  it("fails naming the node whose boot failed to apply this configuration, still under its launch hook", async () => {
+    group("3", [A1, "InService"], [A2, "Pending:Wait"]);
     nodeReport(A1);
     nodeReport(A2, { state: "failed", message: "the realm's apply was refused: HTTP 400" });
     const { error } = await waitFor(1000, CLUSTER);
     expect(error?.message).toMatch(
-      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(it stopped its Keycloak, so the load balancer's health check fails and the group replaces it; /,
+      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(the group terminates it without putting it in service \(its launch is abandoned\), and the nodes in service serve on; /,
     );
     expect(error?.exitCode).toBe(1);
+  });
+
+  it("is not done while a node is still launching, even with every node in service done", async () => {
+    group("3", [A1, "InService"], [B1, "Pending:Wait"]);
+    nodeReport(A1);
+    const inService = () => {
+      nodeReport(B1);
+      group("3", [A1, "InService"], [B1, "InService"]);
+    };
+    const { lines, error } = await waitFor(3000, CLUSTER, [inService]);
+    expect(error).toBeUndefined();
+    expect(lines).toEqual([
+      "waiting for the nodes to apply this configuration: 1 of 1 in service did, 1 launching\n",
+      expect.stringMatching(/^the 2 node\(s\) in service applied this configuration/),
+    ]);
+  });
+
+  it("fails when a refresh was cancelled with every node on the older version, though each reports this bundle", async () => {
+    group("5", [A1, "InService", "4"], [A2, "InService", "4"]);
+    fake().refreshes.set("kc-hosts", [{ status: "Cancelled" }]);
+    nodeReport(A1);
+    nodeReport(A2);
+    const { error } = await waitFor(1000, CLUSTER);
+    expect(error?.message).toMatch(
+      /^wait error: boot: the last instance refresh of kc-hosts ended Cancelled, leaving i-0aaaaaaaaaaaaaaa1, i-0aaaaaaaaaaaaaaa2 on an older configuration/,
+    );
   });
 
   it("fails when the last instance refresh ended with nodes left on an older launch template version", async () => {

@@ -479,7 +479,7 @@ report_status() {
 
 on_failure() {
   report_status failed "$1"
-  if [[ $PROFILE == cluster ]]; then stop_failed_node; fi
+  if [[ $PROFILE == cluster ]]; then complete_launch ABANDON; fi
 }
 
 main() {

@@ -70,21 +70,46 @@ resolve_node() {
   log "node $NODE_ID at $BIND_ADDRESS; Keycloak will answer at https://$KEYCLOAK_HOST through the load balancer"
 }
 
-# This node's report (report_status): NODE_STATUS_PREFIX and its instance id, read again when the boot failed before
-# resolve_node.
-node_status_key() {
+# The instance's id: resolve_node's, or read again when the boot failed before it. Fails unless it is an instance id.
+node_id() {
   local node=${NODE_ID:-}
   [[ -n $node ]] || node=$(imds instance-id) || return 1
   [[ $node =~ ^i-[0-9a-f]+$ ]] || return 1
+  printf '%s' "$node"
+}
+
+# This node's report (report_status): NODE_STATUS_PREFIX and its instance id.
+node_status_key() {
+  local node
+  node=$(node_id) || return 1
   printf '%s%s.json' "$NODE_STATUS_PREFIX" "$node"
 }
 
-# A node whose boot failed must not serve a configuration it could not apply: its Keycloak is stopped, so the load
-# balancer's health check (/health/ready) fails and the Auto Scaling group replaces the node (ELB health checks), and an
-# instance refresh does not move on to the next node. Until a reboot or a new boot run (`systemctl start keycloak`).
-stop_failed_node() {
-  log "stopping Keycloak: this node failed to apply its configuration, the group replaces it"
-  systemctl stop keycloak.service || log "cannot stop keycloak.service"
+# The group holds a new node out of service, and out of the load balancer and the instance refresh, until its boot
+# completes the launch lifecycle hook (Pending:Wait): CONTINUE puts it in service, ABANDON terminates it, so a node that
+# could not apply its configuration never serves, and a refresh does not move past it while the old nodes serve on.
+# Outside a launch (a boot run again by hand, or after the hook's timeout) AWS answers that no action is pending:
+# logged, nothing else.
+complete_launch() {
+  local result=$1 node answer attempt
+  node=$(node_id) || {
+    log "cannot complete the launch ($result): the instance metadata gives no instance id"
+    return 0
+  }
+  for ((attempt = 1; attempt <= 3; attempt++)); do
+    if answer=$(aws autoscaling complete-lifecycle-action --region "$AWS_REGION" --auto-scaling-group-name "$GROUP_NAME" \
+      --lifecycle-hook-name "$LAUNCH_HOOK" --instance-id "$node" --lifecycle-action-result "$result" 2>&1); then
+      log "launch of $node completed: $result"
+      return 0
+    fi
+    if [[ $answer == *"No active Lifecycle Action"* ]]; then
+      log "no launch of $node to complete ($result): not a first boot, or the hook's timeout ended it"
+      return 0
+    fi
+    log "cannot complete the launch ($result), attempt $attempt of 3: $answer"
+    sleep $((attempt * RETRY_DELAY))
+  done
+  log "the launch stays pending: the group ends it with ABANDON after the hook's timeout"
 }
 
 # The unit's values for a node (runtime.env, after write_runtime_env's own): the database's host and port (its user is
@@ -115,5 +140,6 @@ cluster_main() {
   wait_until_ready
   apply_realm
   report_status applied
+  complete_launch CONTINUE
   log "Keycloak ${KEYCLOAK_IMAGE##*:} running on this node, its configuration applied"
 }

@@ -50,17 +50,30 @@ readonly REALM_POLL=${KEYCLOAK_EC2_REALM_POLL:-15}
 : "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?}"
 if [[ $PROFILE == cluster ]]; then
   : "${KEYCLOAK_HOSTNAME:?} ${DB_ENDPOINT:?} ${DB_PORT:?} ${TRUSTED_PROXY_CIDRS:?} ${STATUS_BUCKET:?} ${REALM_HASH_KEY:?}"
+  : "${GROUP_NAME:?} ${LAUNCH_HOOK:?}"
 else
   : "${TLS_MODE:?} ${PROXY_IMAGE:?}"
 fi
 
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-# A script that defines on_failure (the boot reports its status) has it called with the reason, once.
+# A script that defines on_failure (the boot reports its status) has it called with the reason, once, by the
+# script's own shell. A failure inside $(...) only records its reason in FAILURE_REASON: the shell around it then
+# fails on the assignment, whose own reason would only name the line, and reports the recorded one instead.
+readonly FAILURE_REASON=${TMPDIR:-/tmp}/keycloak-ec2-failure.$$
 fail() {
   trap - ERR
   log "FAILED: $*"
-  if declare -F on_failure >/dev/null; then on_failure "$*" || true; fi
+  if [[ $BASHPID != "$$" ]]; then
+    [[ -e $FAILURE_REASON ]] || printf '%s' "$*" >"$FAILURE_REASON"
+    exit 1
+  fi
+  local reason=$*
+  if [[ -e $FAILURE_REASON ]]; then
+    reason=$(<"$FAILURE_REASON")
+    rm -f "$FAILURE_REASON"
+  fi
+  if declare -F on_failure >/dev/null; then on_failure "$reason" || true; fi
   exit 1
 }
 trap 'fail "line $LINENO: $BASH_COMMAND"' ERR

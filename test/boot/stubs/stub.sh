@@ -87,9 +87,32 @@ aws_s3() {
   esac
 }
 
+# aws autoscaling complete-lifecycle-action: the first completion of an instance's launch is recorded in
+# STUB_STATE/launch/<instance id> (the result); later ones get AWS's answer that no action is pending.
+aws_autoscaling() {
+  local instance="" result=""
+  while (($# > 0)); do
+    case $1 in
+      --instance-id) instance=$2 ;;
+      --lifecycle-action-result) result=$2 ;;
+    esac
+    shift
+  done
+  mkdir -p "$STATE/launch"
+  if [[ -f $STATE/launch/$instance ]]; then
+    echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID $instance" >&2
+    return 254
+  fi
+  echo "$result" >"$STATE/launch/$instance"
+}
+
 aws_() {
   if [[ $1 == s3 ]]; then
     aws_s3 "${@:2}"
+    return
+  fi
+  if [[ $1 == autoscaling ]]; then
+    aws_autoscaling "${@:2}"
     return
   fi
   local name="" file
