@@ -81,7 +81,7 @@ export async function waitCommand(
         "wait",
         "profile",
         '"article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does',
-        "nothing to wait for; the dev and production profiles run Keycloak",
+        "nothing to wait for; the dev, production and cluster profiles run Keycloak",
       ),
     );
   }

@@ -99,13 +99,13 @@ const subnetIdsField: Field<readonly string[] | undefined> = {
 
 export const ACCESS_LOG_FIELDS = {
   enabled: booleanField({
-    doc: "Write the load balancer's access logs to the deployment's bucket, under logs/load-balancer/.",
+    doc: "Write the load balancer's access logs to the deployment's bucket, under logs/load-balancer/ (cluster).",
     defaultText: "`false`",
     default: () => false,
   }),
   retainDays: integerField({
     type: "integer (days)",
-    doc: "Days an access log is kept.",
+    doc: "Days an access log is kept, 1 to 3650 (read with enabled).",
     defaultText: `\`${DEFAULT_ACCESS_LOG_DAYS}\``,
     default: () => DEFAULT_ACCESS_LOG_DAYS,
     min: 1,

@@ -191,7 +191,7 @@ export const COMMON_FIELDS = {
   }),
   name: stringField({
     doc: "Name of the deployment: the stack id (`cdktf.out/stacks/<name>`, state file `terraform.<name>.tfstate`), the SSM path of its secrets (`/<name>/keycloak/...`), the default prefix of resource names. Each profile has its own default, so that `--profile dev` never plans over a production deployment. Lower-case letters, digits, dashes; at most 32.",
-    defaultText: `\`"${DEFAULT_NAMES.article}"\` (article), \`"${DEFAULT_NAMES.dev}"\` (dev), \`"${DEFAULT_NAMES.production}"\``,
+    defaultText: `\`"${DEFAULT_NAMES.article}"\` (article), \`"${DEFAULT_NAMES.dev}"\` (dev), \`"${DEFAULT_NAMES.cluster}"\` (cluster), \`"${DEFAULT_NAMES.production}"\``,
     default: ({ profile }) => DEFAULT_NAMES[profile],
     check: nameRule(
       /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/,

@@ -164,11 +164,11 @@ export const REALM_FIELDS = {
 type Realm = ValuesOf<typeof REALM_FIELDS>;
 
 /**
- * In production, a redirect URI or web origin on localhost is only usable from a browser on the machine that runs
- * the application: right for the laptop demo the defaults are, wrong for a real application.
+ * In production and in a cluster, a redirect URI or web origin on localhost is only usable from a browser on the
+ * machine that runs the application: right for the laptop demo the defaults are, wrong for a real application.
  */
 function warnLoopback(realm: Realm, at: string, { problems, profile }: ReadContext): void {
-  if (profile !== "production") return;
+  if (profile !== "production" && profile !== "cluster") return;
   const lists: Array<[string, readonly string[] | undefined, readonly string[]]> = [
     ["spa.redirectUris", realm.spa?.redirectUris, DEFAULT_REALM.spa.redirectUris],
     ["spa.webOrigins", realm.spa?.webOrigins, DEFAULT_REALM.spa.webOrigins],

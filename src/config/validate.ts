@@ -221,13 +221,19 @@ function checkCluster(config: ClusterConfig, file: Record<string, unknown>, prob
     problems.add(
       "backupRetentionDays",
       `is ${config.backupRetentionDays}: the cluster keeps its database's automated backups at least 7 days`,
-      "write 7 or more (RDS keeps them at most 35)",
+      "write 7 to 35, the days RDS keeps automated backups",
     );
   else if (config.backupRetentionDays > 35)
     problems.add(
       "backupRetentionDays",
       `is ${config.backupRetentionDays}: RDS keeps automated backups at most 35 days`,
       "write 35 or less",
+    );
+  const accessLogsRaw = isJsonObject(file.accessLogs) ? file.accessLogs : {};
+  if (!config.accessLogs.enabled && accessLogsRaw.retainDays !== undefined)
+    problems.warn(
+      "accessLogs.retainDays",
+      "is read only with accessLogs.enabled true: no access logs are written (set accessLogs.enabled to true, or remove it)",
     );
   if (config.sshCidrs.length > 0)
     problems.add(
@@ -300,10 +306,12 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
         regionOrigin,
         `the article profile launches the guide's AMI ${ARTICLE_AMI}, which exists in ${ARTICLE_AMI_REGION} only: in ${common.region} the apply fails with InvalidAMIID.NotFound (use ${ARTICLE_AMI_REGION}, or the dev or production profile, which find their AMI in any region)`,
       );
-    for (const key of Object.keys(SERVER_FIELDS).filter((k) => file[k] !== undefined)) {
+    for (const key of [...Object.keys(SERVER_FIELDS), ...Object.keys(CLUSTER_FIELDS)].filter(
+      (k) => file[k] !== undefined,
+    )) {
       problems.warn(
         key,
-        "the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production or dev)",
+        "the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production, dev or cluster)",
       );
     }
     config = { profile, ...common };
@@ -312,7 +320,10 @@ export function validateConfig(raw: unknown, overrides: Overrides = {}, source =
   } else {
     const server: ServerConfig = { profile, ...common, ...readTable(SERVER_FIELDS, file, "", context) };
     for (const key of Object.keys(CLUSTER_FIELDS).filter((k) => file[k] !== undefined))
-      problems.warn(key, `the ${profile} profile ignores it: only the cluster profile reads it`);
+      problems.warn(
+        key,
+        `the ${profile} profile ignores it: only the cluster profile reads it (remove it, or use profile cluster)`,
+      );
     checkServer(server, problems);
     config = server;
   }

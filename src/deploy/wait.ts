@@ -242,7 +242,9 @@ export function waitTimeoutSeconds(
   if (text === undefined || text === "")
     return profile === "cluster" ? CLUSTER_WAIT_TIMEOUT_SECONDS : DEFAULT_WAIT_TIMEOUT_SECONDS;
   if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
-  const problem = `"${text}" is not a whole number of seconds`;
+  const problem = /^\d+$/.test(text)
+    ? `"${text}" is no time to wait: give 1 second or more`
+    : `"${text}" is not a whole number of seconds`;
   throw new UserError(
     timeoutFlag !== undefined
       ? problemLine("flag", "--timeout", problem, "write e.g. --timeout 900")
@@ -283,12 +285,14 @@ export async function waitForKeycloak(
       problemLine(
         "wait",
         keycloakUrl,
-        `Keycloak is not ready after ${options.timeoutSeconds} s, last state: ${result.last.state}`,
-        `a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager${
-          config.profile !== "article" && config.keycloak.tls.mode === "acme" && /TLS error/.test(result.last.state)
-            ? "; a TLS error with the acme mode means the CA has not issued the certificate yet (journalctl -u caddy says why)"
-            : ""
-        }`,
+        `Keycloak is not ready within ${options.timeoutSeconds} s, last state: ${result.last.state}`,
+        config.profile === "cluster"
+          ? "a cluster's first nodes take several minutes, and the load balancer answers 503 until one is in service: run npm run wait -- --timeout 2400; if it stays so, list the nodes with the instances_command output and read /var/log/cloud-init-output.log on one (aws ssm start-session --target <id>)"
+          : `a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager${
+              config.profile !== "article" && config.keycloak.tls.mode === "acme" && /TLS error/.test(result.last.state)
+                ? "; a TLS error with the acme mode means the CA has not issued the certificate yet (journalctl -u caddy says why)"
+                : ""
+            }`,
       ),
       1,
     );

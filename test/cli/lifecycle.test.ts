@@ -229,7 +229,7 @@ describe("npm run deploy", () => {
         env: { ...readyMachine(), KEYCLOAK_EC2_WAIT_TIMEOUT: "900" },
       });
       expect(given.code).toBe(1);
-      expect(given.stderr).toMatch(/Keycloak is not ready after 1 s/);
+      expect(given.stderr).toMatch(/Keycloak is not ready within 1 s/);
       const bad = await lifecycle(["deploy", "--yes", "--profile", "dev", "--timeout", "10m"]);
       expect({ code: bad.code, runs: bad.runs, stderr: lines(bad.stderr) }).toEqual({
         code: 2,

@@ -28,7 +28,7 @@ describe("npm run wait", () => {
       code: 2,
       stdout: "",
       stderr:
-        'wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev and production profiles run Keycloak)\n',
+        'wait error: profile: "article" never starts Keycloak, its boot only installs Docker and PostgreSQL as the guide\'s does (nothing to wait for; the dev, production and cluster profiles run Keycloak)\n',
     });
   });
 

@@ -50,7 +50,13 @@ describe("the cluster profile", () => {
       expect.stringMatching(/^config error: accessLogs\.retainDays: .*0/),
     ]);
     expect(validateConfig({ profile: "production", accessLogs: { enabled: true } }).warnings).toContain(
-      "config warning: accessLogs: the production profile ignores it: only the cluster profile reads it",
+      "config warning: accessLogs: the production profile ignores it: only the cluster profile reads it (remove it, or use profile cluster)",
+    );
+    expect(validateConfig({ profile: "article", accessLogs: { retainDays: 30 } }).warnings).toEqual([
+      expect.stringMatching(/^config warning: accessLogs: the article profile ignores it/),
+    ]);
+    expect(validateConfig({ ...BASE, adminCidrs: [], accessLogs: { retainDays: 30 } }).warnings).toContain(
+      "config warning: accessLogs.retainDays: is read only with accessLogs.enabled true: no access logs are written (set accessLogs.enabled to true, or remove it)",
     );
   });
 
@@ -98,7 +104,7 @@ describe("the cluster profile", () => {
     [
       "backups kept less than a week",
       { backupRetentionDays: 3 },
-      "config error: backupRetentionDays: is 3: the cluster keeps its database's automated backups at least 7 days (write 7 or more (RDS keeps them at most 35))",
+      "config error: backupRetentionDays: is 3: the cluster keeps its database's automated backups at least 7 days (write 7 to 35, the days RDS keeps automated backups)",
     ],
     [
       "SSH",
@@ -116,17 +122,26 @@ describe("the cluster profile", () => {
 
   it("warns about the single-instance fields it ignores, and the others warn about its own", () => {
     const { warnings } = validateConfig({ ...BASE, elasticIp: false, dataVolumeSize: 20, adminCidrs: [] });
-    expect(warnings).toEqual([
+    expect(warnings.filter((w) => !w.includes("keycloak.realm"))).toEqual([
       "config warning: elasticIp: the cluster profile ignores it: its instances come and go in an Auto Scaling group",
       "config warning: dataVolumeSize: the cluster profile ignores it: its instances come and go in an Auto Scaling group",
     ]);
     expect(validateConfig({ profile: "dev", cluster: { maxSize: 3 } }).warnings).toEqual([
-      "config warning: cluster: the dev profile ignores it: only the cluster profile reads it",
+      "config warning: cluster: the dev profile ignores it: only the cluster profile reads it (remove it, or use profile cluster)",
+    ]);
+  });
+
+  it("warns of the demo realm's localhost URIs, as production does", () => {
+    expect(validateConfig({ ...BASE, adminCidrs: [] }).warnings).toEqual([
+      expect.stringMatching(
+        /^config warning: keycloak\.realm\.spa\.redirectUris\[0\]: "http:\/\/localhost:5173\/\*" \(the default\) points at localhost/,
+      ),
+      expect.stringMatching(/^config warning: keycloak\.realm\.bff\.redirectUris\[0\]: /),
     ]);
   });
 
   it("warns when the whole internet may administer, as production does", () => {
-    expect(validateConfig(BASE).warnings).toEqual([
+    expect(validateConfig(BASE).warnings.filter((w) => !w.includes("keycloak.realm"))).toEqual([
       expect.stringMatching(
         /^config warning: adminCidrs: is not set, so it follows httpsCidrs, which lets the whole internet/,
       ),

@@ -634,7 +634,7 @@ describe("validateConfig: defaults and overrides", () => {
     });
     expect(validateConfig({ profile: "dev" }).config).toMatchObject({ subnetId: undefined, vpcId: undefined });
     expect(validateConfig({ profile: "article", subnetId }).warnings).toEqual([
-      "config warning: subnetId: the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production or dev)",
+      "config warning: subnetId: the article profile ignores it: it reproduces the guide's Terraform, which does not run Keycloak (use profile production, dev or cluster)",
     ]);
   });
 

@@ -100,10 +100,10 @@ describe("waiting for the instance to apply the delivered configuration", () => 
   });
 
   it("fails with the boot's reason, exit code 1, when the instance failed to apply it", async () => {
-    report({ state: "failed", message: "Keycloak was not ready after 600 s" });
+    report({ state: "failed", message: "Keycloak was not ready within 600 s" });
     const { error } = await waitFor();
     expect(error?.message).toMatch(
-      /^wait error: boot: the instance failed to apply this configuration at 2026-11-23T10:00:00Z: Keycloak was not ready after 600 s \(/,
+      /^wait error: boot: the instance failed to apply this configuration at 2026-11-23T10:00:00Z: Keycloak was not ready within 600 s \(/,
     );
     expect(error?.exitCode).toBe(1);
   });

@@ -67,7 +67,7 @@ describe("waiting for Keycloak", () => {
       expect(lines).toEqual([expect.stringMatching(/: \d+ s, HTTP 503$/)]);
       expect(error?.exitCode).toBe(1);
       expect(error?.problems).toEqual([
-        `wait error: ${url}: Keycloak is not ready after 3 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
+        `wait error: ${url}: Keycloak is not ready within 3 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
           "if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager)",
       ]);
     },
@@ -119,7 +119,7 @@ describe("waiting for Keycloak", () => {
       });
       // 3 s, not 1: on a loaded machine a 1 s budget can end inside the TLS handshake ("no answer within 1 s").
       const { error } = await waitAndLog(ownCertificate, url, 3);
-      expect(error?.problems[0]).toMatch(/not ready after 3 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+      expect(error?.problems[0]).toMatch(/not ready within 3 s, last state: TLS error \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
       expect(error?.problems[0]).not.toMatch(/the CA has not issued/);
       // The acme mode names the likely cause: the CA has not issued yet, and the proxy serves its fallback.
       const acme = await waitAndLog(validateConfig({}).config, url, 3);
@@ -277,7 +277,7 @@ describe("the timeout", () => {
     expect(waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" }, "cluster")).toBe(900);
     expect(waitTimeoutSeconds("30", { KEYCLOAK_EC2_WAIT_TIMEOUT: "900" }, "production")).toBe(30);
     expect(() => waitTimeoutSeconds("0", {}, "production")).toThrow(
-      'flag error: --timeout: "0" is not a whole number of seconds (write e.g. --timeout 900)',
+      'flag error: --timeout: "0" is no time to wait: give 1 second or more (write e.g. --timeout 900)',
     );
     expect(() => waitTimeoutSeconds(undefined, { KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" }, "production")).toThrow(
       'config error: KEYCLOAK_EC2_WAIT_TIMEOUT: "10m" is not a whole number of seconds',

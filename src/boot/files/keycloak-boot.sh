@@ -406,7 +406,7 @@ report_readiness() { log "waiting for Keycloak to be ready ($1 s, service $(syst
 ready_within() { poll_until "$READY_WAIT" "$READY_POLL" report_readiness keycloak_ready; }
 
 wait_until_ready() {
-  ready_within || fail "Keycloak was not ready after $READY_WAIT s (see: journalctl -u keycloak)"
+  ready_within || fail "Keycloak was not ready within $READY_WAIT s (see: journalctl -u keycloak)"
   log "Keycloak is ready at https://$(url_host "$KEYCLOAK_HOST") (admin console: /admin/master/console/)"
 }
 
@@ -424,7 +424,7 @@ upgrade_keycloak() {
     log "Keycloak $(image_version "$new") is ready: upgrade done"
     return 0
   fi
-  log "Keycloak $(image_version "$new") was not ready after $READY_WAIT s: going back to $(image_version "$old")"
+  log "Keycloak $(image_version "$new") was not ready within $READY_WAIT s: going back to $(image_version "$old")"
   write_runtime_env "$old"
   restore_database "$backup"
   wait_until_ready
