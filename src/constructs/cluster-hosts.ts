@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { dependable, Fn, ITerraformDependable, TerraformLocal } from "cdktf";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -44,8 +45,9 @@ export interface ClusterHostsProps {
   /** Target average CPU utilisation of the group, percent, above 0 and at most 100 (may be a reference).
    * @default 60 */
   readonly cpuTarget?: number;
-  /** Seconds after launch before failed load balancer health checks make an instance be replaced: Keycloak's first
-   * boot (packages, build, start) must fit in it (may be a reference). @default 600 */
+  /** Seconds after an instance is put in service before failed load balancer health checks make it be replaced. Its
+   * boot is done by then (the launch lifecycle hook holds it until): the margin is for the load balancer's first
+   * checks (may be a reference). @default 600 */
   readonly healthCheckGracePeriod?: number;
   /** EC2 key pair for SSH (the network must also open port 22). @default - none: no SSH login is possible */
   readonly keyName?: string;
@@ -67,9 +69,10 @@ export interface ClusterHostsProps {
 const AL2023_ROOT_DEVICE = "/dev/xvda";
 /** Seconds a new instance takes to be ready and report metrics; used by the refresh and by the scaling policy. */
 const INSTANCE_WARMUP_SECONDS = 300;
-/** Seconds a new instance may take to complete its launch lifecycle hook before the group abandons it: the boot's own
- * bounds (Keycloak ready within 600 s, another node's realm apply awaited up to 900 s) and the image's download. */
-const LAUNCH_HOOK_TIMEOUT_SECONDS = 1800;
+/** Seconds a new instance may take to complete its launch lifecycle hook before the group abandons it: above the
+ * boot's own bounds (packages and the image's download and build, Keycloak ready within 600 s, another node's realm
+ * apply awaited up to 900 s past its claim's settling), AWS's default of an hour. */
+const LAUNCH_HOOK_TIMEOUT_SECONDS = 3600;
 
 /** The launch lifecycle hook of a group made with `namePrefix`: the group's name and the hook's, which the boot needs
  * to complete it (`aws autoscaling complete-lifecycle-action`). */
@@ -217,8 +220,12 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
           defaultResult: "ABANDON",
         },
       ],
-      // The first instances are in service once their boot is done (the hook's timeout at most).
-      waitForCapacityTimeout: `${LAUNCH_HOOK_TIMEOUT_SECONDS / 60 + 5}m`,
+      // Terraform does not wait for instances in service: a first boot runs under the hook, up to an hour, and
+      // `npm run wait` (deploy runs it) follows the nodes' boots and says which failed and why.
+      waitForCapacityTimeout: "0",
+      // A destroy drains the group first; an instance still under the launch hook may hold it up to the hook's
+      // timeout (not verified on AWS: the provider's default is 10 minutes).
+      timeouts: { delete: `${LAUNCH_HOOK_TIMEOUT_SECONDS / 60 + 10}m` },
       tag: [{ key: "Name", value: name, propagateAtLaunch: false }],
       // The scaling policy moves desired_capacity: a later apply must not reset it.
       lifecycle: { ignoreChanges: ["desired_capacity"] },
@@ -227,13 +234,14 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
 
     // The boot completes its own launch, and no other instance's: the group is named, the instance is the caller
     // (the ARN's group id is unknown until the group exists, which waits for this policy).
+    const account = new DataAwsCallerIdentity(this, "account").accountId;
     this.addRolePolicy("complete-launch", [
       {
         sid: "CompleteOwnLaunch",
         effect: "Allow",
         actions: ["autoscaling:CompleteLifecycleAction"],
         resources: [
-          `arn:${this.instanceRole.partition}:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/${name}`,
+          `arn:${this.instanceRole.partition}:autoscaling:*:${account}:autoScalingGroup:*:autoScalingGroupName/${name}`,
         ],
       },
     ]);

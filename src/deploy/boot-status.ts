@@ -165,15 +165,37 @@ interface NodesRound {
   readonly nodes: readonly { readonly instance: GroupInstance; readonly report?: BootStatus }[];
   /** The group's latest instance refresh, or undefined when it has had none (in the last six weeks). */
   readonly refresh?: { readonly status: string; readonly percentage?: number; readonly reason?: string };
+  /** Reports written during the wait by nodes no longer in the group's list: one whose launch was abandoned is
+   * terminated within seconds of its report. */
+  readonly gone: readonly { readonly instance: GroupInstance; readonly report?: BootStatus }[];
 }
 
 /** Refresh states in which Auto Scaling is still replacing or watching nodes (DescribeInstanceRefreshes' Status). */
 const RUNNING_REFRESH = new Set(["Pending", "InProgress", "Cancelling", "Baking", "RollbackInProgress"]);
 const isLaunching = (instance: GroupInstance) => instance.state.startsWith("Pending");
 
+/** The ids of the nodes that wrote a report under the prefix since `since`. */
+async function reportedSince(s3: S3Client, target: ClusterStatusTarget, since: Date): Promise<string[]> {
+  const { ListObjectsV2Command } = await s3Sdk();
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: target.bucket, Prefix: target.prefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      const id = /^(i-[0-9a-f]+)\.json$/.exec((object.Key ?? "").slice(target.prefix.length))?.[1];
+      if (id && object.LastModified && object.LastModified >= since) ids.push(id);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return ids;
+}
+
 async function readNodes(
   target: ClusterStatusTarget,
   clients: { s3: S3Client; autoScaling: AutoScalingClient },
+  since: Date,
 ): Promise<NodesRound> {
   const { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } = await autoScalingSdk();
   const [groups, refreshes] = await Promise.all([
@@ -189,13 +211,18 @@ async function readNodes(
     .map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "", version: i.LaunchTemplate?.Version }))
     .filter((i) => i.state === "InService" || isLaunching(i))
     .sort((a, b) => a.id.localeCompare(b.id));
-  const reports = await Promise.all(
-    instances.map((i) => readReport(clients.s3, target.bucket, `${target.prefix}${i.id}.json`)),
-  );
+  const listed = new Set((group.Instances ?? []).map((i) => i.InstanceId));
+  const goneIds = (await reportedSince(clients.s3, target, since)).filter((id) => !listed.has(id));
+  const read = (id: string) => readReport(clients.s3, target.bucket, `${target.prefix}${id}.json`);
+  const [reports, goneReports] = await Promise.all([
+    Promise.all(instances.map((i) => read(i.id))),
+    Promise.all(goneIds.map(read)),
+  ]);
   const latest = refreshes.InstanceRefreshes?.[0];
   return {
     version: group.LaunchTemplate?.Version,
     nodes: instances.map((instance, i) => ({ instance, report: reports[i] })),
+    gone: goneIds.map((id, i) => ({ instance: { id, state: "Terminated" }, report: goneReports[i] })),
     refresh: latest && {
       status: latest.Status ?? "",
       percentage: latest.PercentageComplete,
@@ -225,7 +252,7 @@ function judgeNodes(target: ClusterStatusTarget, round: NodesRound) {
     behind,
     booting: inService.filter((node) => !behind.includes(node) && !done.includes(node)),
     launching: round.nodes.filter(({ instance }) => isLaunching(instance)),
-    failed: round.nodes.find(({ report }) => current(report) && report!.state === "failed"),
+    failed: [...round.nodes, ...round.gone].find(({ report }) => current(report) && report!.state === "failed"),
   };
 }
 
@@ -256,7 +283,9 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
   for (;;) {
     let round: NodesRound | undefined;
     try {
-      round = await readNodes(target, clients);
+      // Reports from a minute before the wait began on: a node abandoned just before is named too (S3's clock and
+      // this machine's may differ a little).
+      round = await readNodes(target, clients, new Date(start - 60_000));
     } catch (error) {
       const denied = (error as { name?: string }).name === "AccessDenied" ? `; ${NODE_CHECK_PERMISSIONS(target)}` : "";
       const problem = `cannot read ${where} (${(error as Error).message}${denied})`;
@@ -280,7 +309,7 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
             "wait",
             "boot",
             `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
-            `the group terminates it without putting it in service (its launch is abandoned), and the nodes in service serve on; its log: aws ssm start-session --target ${id} while it runs, then /var/log/cloud-init-output.log; to stop the rollout: aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}`,
+            `the group terminates it without putting it in service (its launch is abandoned), the nodes in service serve on, and a refresh tries the same configuration on a new node: the end of its boot's log is in s3://${target.bucket}/${target.prefix}${id}.log; fix the configuration and deploy again (cancelling the refresh, aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}, stops the retries but leaves the group launching this configuration)`,
           ),
           1,
         );

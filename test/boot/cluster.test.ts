@@ -159,6 +159,57 @@ describe("cluster boot: each node's own report", () => {
     expect(boot.calls().filter((c) => c.startsWith("aws autoscaling"))).toHaveLength(1);
   });
 
+  it("reports a failure in a subshell the script then leaves with exit, as the realm's apply does, and abandons", () => {
+    // WHEN the realm's step fails in its subshell: `(reconcile_realm) || exit`
+    const { code } = boot.run('(fail "realm: HTTP 400 from PUT /admin/realms/app") || exit');
+    // THEN reported with that reason, the launch abandoned, once
+    expect(code).toBe(1);
+    expect(report("i-0aaaaaaaaaaaaaaa1")).toMatchObject({
+      state: "failed",
+      message: "realm: HTTP 400 from PUT /admin/realms/app",
+    });
+    expect(boot.stubState("launch/i-0aaaaaaaaaaaaaaa1")).toBe("ABANDON\n");
+    expect(boot.calls().filter((c) => c.startsWith("aws autoscaling"))).toHaveLength(1);
+  });
+
+  it("reports nothing for a subshell's failure the script got past", () => {
+    const { code } = boot.run('x=$(fail "tolerated") || x=fallback; echo "$x"');
+    expect(code).toBe(0);
+    expect(boot.calls().filter((c) => c.startsWith("aws "))).toEqual([]);
+  });
+
+  it("uploads the end of the boot's log beside its report before abandoning: the node's disk goes with it", () => {
+    // GIVEN cloud-init's log of this boot
+    fs.mkdirSync(`${boot.root}/var/log`, { recursive: true });
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i + 1}`);
+    fs.writeFileSync(`${boot.root}/var/log/cloud-init-output.log`, `${lines.join("\n")}\n`);
+    // WHEN
+    expect(boot.run('fail "Keycloak was not ready after 600 s"').code).toBe(1);
+    // THEN its last 300 lines, as text
+    expect(boot.stubState("s3/kc-bucket/status/nodes/i-0aaaaaaaaaaaaaaa1.log")).toBe(
+      `${lines.slice(100).join("\n")}\n`,
+    );
+    const aws = boot.calls().filter((c) => c.startsWith("aws "));
+    expect(aws.map((c) => c.split(" ").slice(0, 3).join(" "))).toEqual([
+      "aws s3 cp",
+      "aws s3 cp",
+      "aws autoscaling complete-lifecycle-action",
+    ]);
+  });
+
+  it("reports the node failed when it cannot complete its launch with CONTINUE: the group would abandon it", () => {
+    // GIVEN Auto Scaling refusing three times
+    boot.failNext("aws", 3);
+    // WHEN
+    const { code } = boot.run("complete_launch CONTINUE");
+    // THEN
+    expect(code).toBe(1);
+    expect(report("i-0aaaaaaaaaaaaaaa1")).toMatchObject({
+      state: "failed",
+      message: expect.stringMatching(/^cannot complete the launch \(CONTINUE\): An error occurred \(Throttling\)/),
+    });
+  });
+
   it("says so and goes on when there is no launch to complete (a boot run again by hand)", () => {
     // GIVEN a launch completed already
     expect(boot.run("complete_launch CONTINUE").code).toBe(0);

@@ -209,11 +209,11 @@ describe("ClusterHosts Auto Scaling group", () => {
       {
         name: "keycloak-boot",
         lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
-        heartbeat_timeout: 1800,
+        heartbeat_timeout: 3600,
         default_result: "ABANDON",
       },
     ]);
-    expect(group.wait_for_capacity_timeout).toBe("35m");
+    expect(group.wait_for_capacity_timeout).toBe("0");
     const policy = Object.values(tf.resource.aws_iam_role_policy as Record<string, Record<string, any>>).find(
       (p) => p.name === "complete-launch",
     )!;
@@ -225,7 +225,7 @@ describe("ClusterHosts Auto Scaling group", () => {
         actions: ["autoscaling:CompleteLifecycleAction"],
         resources: [
           expect.stringMatching(
-            /^arn:\$\{data\.aws_partition\.[^}]+\}:autoscaling:\*:\*:autoScalingGroup:\*:autoScalingGroupName\/kc-cluster$/,
+            /^arn:\$\{data\.aws_partition\.[^}]+\}:autoscaling:\*:\$\{data\.aws_caller_identity\.[^}]+\.account_id\}:autoScalingGroup:\*:autoScalingGroupName\/kc-cluster$/,
           ),
         ],
       },

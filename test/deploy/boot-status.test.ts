@@ -136,8 +136,8 @@ const CLUSTER: ClusterStatusTarget = {
   prefix: "status/nodes/",
 };
 
-/** Node `id`'s report, as report_status writes it. */
-const nodeReport = (id: string, fields: Record<string, string> = {}) =>
+/** Node `id`'s report, as report_status writes it (at `lastModified`, by default now). */
+const nodeReport = (id: string, fields: Record<string, string> = {}, lastModified = new Date()) =>
   fake().objects.set(`kc-bucket/status/nodes/${id}.json`, {
     body: Buffer.from(
       JSON.stringify({
@@ -151,7 +151,7 @@ const nodeReport = (id: string, fields: Record<string, string> = {}) =>
         ...fields,
       }),
     ),
-    lastModified: new Date(),
+    lastModified,
   });
 
 const OLD = { bundleSha256: "b".repeat(64), at: "2026-11-22T09:00:00Z" };
@@ -230,9 +230,31 @@ describe("waiting for every node of a cluster to apply the delivered configurati
     nodeReport(A2, { state: "failed", message: "the realm's apply was refused: HTTP 400" });
     const { error } = await waitFor(1000, CLUSTER);
     expect(error?.message).toMatch(
-      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(the group terminates it without putting it in service \(its launch is abandoned\), and the nodes in service serve on; /,
+      /^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration at 2026-11-23T10:00:00Z: the realm's apply was refused: HTTP 400 \(the group terminates it without putting it in service \(its launch is abandoned\), the nodes in service serve on, .*the end of its boot's log is in s3:\/\/kc-bucket\/status\/nodes\/i-0aaaaaaaaaaaaaaa2\.log; /,
     );
     expect(error?.exitCode).toBe(1);
+  });
+
+  it("names a node whose launch was abandoned, gone from the group seconds after its report", async () => {
+    // GIVEN a refresh's new node that failed and was terminated between two rounds, and an older failure of this
+    // bundle, from before the wait
+    group("3", [A1, "InService", "2"], [B1, "Pending:Wait"]);
+    fake().refreshes.set("kc-hosts", [{ status: "InProgress", percentage: 0 }]);
+    nodeReport(A1, OLD);
+    nodeReport(B2, { state: "failed", message: "long ago" }, new Date(Date.now() - 3_600_000));
+    const abandoned = () => {
+      nodeReport(B1, { state: "failed", message: "realm: HTTP 400 from PUT /admin/realms/app" });
+      group("3", [A1, "InService", "2"]);
+    };
+    // WHEN
+    const { lines, error } = await waitFor(3000, CLUSTER, [abandoned]);
+    // THEN the recent failure is named, not the old one
+    expect(lines).toEqual([
+      "waiting for the nodes to apply this configuration: 0 of 1 in service did, 1 on an older configuration, 1 launching, instance refresh InProgress 0 %\n",
+    ]);
+    expect(error?.message).toMatch(
+      /^wait error: boot: node i-0bbbbbbbbbbbbbbb1 failed to apply this configuration at .*: realm: HTTP 400 from PUT \/admin\/realms\/app /,
+    );
   });
 
   it("is not done while a node is still launching, even with every node in service done", async () => {

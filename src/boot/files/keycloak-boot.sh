@@ -479,7 +479,10 @@ report_status() {
 
 on_failure() {
   report_status failed "$1"
-  if [[ $PROFILE == cluster ]]; then complete_launch ABANDON; fi
+  if [[ $PROFILE == cluster ]]; then
+    upload_boot_log
+    complete_launch ABANDON
+  fi
 }
 
 main() {

@@ -85,6 +85,16 @@ node_status_key() {
   printf '%s%s.json' "$NODE_STATUS_PREFIX" "$node"
 }
 
+# The end of this boot's log (cloud-init's), beside the node's report as <instance id>.log: a node whose launch is
+# abandoned is terminated within a minute, and its disk with it.
+upload_boot_log() {
+  local key log=$ROOT/var/log/cloud-init-output.log
+  [[ -f $log ]] || return 0
+  key=$(node_status_key) || return 0
+  tail -n 300 "$log" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type text/plain - \
+    "s3://$STATUS_BUCKET/${key%.json}.log" || log "cannot upload the boot's log to s3://$STATUS_BUCKET/${key%.json}.log"
+}
+
 # The group holds a new node out of service, and out of the load balancer and the instance refresh, until its boot
 # completes the launch lifecycle hook (Pending:Wait): CONTINUE puts it in service, ABANDON terminates it, so a node that
 # could not apply its configuration never serves, and a refresh does not move past it while the old nodes serve on.
@@ -107,9 +117,11 @@ complete_launch() {
       return 0
     fi
     log "cannot complete the launch ($result), attempt $attempt of 3: $answer"
-    sleep $((attempt * RETRY_DELAY))
+    ((attempt == 3)) || sleep $((attempt * RETRY_DELAY))
   done
-  log "the launch stays pending: the group ends it with ABANDON after the hook's timeout"
+  # A node that cannot say it is ready is abandoned at the hook's timeout: reported as failed now, not as applied.
+  [[ $result == ABANDON ]] || fail "cannot complete the launch ($result): $answer; the group abandons this node at the hook's timeout"
+  log "the launch stays pending: the group abandons this node at the hook's timeout"
 }
 
 # The unit's values for a node (runtime.env, after write_runtime_env's own): the database's host and port (its user is

@@ -58,24 +58,41 @@ fi
 # To stderr: cloud-init records it too, and it never mixes into a value captured with $(...).
 log() { printf 'keycloak-ec2 [%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # A script that defines on_failure (the boot reports its status) has it called with the reason, once, by the
-# script's own shell. A failure inside $(...) only records its reason in FAILURE_REASON: the shell around it then
-# fails on the assignment, whose own reason would only name the line, and reports the recorded one instead.
-readonly FAILURE_REASON=${TMPDIR:-/tmp}/keycloak-ec2-failure.$$
+# script's own shell. A failure inside a subshell ($(...), or `(step) || exit`) only records its reason in
+# FAILURE_REASON: the shell around it then fails on the assignment, whose own reason would only name the line, or
+# exits, and reports the recorded reason instead (fail, or report_recorded_failure at its exit). The file's name is
+# random and it is written without following an existing name (noclobber: the first reason stays).
+FAILURE_REASON=$(mktemp -u "${TMPDIR:-/tmp}/keycloak-ec2-failure.XXXXXXXXXX")
+readonly FAILURE_REASON
 fail() {
   trap - ERR
   log "FAILED: $*"
   if [[ $BASHPID != "$$" ]]; then
-    [[ -e $FAILURE_REASON ]] || printf '%s' "$*" >"$FAILURE_REASON"
+    (set -C && printf '%s' "$*" >"$FAILURE_REASON") 2>/dev/null || true
     exit 1
   fi
-  local reason=$*
-  if [[ -e $FAILURE_REASON ]]; then
+  report_failure "$*"
+  exit 1
+}
+
+# on_failure with the reason a subshell recorded, else with $1; once.
+report_failure() {
+  local reason=$1
+  if [[ -f $FAILURE_REASON ]]; then
     reason=$(<"$FAILURE_REASON")
     rm -f "$FAILURE_REASON"
   fi
   if declare -F on_failure >/dev/null; then on_failure "$reason" || true; fi
-  exit 1
 }
+
+# At the script's exit: a subshell's failure that ended the script without fail (`(step) || exit`) is reported too;
+# one the script got past (`x=$(step) || ...`) is not.
+report_recorded_failure() {
+  local code=$?
+  [[ $BASHPID == "$$" && -f $FAILURE_REASON ]] || return 0
+  if ((code != 0)); then report_failure ""; else rm -f "$FAILURE_REASON"; fi
+}
+trap report_recorded_failure EXIT
 trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
 
 imds() {

@@ -88,7 +88,8 @@ aws_s3() {
 }
 
 # aws autoscaling complete-lifecycle-action: the first completion of an instance's launch is recorded in
-# STUB_STATE/launch/<instance id> (the result); later ones get AWS's answer that no action is pending.
+# STUB_STATE/launch/<instance id> (the result); later ones get AWS's answer that no action is pending; a failure the
+# test asked for (of "aws") first, as throttling.
 aws_autoscaling() {
   local instance="" result=""
   while (($# > 0)); do
@@ -99,6 +100,10 @@ aws_autoscaling() {
     shift
   done
   mkdir -p "$STATE/launch"
+  if fails_now; then
+    echo "An error occurred (Throttling) when calling the CompleteLifecycleAction operation: Rate exceeded" >&2
+    return 254
+  fi
   if [[ -f $STATE/launch/$instance ]]; then
     echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID $instance" >&2
     return 254
