@@ -165,9 +165,11 @@ interface NodesRound {
   readonly nodes: readonly { readonly instance: GroupInstance; readonly report?: BootStatus }[];
   /** The group's latest instance refresh, or undefined when it has had none (in the last six weeks). */
   readonly refresh?: { readonly status: string; readonly percentage?: number; readonly reason?: string };
-  /** Reports written during the wait by nodes no longer in the group's list: one whose launch was abandoned is
-   * terminated within seconds of its report. */
+  /** Reports of nodes leaving the group (Terminating, ...), and those written during the wait by nodes no longer in
+   * its list: one whose launch was abandoned is terminated within seconds of its report. */
   readonly gone: readonly { readonly instance: GroupInstance; readonly report?: BootStatus }[];
+  /** The group's desired capacity: the nodes in service the wait expects. */
+  readonly desired?: number;
 }
 
 /** Refresh states in which Auto Scaling is still replacing or watching nodes (DescribeInstanceRefreshes' Status). */
@@ -212,7 +214,10 @@ async function readNodes(
     .filter((i) => i.state === "InService" || isLaunching(i))
     .sort((a, b) => a.id.localeCompare(b.id));
   const listed = new Set((group.Instances ?? []).map((i) => i.InstanceId));
-  const goneIds = (await reportedSince(clients.s3, target, since)).filter((id) => !listed.has(id));
+  const leaving = (group.Instances ?? [])
+    .filter((i) => i.LifecycleState !== "InService" && !isLaunching({ id: "", state: i.LifecycleState ?? "" }))
+    .map((i) => i.InstanceId ?? "");
+  const goneIds = [...leaving, ...(await reportedSince(clients.s3, target, since)).filter((id) => !listed.has(id))];
   const read = (id: string) => readReport(clients.s3, target.bucket, `${target.prefix}${id}.json`);
   const [reports, goneReports] = await Promise.all([
     Promise.all(instances.map((i) => read(i.id))),
@@ -221,6 +226,7 @@ async function readNodes(
   const latest = refreshes.InstanceRefreshes?.[0];
   return {
     version: group.LaunchTemplate?.Version,
+    desired: group.DesiredCapacity,
     nodes: instances.map((instance, i) => ({ instance, report: reports[i] })),
     gone: goneIds.map((id, i) => ({ instance: { id, state: "Terminated" }, report: goneReports[i] })),
     refresh: latest && {
@@ -314,7 +320,9 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
           1,
         );
       }
-      if (inService.length > 0 && done.length === inService.length && launching.length === 0 && !refreshing) {
+      // As many in service as the group wants: a node abandoned before the wait saw its report is replaced first.
+      const enough = inService.length > 0 && inService.length >= (round.desired ?? 1);
+      if (enough && done.length === inService.length && launching.length === 0 && !refreshing) {
         const last = done.map(({ report }) => report!.at).sort()[done.length - 1];
         const { keycloakVersion, realm } = done[0].report!;
         write(

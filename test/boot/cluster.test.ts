@@ -172,6 +172,16 @@ describe("cluster boot: each node's own report", () => {
     expect(boot.calls().filter((c) => c.startsWith("aws autoscaling"))).toHaveLength(1);
   });
 
+  it("reports an exit that no fail said why, as an unset setting's, and abandons", () => {
+    const { code } = boot.run('echo "${UNSET_SETTING}"');
+    expect(code).toBe(1);
+    expect(report("i-0aaaaaaaaaaaaaaa1")).toMatchObject({
+      state: "failed",
+      message: expect.stringMatching(/^exited with status 1 /),
+    });
+    expect(boot.stubState("launch/i-0aaaaaaaaaaaaaaa1")).toBe("ABANDON\n");
+  });
+
   it("reports nothing for a subshell's failure the script got past", () => {
     const { code } = boot.run('x=$(fail "tolerated") || x=fallback; echo "$x"');
     expect(code).toBe(0);

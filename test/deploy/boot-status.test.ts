@@ -257,6 +257,29 @@ describe("waiting for every node of a cluster to apply the delivered configurati
     );
   });
 
+  it("names a node being terminated after its failure, and is not done with fewer nodes than the group wants", async () => {
+    // GIVEN a first deploy of two nodes: one in service and done, the other abandoned, still listed as Terminating
+    fake().groups.set("kc-hosts", {
+      version: "1",
+      desired: 2,
+      instances: [
+        { id: A1, state: "InService" },
+        { id: A2, state: "Terminating" },
+      ],
+    });
+    nodeReport(A1);
+    nodeReport(A2, { state: "failed", message: "realm: claimed by another node" });
+    // WHEN / THEN
+    const { error } = await waitFor(1000, CLUSTER);
+    expect(error?.message).toMatch(/^wait error: boot: node i-0aaaaaaaaaaaaaaa2 failed to apply this configuration/);
+    // And with the failed node gone unseen: one node in service is not enough for a group of two
+    fake().objects.delete(`kc-bucket/status/nodes/${A2}.json`);
+    fake().groups.set("kc-hosts", { version: "1", desired: 2, instances: [{ id: A1, state: "InService" }] });
+    const { lines, error: timedOut } = await waitFor(300, CLUSTER);
+    expect(lines).toEqual(["waiting for the nodes to apply this configuration: 1 of 1 in service did\n"]);
+    expect(timedOut?.exitCode).toBe(1);
+  });
+
   it("is not done while a node is still launching, even with every node in service done", async () => {
     group("3", [A1, "InService"], [B1, "Pending:Wait"]);
     nodeReport(A1);

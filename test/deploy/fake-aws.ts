@@ -39,10 +39,12 @@ export interface FakeGroupInstance {
   readonly version?: string;
 }
 
-/** A fake Auto Scaling group: the launch template version it launches, its instances. */
+/** A fake Auto Scaling group: the launch template version it launches, its instances, its desired capacity. */
 export interface FakeGroup {
   readonly version: string;
   readonly instances: readonly FakeGroupInstance[];
+  /** @default 1 */
+  readonly desired?: number;
 }
 
 /** An instance refresh as DescribeInstanceRefreshes lists it. */
@@ -140,7 +142,7 @@ export async function startFakeAws(): Promise<FakeAws & { close(): Promise<void>
       const template = (version: string) =>
         `<LaunchTemplate><LaunchTemplateId>lt-0123456789abcdef0</LaunchTemplateId><Version>${version}</Version></LaunchTemplate>`;
       const members = group
-        ? `<member><AutoScalingGroupName>${escapeXml(name)}</AutoScalingGroupName>${template(group.version)}<Instances>${group.instances
+        ? `<member><AutoScalingGroupName>${escapeXml(name)}</AutoScalingGroupName><DesiredCapacity>${group.desired ?? 1}</DesiredCapacity>${template(group.version)}<Instances>${group.instances
             .map(
               (i) =>
                 `<member><InstanceId>${i.id}</InstanceId><LifecycleState>${i.state}</LifecycleState><HealthStatus>Healthy</HealthStatus>${template(i.version ?? group.version)}</member>`,

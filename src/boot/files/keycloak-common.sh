@@ -75,22 +75,30 @@ fail() {
   exit 1
 }
 
-# on_failure with the reason a subshell recorded, else with $1; once.
+# on_failure with the reason a subshell recorded, else with $1; once (a fail inside on_failure reports nothing more).
+FAILURE_REPORTED=""
 report_failure() {
   local reason=$1
   if [[ -f $FAILURE_REASON ]]; then
     reason=$(<"$FAILURE_REASON")
     rm -f "$FAILURE_REASON"
   fi
+  [[ -z $FAILURE_REPORTED ]] || return 0
+  FAILURE_REPORTED=1
   if declare -F on_failure >/dev/null; then on_failure "$reason" || true; fi
 }
 
-# At the script's exit: a subshell's failure that ended the script without fail (`(step) || exit`) is reported too;
-# one the script got past (`x=$(step) || ...`) is not.
+# At the script's exit: a failure that ended the script without fail is reported too, with a subshell's recorded
+# reason (`(step) || exit`) or its exit status (an unset setting under set -u); one the script got past
+# (`x=$(step) || ...`) is not.
 report_recorded_failure() {
   local code=$?
-  [[ $BASHPID == "$$" && -f $FAILURE_REASON ]] || return 0
-  if ((code != 0)); then report_failure ""; else rm -f "$FAILURE_REASON"; fi
+  [[ $BASHPID == "$$" ]] || return 0
+  if ((code != 0)); then
+    report_failure "exited with status $code (its log says where)"
+  else
+    rm -f "$FAILURE_REASON"
+  fi
 }
 trap report_recorded_failure EXIT
 trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
