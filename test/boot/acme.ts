@@ -20,13 +20,34 @@ export function requireTools(...names: string[]): void {
       throw new Error(`${name} not found: run npm run setup (it installs Debian's caddy and pebble)`);
 }
 
-/** A TCP port nothing listens on right now (the OS's pick, released at once). */
+/** The first port of the kernel's ephemeral range: the local ports of outgoing connections and of listen(0). */
+function ephemeralStart(): number {
+  try {
+    return Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A TCP port nothing listens on right now, released at once for a process started later (pebble, caddy). Picked below
+ * the ephemeral range: a port the OS hands out may be taken meanwhile by any connection another test opens (pebble
+ * then fails with "address already in use").
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const high = ephemeralStart() - 1;
+  const low = Math.max(1024, high - 20000);
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `ms` with `what` and `log()`. */
