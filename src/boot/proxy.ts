@@ -11,6 +11,7 @@
  */
 
 import { LETS_ENCRYPT, SHORTLIVED_PROFILE } from "../defaults";
+import { KEYCLOAK_HTTP_PORT } from "./unit";
 
 export { LETS_ENCRYPT };
 
@@ -173,7 +174,7 @@ export interface CaddyfileOptions {
   readonly renewInterval?: string;
   /**
    * Keycloak's plain-HTTP listener (`--http-enabled=true --http-host=127.0.0.1`).
-   * @default "127.0.0.1:8080"
+   * @default "127.0.0.1:8080" (KEYCLOAK_HTTP_PORT)
    */
   readonly upstream?: string;
   /**
@@ -252,7 +253,7 @@ export function caddyfile(options: CaddyfileOptions): string {
   const profile = options.acmeProfile ?? (ip ? SHORTLIVED_PROFILE : "");
   const fallback = options.fallbackSni ?? (acme && !ip);
   checkOptions(options, directory, profile, fallback);
-  const upstream = options.upstream ?? "127.0.0.1:8080";
+  const upstream = options.upstream ?? `127.0.0.1:${KEYCLOAK_HTTP_PORT}`;
 
   const global = [
     // No admin API: with host networking it would listen on the host's localhost:2019, open to every local process.

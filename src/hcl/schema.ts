@@ -57,6 +57,21 @@ export const PROVIDER_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws: { assume_role: {}, assume_role_with_web_identity: {}, default_tags: {}, endpoints: {}, ignore_tags: {} },
 };
 
+/** The instance requirements of a launch template, and of a mixed instances policy's overrides. */
+const INSTANCE_REQUIREMENTS: NestedBlocks = {
+  accelerator_count: {},
+  accelerator_total_memory_mib: {},
+  baseline_ebs_bandwidth_mbps: {},
+  memory_gib_per_vcpu: {},
+  memory_mib: {},
+  network_bandwidth_gbps: {},
+  network_interface_count: {},
+  total_local_storage_gb: {},
+  vcpu_count: {},
+};
+/** A predictive scaling policy's customized metric queries. */
+const METRIC_DATA_QUERIES: NestedBlocks = { metric_stat: { metric: { dimensions: {} } } };
+
 export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
   aws_dlm_lifecycle_policy: {
     policy_details: {
@@ -209,17 +224,7 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
       launch_template: {
         launch_template_specification: {},
         override: {
-          instance_requirements: {
-            accelerator_count: {},
-            accelerator_total_memory_mib: {},
-            baseline_ebs_bandwidth_mbps: {},
-            memory_gib_per_vcpu: {},
-            memory_mib: {},
-            network_bandwidth_gbps: {},
-            network_interface_count: {},
-            total_local_storage_gb: {},
-            vcpu_count: {},
-          },
+          instance_requirements: INSTANCE_REQUIREMENTS,
           launch_template_specification: {},
         },
       },
@@ -233,11 +238,11 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
     predictive_scaling_configuration: {
       metric_specification: {
         customized_capacity_metric_specification: {
-          metric_data_queries: { metric_stat: { metric: { dimensions: {} } } },
+          metric_data_queries: METRIC_DATA_QUERIES,
         },
-        customized_load_metric_specification: { metric_data_queries: { metric_stat: { metric: { dimensions: {} } } } },
+        customized_load_metric_specification: { metric_data_queries: METRIC_DATA_QUERIES },
         customized_scaling_metric_specification: {
-          metric_data_queries: { metric_stat: { metric: { dimensions: {} } } },
+          metric_data_queries: METRIC_DATA_QUERIES,
         },
         predefined_load_metric_specification: {},
         predefined_metric_pair_specification: {},
@@ -264,17 +269,7 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
     hibernation_options: {},
     iam_instance_profile: {},
     instance_market_options: { spot_options: {} },
-    instance_requirements: {
-      accelerator_count: {},
-      accelerator_total_memory_mib: {},
-      baseline_ebs_bandwidth_mbps: {},
-      memory_gib_per_vcpu: {},
-      memory_mib: {},
-      network_bandwidth_gbps: {},
-      network_interface_count: {},
-      total_local_storage_gb: {},
-      vcpu_count: {},
-    },
+    instance_requirements: INSTANCE_REQUIREMENTS,
     license_specification: {},
     maintenance_options: {},
     metadata_options: {},

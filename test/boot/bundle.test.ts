@@ -8,6 +8,7 @@ import { bundleScript, fetchScript } from "../../src/boot/bundle";
 import { LETS_ENCRYPT } from "../../src/defaults";
 import { escapeTemplate, renderLiteral } from "../../src/text/template";
 import { bootInputOf, serverConfig } from "../server-config";
+import { CLUSTER_INPUT } from "./cluster-input";
 
 const ADDRESSES = { publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com", publicIp: "203.0.113.7" };
 
@@ -269,18 +270,8 @@ describe("bundle guards", () => {
 });
 
 describe("cluster: settings, files and bundle", () => {
-  const input: BootInput = {
-    mode: "cluster",
-    region: "eu-west-3",
-    keycloakVersion: "26.7.4",
-    parameterPrefix: "/kc/keycloak",
-    adminUser: "admin",
-    hostname: "sso.example.com",
-    database: { endpoint: "kc.abcdefghij.eu-west-3.rds.amazonaws.com", port: "5432" },
-    trustedProxyCidrs: "172.31.0.0/16",
-    launchHook: { groupName: "kc-hosts", hookName: "keycloak-boot" },
-    status: { bucket: "kc-bucket", key: "status/boot.json" },
-  };
+  // One trusted CIDR: the settings file holds the list as given.
+  const input: BootInput = { ...CLUSTER_INPUT, trustedProxyCidrs: "172.31.0.0/16" };
   const realm = serverConfig({}).keycloak.realm;
 
   it("has the cluster's settings only: the database, the trusted proxies, the realm's record, reports, the launch hook", () => {

@@ -5,16 +5,8 @@ import { realmRepresentation } from "../../src/boot/realm";
 import { DEFAULT_REALM } from "../../src/defaults";
 import { selfSignedCertificate } from "../certificates";
 import { CLUSTER_INPUT } from "./cluster-input";
-import { BootHarness, MEMORY_SCRIPT } from "./harness";
+import { BootHarness, MEMORY_SCRIPT, REALM_SCRIPT, SECRETS } from "./harness";
 
-const REALM_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-realm.sh");
-/** The generated secrets of SSM, the database's (the RDS master user's) among them. */
-const SECRETS = {
-  "admin-password": "AdminSecret0123456789abcdefXYZ01",
-  "db-password": "DbSecret0123456789abcdefghXYZ012",
-  "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
-  "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
-};
 const CA_URL = "https://truststore.pki.rds.amazonaws.com/eu-west-3/eu-west-3-bundle.pem";
 const CA_FILE = "etc/keycloak-ec2/rds-ca-bundle.pem";
 const REALM_HASH = "s3://kc-bucket/status/realm.sha256";
@@ -24,7 +16,7 @@ const REALM_CLAIM = "s3://kc-bucket/status/realm.claim";
 function clusterNode(overrides: Partial<BootInput> = {}): BootHarness {
   const boot = new BootHarness();
   boot.writeSettingsFile(settingsFile(bootSettings({ ...CLUSTER_INPUT, ...overrides })));
-  for (const [name, value] of Object.entries(SECRETS)) boot.putParameter(`/kc/keycloak/${name}`, value);
+  boot.putSecrets();
   boot.setImds("local-ipv4", "172.31.5.17");
   boot.setImds("instance-id", "i-0aaaaaaaaaaaaaaa1");
   return boot;

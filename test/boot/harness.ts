@@ -8,6 +8,18 @@ import type { BootFile } from "../../src/boot/boot-files";
 export const SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-boot.sh");
 export const MEMORY_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-memory.sh");
 export const DATA_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-data.sh");
+export const REALM_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-realm.sh");
+
+/** A systemd unit's ExecStart, its continuation lines joined. */
+export const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
+
+/** The deployment's generated secrets as SSM holds them (under `<prefix>/<name>`): 32 characters each. */
+export const SECRETS = {
+  "admin-password": "AdminSecret0123456789abcdefXYZ01",
+  "db-password": "DbSecret0123456789abcdefghXYZ012",
+  "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
+  "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
+} as const;
 const STUB = path.resolve(__dirname, "stubs/stub.sh");
 
 /** The commands the boot runs that the harness stands in for (test/boot/stubs/stub.sh); openssl is the real one, recorded. */
@@ -102,6 +114,11 @@ export class BootHarness {
 
   putParameter(name: string, value: string): void {
     fs.writeFileSync(path.join(this.ssm, name.replace(/\//g, "_")), value);
+  }
+
+  /** SECRETS in SSM under `prefix` (a deployment's `/<name>/keycloak`). */
+  putSecrets(prefix = "/kc/keycloak"): void {
+    for (const [name, value] of Object.entries(SECRETS)) this.putParameter(`${prefix}/${name}`, value);
   }
 
   /** What an HTTPS server answers for `url` (the stubbed curl's download), e.g. the RDS CA bundle. */

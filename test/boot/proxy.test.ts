@@ -18,6 +18,7 @@ import {
 } from "../../src/boot/proxy";
 import { selfSignedCertificate } from "../certificates";
 import { Caddy, freePort, get, Pebble, requireTools, served, waitFor } from "./acme";
+import { execStart } from "./harness";
 
 /**
  * The proxy's Caddyfile run by a real Caddy against a real ACME CA on loopback: Debian's caddy 2.6.2 and pebble 2.4.0
@@ -27,7 +28,6 @@ import { Caddy, freePort, get, Pebble, requireTools, served, waitFor } from "./a
  */
 
 /** The `docker run` command line of a unit, joined back into one line. */
-const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
 
 /** The Caddyfile minus the lines Debian's caddy 2.6.2 does not know (see above). */
 const forCaddy26 = (text: string) => text.replace(/^\t+(profile \S+|fallback_sni \S+)\n/gm, "");

@@ -2,17 +2,10 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import * as path from "node:path";
 import { realmRepresentation, RealmSettings } from "../../src/boot/realm";
 import { SLOW_TEST_MS } from "../cli/run";
-import { BootHarness } from "./harness";
+import { BootHarness, REALM_SCRIPT, SECRETS } from "./harness";
 
-const REALM_SCRIPT = path.resolve(__dirname, "../../src/boot/files/keycloak-realm.sh");
-const SECRETS = {
-  "admin-password": "AdminSecret0123456789abcdefXYZ01",
-  "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
-  "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
-};
 const MARKER = "keycloak-ec2.managed";
 
 type Json = Record<string, unknown>;
@@ -165,7 +158,7 @@ describe("realm reconciliation (keycloak-realm.sh) against a fake Keycloak admin
 
   beforeEach(() => {
     boot = new BootHarness({}, { realCommands: ["curl"] });
-    for (const [name, value] of Object.entries(SECRETS)) boot.putParameter(`/kc/keycloak/${name}`, value);
+    boot.putSecrets();
     keycloak = new FakeKeycloakAdmin();
   });
   afterEach(async () => {

@@ -6,14 +6,8 @@ import { DEFAULT_REALM } from "../../src/defaults";
 import { selfSignedCertificate } from "../certificates";
 import { bootInputOf, serverConfig } from "../server-config";
 import { CLUSTER_INPUT } from "./cluster-input";
-import { BootHarness } from "./harness";
+import { BootHarness, SECRETS } from "./harness";
 
-const SECRETS = {
-  "admin-password": "AdminSecret0123456789abcdefXYZ01",
-  "db-password": "DbSecret0123456789abcdefghXYZ012",
-  "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
-  "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
-};
 const ELASTIC_IP = "203.0.113.7";
 const PUBLIC_DNS = "ec2-203-0-113-7.eu-west-3.compute.amazonaws.com";
 const DATA_VOLUME_ID = "vol-0123456789abcdef0";
@@ -46,8 +40,7 @@ function firstBoot(raw: Record<string, unknown>, memoryKib: number) {
   fs.mkdirSync(path.join(boot.root, "stub-state/acme"), { recursive: true });
   selfSignedCertificate(path.join(boot.root, "stub-state/acme", ACME_ISSUER_DIR), "E7", `IP:${ELASTIC_IP}`);
   fs.writeFileSync(path.join(boot.root, "stub-state/caddy-log"), '{"level":"info","msg":"certificate obtained"}\n');
-  for (const [name, value] of Object.entries(SECRETS))
-    boot.putParameter(`${parameterPrefix(config.name)}/${name}`, value);
+  boot.putSecrets(parameterPrefix(config.name));
   boot.setMemory(memoryKib);
   // The instance starts on a temporary public address; Terraform associates the Elastic IP a moment later, and the
   // switch resets the first package download.
@@ -365,7 +358,7 @@ describe("boot rehearsal: a cluster node on a 4 GiB instance", () => {
     boot = new BootHarness();
     boot.writeSettingsFile(settingsFile(bootSettings(CLUSTER_INPUT)));
     boot.writeBootFiles(staticBootFiles(CLUSTER_INPUT, DEFAULT_REALM));
-    for (const [name, value] of Object.entries(SECRETS)) boot.putParameter(`/kc/keycloak/${name}`, value);
+    boot.putSecrets();
     boot.setImds("local-ipv4", "172.31.5.17");
     boot.setImds("instance-id", "i-0aaaaaaaaaaaaaaa1");
     const ca = selfSignedCertificate(path.join(boot.root, "rds-ca"), "Amazon RDS eu-west-3 Root CA RSA2048 G1");

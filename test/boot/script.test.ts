@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { bootScript, memoryScript } from "../../src/boot/boot-files";
 import { SECRET_NAMES, secretsOf } from "../../src/boot/secrets";
 import { selfSignedCertificate } from "../certificates";
-import { BootHarness, MEMORY_SCRIPT, SCRIPT } from "./harness";
+import { BootHarness, MEMORY_SCRIPT, SCRIPT, SECRETS } from "./harness";
 
 const STUB = path.resolve(__dirname, "stubs/stub.sh");
 /** certmagic's storage directory for Let's Encrypt's production CA (ACME_ISSUER_KEY). */
@@ -58,19 +58,13 @@ describe("boot script: static checks", () => {
 
 /** Functions of the real script, run with the real openssl and a fake `aws` (see ./harness). */
 describe("boot script: functions run for real", () => {
-  const SECRETS = {
-    "admin-password": "AdminSecret0123456789abcdefXYZ01",
-    "db-password": "DbSecret0123456789abcdefghXYZ012",
-    "bff-client-secret": "BffSecret0123456789abcdefgXYZ012",
-    "service-client-secret": "SvcSecret0123456789abcdefgXYZ012",
-  };
   let boot: BootHarness;
   let root: string;
 
   beforeEach(() => {
     boot = new BootHarness();
     root = boot.root;
-    for (const [name, value] of Object.entries(SECRETS)) boot.putParameter(`/kc/keycloak/${name}`, value);
+    boot.putSecrets();
   });
   afterEach(() => boot.remove());
 

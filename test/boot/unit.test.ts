@@ -4,9 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { memoryScript } from "../../src/boot/boot-files";
 import { CLUSTER_DB_POOL_MAX_SIZE, KEYCLOAK_HTTP_PORT, keycloakUnit, PATHS } from "../../src/boot/unit";
+import { execStart } from "./harness";
 
 /** The `docker run` command line of a unit, joined back into one line. */
-const execStart = (unit: string) => /^ExecStart=((?:.*\\\n)*.*)$/m.exec(unit)![1].replace(/ \\\n\s+/g, " ");
 
 /** Options Keycloak fixes at build time (docs/design-facts.md §6): never given to `start --optimized`. */
 const BUILD_TIME_OPTIONS = [

@@ -117,7 +117,7 @@ resolve_addresses() {
 }
 
 # Whether $1 is an IP address (v4 or v6) rather than a name: a certificate names it as IP:, not DNS:.
-is_ip() { [[ $1 =~ ^[0-9]+(\.[0-9]+){3}$ || $1 == *:* ]]; }
+is_ip() { is_ipv4 "$1" || [[ $1 == *:* ]]; }
 
 # The certificate the proxy serves in the self-signed and supplied TLS modes (TLS_DIR, mounted into Caddy's
 # container). In acme mode Caddy gets its own, and this makes nothing.
@@ -180,7 +180,7 @@ dockerfile() {
   printf 'RUN /opt/keycloak/bin/kc.sh build\n'
 }
 
-# The image keycloak.service runs: in production localhost/keycloak-ec2/keycloak:<version>-<hash of the Dockerfile>,
+# The image keycloak.service runs: in production and a cluster, localhost/keycloak-ec2/keycloak:<version>-<hash of the Dockerfile>,
 # so a new version or new build options make a new image, and the same ones find theirs. The localhost/ registry
 # names a local image only: a missing one is never looked for on Docker Hub (the unit also runs with --pull=never).
 run_image() {
@@ -207,7 +207,7 @@ prepare_image() {
   fi
 }
 
-# Pulls the official image and, in production, builds the local one.
+# Pulls the official image and, where builds_image says so, builds the local one.
 prepare_keycloak_image() {
   local image
   image=$(run_image)
@@ -266,7 +266,7 @@ write_proxy_env() {
   local cidr cidrs=()
   read -ra cidrs <<<"${ADMIN_CIDRS:-}"
   for cidr in "${cidrs[@]}"; do
-    [[ $cidr =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]] || fail "ADMIN_CIDRS holds \"$cidr\", which is not an IP address or CIDR"
+    is_cidr "$cidr" || fail "ADMIN_CIDRS holds \"$cidr\", which is not an IP address or CIDR"
   done
   [[ ${ACME_EMAIL:-} =~ ^([^[:space:]\"\'\\]+@[^[:space:]\"\'\\]+)?$ ]] || fail "ACME_EMAIL=$ACME_EMAIL is not an email address"
   {
@@ -444,13 +444,20 @@ enable_backups() {
   systemctl enable --now keycloak-backup.timer
 }
 
+# Where report_status writes in STATUS_BUCKET: STATUS_KEY, or a cluster node's own key (node_status_key).
+status_key() { if [[ $PROFILE == cluster ]]; then node_status_key; else printf '%s' "$STATUS_KEY"; fi; }
+
 # What the boot last did, for `npm run wait` on the operator's machine: the state (applied or failed), the Keycloak
 # version, the realm, the bundle's hash (Terraform's boot_bundle_sha256 output), the ACME certificate (issued by
-# whom until when, or pending and why; empty outside acme mode) and, on failure, the reason. Uploaded
-# to STATUS_BUCKET when set, at STATUS_KEY, or a cluster node's own key (node_status_key); an upload that fails is
-# logged and never fails the boot.
+# whom until when, or pending and why; empty outside acme mode) and, on failure, the reason. Uploaded to
+# STATUS_BUCKET when set, at status_key; an upload that fails is logged and never fails the boot.
 report_status() {
-  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files running status key=${STATUS_KEY:-}
+  [[ -n ${STATUS_BUCKET:-} ]] || return 0
+  local state=$1 message=${2:-} bundle_sha="" realm="" realm_files running status key
+  key=$(status_key) || {
+    log "cannot report this node's status: the instance metadata gives no instance id"
+    return 0
+  }
   # What runs: after a failed upgrade, the previous version again; before any start, the configured one.
   running=$(previous_image)
   if [[ -f $BUNDLE ]]; then
@@ -466,15 +473,8 @@ report_status() {
     ["state", "keycloakVersion", "realm", "bundleSha256", "certificate", "message", "at"], sys.argv[1:]))))' \
     "$state" "$(image_version "${running:-$KEYCLOAK_IMAGE}")" "$realm" "$bundle_sha" "${CERTIFICATE_STATUS:-}" "$message" \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
-  [[ -n ${STATUS_BUCKET:-} ]] || return 0
-  if [[ $PROFILE == cluster ]]; then
-    key=$(node_status_key) || {
-      log "cannot report this node's status: the instance metadata gives no instance id"
-      return 0
-    }
-  fi
-  printf '%s\n' "$status" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type application/json - \
-    "s3://$STATUS_BUCKET/$key" || log "cannot upload the boot's status to s3://$STATUS_BUCKET/$key"
+  printf '%s\n' "$status" | s3_write "$key" application/json ||
+    log "cannot upload the boot's status to s3://$STATUS_BUCKET/$key"
 }
 
 on_failure() {

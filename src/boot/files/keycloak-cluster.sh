@@ -43,15 +43,12 @@ install_rds_ca_bundle() {
   mv -f "$RDS_CA_BUNDLE.new" "$RDS_CA_BUNDLE"
 }
 
-# Whether $1 is an IPv4 or IPv6 address or CIDR, as Keycloak's proxy-trusted-addresses takes them.
-is_cidr() { [[ $1 =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]]; }
-
 # The settings go into runtime.env and the unit's command line (src/boot/unit.ts): each is checked to be what it
 # says, so that none can add an option or a line.
 check_cluster_settings() {
   local cidr cidrs=()
-  [[ $KEYCLOAK_HOSTNAME =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]] || fail "KEYCLOAK_HOSTNAME=$KEYCLOAK_HOSTNAME is not a host name"
-  [[ $DB_ENDPOINT =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]] || fail "DB_ENDPOINT=$DB_ENDPOINT is not a host name"
+  is_hostname "$KEYCLOAK_HOSTNAME" || fail "KEYCLOAK_HOSTNAME=$KEYCLOAK_HOSTNAME is not a host name"
+  is_hostname "$DB_ENDPOINT" || fail "DB_ENDPOINT=$DB_ENDPOINT is not a host name"
   if ! [[ $DB_PORT =~ ^[0-9]{1,5}$ ]] || ((10#$DB_PORT < 1 || 10#$DB_PORT > 65535)); then fail "DB_PORT=$DB_PORT is not a port"; fi
   read -ra cidrs <<<"$TRUSTED_PROXY_CIDRS"
   ((${#cidrs[@]} > 0)) || fail "TRUSTED_PROXY_CIDRS is empty"
@@ -65,17 +62,9 @@ check_cluster_settings() {
 resolve_node() {
   KEYCLOAK_HOST=$KEYCLOAK_HOSTNAME
   BIND_ADDRESS=$(imds local-ipv4) || fail "cannot read the instance's private address from the instance metadata"
-  [[ $BIND_ADDRESS =~ ^[0-9]+(\.[0-9]+){3}$ ]] || fail "the instance metadata gives \"$BIND_ADDRESS\" as the private address"
-  NODE_ID=$(imds instance-id) || fail "cannot read the instance's id from the instance metadata"
+  is_ipv4 "$BIND_ADDRESS" || fail "the instance metadata gives \"$BIND_ADDRESS\" as the private address"
+  NODE_ID=$(node_id) || fail "cannot read the instance's id from the instance metadata"
   log "node $NODE_ID at $BIND_ADDRESS; Keycloak will answer at https://$KEYCLOAK_HOST through the load balancer"
-}
-
-# The instance's id: resolve_node's, or read again when the boot failed before it. Fails unless it is an instance id.
-node_id() {
-  local node=${NODE_ID:-}
-  [[ -n $node ]] || node=$(imds instance-id) || return 1
-  [[ $node =~ ^i-[0-9a-f]+$ ]] || return 1
-  printf '%s' "$node"
 }
 
 # This node's report (report_status): NODE_STATUS_PREFIX and its instance id.
@@ -91,8 +80,8 @@ upload_boot_log() {
   local key log=$ROOT/var/log/cloud-init-output.log
   [[ -f $log ]] || return 0
   key=$(node_status_key) || return 0
-  tail -n 300 "$log" | aws s3 cp --only-show-errors --region "$AWS_REGION" --content-type text/plain - \
-    "s3://$STATUS_BUCKET/${key%.json}.log" || log "cannot upload the boot's log to s3://$STATUS_BUCKET/${key%.json}.log"
+  tail -n 300 "$log" | s3_write "${key%.json}.log" text/plain ||
+    log "cannot upload the boot's log to s3://$STATUS_BUCKET/${key%.json}.log"
 }
 
 # The group holds a new node out of service, and out of the load balancer and the instance refresh, until its boot

@@ -1,5 +1,6 @@
 #!/bin/bash
-# keycloak-ec2: what the boot and its companion scripts share (paths, settings, logging, retries, SSM reads).
+# keycloak-ec2: what the boot and its companion scripts share (paths, settings, logging, failure reporting, retries,
+# polling, instance metadata, SSM and S3 reads and writes, address checks).
 # Sourced, never run: each script sets its own shell options first. Settings come from /etc/keycloak-ec2/boot.env.
 # shellcheck disable=SC2034 # the paths are used by the scripts that source this one
 
@@ -50,7 +51,7 @@ readonly REALM_POLL=${KEYCLOAK_EC2_REALM_POLL:-15}
 : "${PROFILE:?} ${AWS_REGION:?} ${KEYCLOAK_IMAGE:?} ${PARAMETER_PREFIX:?} ${ADMIN_USER:?}"
 if [[ $PROFILE == cluster ]]; then
   : "${KEYCLOAK_HOSTNAME:?} ${DB_ENDPOINT:?} ${DB_PORT:?} ${TRUSTED_PROXY_CIDRS:?} ${STATUS_BUCKET:?} ${REALM_HASH_KEY:?}"
-  : "${GROUP_NAME:?} ${LAUNCH_HOOK:?}"
+  : "${NODE_STATUS_PREFIX:?} ${GROUP_NAME:?} ${LAUNCH_HOOK:?}"
 else
   : "${TLS_MODE:?} ${PROXY_IMAGE:?}"
 fi
@@ -103,10 +104,25 @@ report_recorded_failure() {
 trap report_recorded_failure EXIT
 trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
 
+# Whether $1 is an IPv4 or IPv6 address or CIDR, as Caddy's remote_ip and Keycloak's proxy-trusted-addresses take them.
+is_cidr() { [[ $1 =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]]; }
+# Whether $1 is a DNS host name (letters, digits, dots and dashes, neither first nor last a dot or dash).
+is_hostname() { [[ $1 =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]]; }
+# Whether $1 is a dotted IPv4 address.
+is_ipv4() { [[ $1 =~ ^[0-9]+(\.[0-9]+){3}$ ]]; }
+
 imds() {
   local token
   token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
   curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+# The instance's id: NODE_ID once resolve_node has read it, else from the instance metadata. Fails unless it is one.
+node_id() {
+  local node=${NODE_ID:-}
+  [[ -n $node ]] || node=$(imds instance-id) || return 1
+  [[ $node =~ ^i-[0-9a-f]+$ ]] || return 1
+  printf '%s' "$node"
 }
 
 # Runs one command until it succeeds: RETRY_ATTEMPTS times at most, waiting RETRY_DELAY seconds longer after each
@@ -172,5 +188,7 @@ s3_read() {
   return 1
 }
 
-# Stdin to an object of STATUS_BUCKET.
-s3_write() { aws s3 cp --only-show-errors --region "$AWS_REGION" - "s3://$STATUS_BUCKET/$1"; }
+# Stdin to an object of STATUS_BUCKET: s3_write KEY [CONTENT_TYPE]. Fails (the CLI's message on stderr) if it cannot.
+s3_write() {
+  aws s3 cp --only-show-errors --region "$AWS_REGION" ${2:+--content-type "$2"} - "s3://$STATUS_BUCKET/$1"
+}

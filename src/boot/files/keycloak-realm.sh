@@ -204,7 +204,7 @@ realm_claim_key() { printf '%s' "${REALM_HASH_KEY%.sha256}.claim"; }
 # scale-out several. Each one that finds the file not yet applied claims it in the bucket, waits REALM_CLAIM_SETTLE
 # seconds for the others' claims to land (S3 reads see every write that completed before them), and applies it only
 # if its own claim is still the last: so one node applies each change, the others wait for its record
-# (await_realm). A claim younger than REALM_CLAIM_TTL holds the others off; an older one (its node died mid-apply) is
+# (claim_or_await_realm). A claim younger than REALM_CLAIM_TTL holds the others off; an older one (its node died mid-apply) is
 # taken over. What a race past this costs (a node's S3 calls slower than REALM_CLAIM_SETTLE): two nodes apply the
 # same file at once, each apply idempotent, but Keycloak may refuse one of the two concurrent overwrites of a client
 # (409 or 500), failing that node's boot (its status says so) while the other's apply stands; running the boot again
@@ -221,8 +221,7 @@ claim_realm() {
     return 1
   fi
   # A claim that cannot be written: apply anyway (at worst the race above).
-  printf '%s %s %s
-' "$hash" "$node" "$(date +%s)" | s3_write "$key" || return 0
+  printf '%s %s %s\n' "$hash" "$node" "$(date +%s)" | s3_write "$key" || return 0
   sleep "$REALM_CLAIM_SETTLE"
   claim=$(s3_read "$key") || return 0
   read -r claimed_hash claimed_by _ <<<"$claim" || true
@@ -239,7 +238,7 @@ report_realm_wait() { log "realm: waiting for node $CLAIMED_BY to apply it ($1 s
 # the winner's claim expired without one. Returns 0 if this node is to apply it, 1 if another node has.
 claim_or_await_realm() {
   local hash=$1 node started=$SECONDS
-  node=$(imds instance-id) || fail "cannot read the instance's id from the instance metadata"
+  node=$(node_id) || fail "cannot read the instance's id from the instance metadata"
   until claim_realm "$hash" "$node"; do
     if poll_until "$REALM_CLAIM_TTL" "$REALM_POLL" report_realm_wait realm_recorded "$hash"; then
       log "realm: applied by node $CLAIMED_BY"
