@@ -72,12 +72,6 @@ async function readReport(client: S3Client, bucket: string, key: string): Promis
   }
 }
 
-/** The instance's report, undefined while there is none; an error for anything else. */
-export async function readBootStatus(target: InstanceStatusTarget, s3?: S3Client): Promise<BootStatus | undefined> {
-  const { S3Client } = await s3Sdk();
-  return readReport(s3 ?? new S3Client({ region: target.region }), target.bucket, target.key);
-}
-
 export interface BootStatusWaitOptions {
   readonly timeoutMs: number;
   readonly write: (text: string) => void;
@@ -87,63 +81,151 @@ export interface BootStatusWaitOptions {
   readonly autoScaling?: AutoScalingClient;
 }
 
-/**
- * Polls the report (a cluster: every node's) until it names the delivered bundle: applied, it says what runs; failed,
- * a UserError with the boot's reason (exit 1). Out of time, a UserError too. When the report cannot be read at all
- * (no credentials here, access denied), it says so and returns: the check is an addition to the wait, not a
- * condition of it.
- */
-export async function waitForBootStatus(target: BootStatusTarget, options: BootStatusWaitOptions): Promise<void> {
-  if (target.kind === "cluster") return waitForNodes(target, options);
-  const { timeoutMs, write, intervalMs = 5000, s3 } = options;
+/** What one look at the reports found: done (the lines that say so), failed, or still waiting (a progress line). */
+type Verdict =
+  | { readonly kind: "done"; readonly lines: readonly string[] }
+  | { readonly kind: "failed"; readonly error: UserError }
+  | { readonly kind: "waiting"; readonly line: string };
+
+/** How a target's reports are read and judged; the polling around it is `pollReports`'. */
+interface ReportCheck {
+  /** What is read, for "cannot read ...". */
+  readonly where: string;
+  /** Whose reports, for "not checking what ... applied". */
+  readonly who: string;
+  /** Added to a read error that is an access denial: the permissions the check needs. */
+  readonly permissions?: string;
+  look(): Promise<Verdict>;
+  /** The error when the time is up, from the last progress line. */
+  timedOut(seconds: number, lastLine: string): UserError;
+}
+
+/** The clients of a check: the given ones, else the SDK's default chain in the target's region. */
+async function clientsFor(target: BootStatusTarget, options: Pick<BootStatusWaitOptions, "s3" | "autoScaling">) {
+  const { S3Client } = await s3Sdk();
+  const { AutoScalingClient } = await autoScalingSdk();
+  return {
+    s3: options.s3 ?? new S3Client({ region: target.region }),
+    autoScaling: options.autoScaling ?? new AutoScalingClient({ region: target.region }),
+  };
+}
+
+/** The single instance's check: its one report names the delivered bundle, applied or failed. */
+function instanceCheck(target: InstanceStatusTarget, s3: S3Client): ReportCheck {
   const uri = `s3://${target.bucket}/${target.key}`;
-  const start = Date.now();
-  let lastLine = "";
-  for (;;) {
-    let status: BootStatus | undefined;
-    try {
-      status = await readBootStatus(target, s3);
-    } catch (error) {
-      write(
-        `cannot read the boot's report at ${uri} (${(error as Error).message}): not checking what the instance applied\n`,
-      );
-      return;
-    }
-    if (status?.bundleSha256 === target.bundleSha256) {
-      if (status.state === "applied") {
-        write(
-          `the instance applied this configuration at ${status.at}: Keycloak ${status.keycloakVersion}, realm ${status.realm}\n`,
-        );
-        if (status.certificate) write(`its certificate from the ACME CA: ${status.certificate}\n`);
-        return;
+  return {
+    where: `the boot's report at ${uri}`,
+    who: "the instance",
+    async look() {
+      const status = await readReport(s3, target.bucket, target.key);
+      if (status?.bundleSha256 !== target.bundleSha256) {
+        const line = status
+          ? `waiting for the instance to apply this configuration (it last ${status.state} another one, at ${status.at})`
+          : "waiting for the instance's first report";
+        return { kind: "waiting", line };
       }
-      throw new UserError(
-        problemLine(
-          "wait",
-          "boot",
-          `the instance failed to apply this configuration at ${status.at}: ${status.message}`,
-          'its whole log is in the association\'s output under ssm/ in the bucket, or journalctl on the instance (docs/operations.md, "Seeing what an apply did")',
+      if (status.state === "applied") {
+        return {
+          kind: "done",
+          lines: [
+            `the instance applied this configuration at ${status.at}: Keycloak ${status.keycloakVersion}, realm ${status.realm}`,
+            ...(status.certificate ? [`its certificate from the ACME CA: ${status.certificate}`] : []),
+          ],
+        };
+      }
+      return {
+        kind: "failed",
+        error: new UserError(
+          problemLine(
+            "wait",
+            "boot",
+            `the instance failed to apply this configuration at ${status.at}: ${status.message}`,
+            'its whole log is in the association\'s output under ssm/ in the bucket, or journalctl on the instance (docs/operations.md, "Seeing what an apply did")',
+          ),
+          1,
         ),
-        1,
-      );
-    }
-    const line = status
-      ? `waiting for the instance to apply this configuration (it last ${status.state} another one, at ${status.at})`
-      : "waiting for the instance's first report";
-    if (line !== lastLine) write(`${line}\n`);
-    lastLine = line;
-    if (Date.now() - start + intervalMs >= timeoutMs) {
-      throw new UserError(
+      };
+    },
+    timedOut: (seconds) =>
+      new UserError(
         problemLine(
           "wait",
           "boot",
-          `no report of this configuration at ${uri} after ${Math.round(timeoutMs / 1000)} s`,
+          `no report of this configuration at ${uri} after ${seconds} s`,
           'Systems Manager may still be running the boot: run npm run wait again, or see the association\'s runs (docs/operations.md, "Seeing what an apply did")',
         ),
         1,
-      );
+      ),
+  };
+}
+
+/** The check of a target: one instance, or a cluster's nodes. `since`: the wait's start. */
+async function checkFor(
+  target: BootStatusTarget,
+  options: Pick<BootStatusWaitOptions, "s3" | "autoScaling">,
+  since: number,
+): Promise<ReportCheck> {
+  const clients = await clientsFor(target, options);
+  return target.kind === "cluster" ? nodesCheck(target, clients, since) : instanceCheck(target, clients.s3);
+}
+
+/**
+ * Polls the report (a cluster: every node's) until it names the delivered bundle: applied, it says what runs; failed,
+ * a UserError with the boot's reason (exit 1). Out of time, a UserError too. When the first look cannot read the
+ * reports at all (no credentials here, access denied), it says so and returns: the check is an addition to the wait,
+ * not a condition of it; a later error is retried until the timeout.
+ */
+export async function waitForBootStatus(target: BootStatusTarget, options: BootStatusWaitOptions): Promise<void> {
+  const { timeoutMs, write, intervalMs = 5000 } = options;
+  const start = Date.now();
+  const check = await checkFor(target, options, start);
+  let lastLine = "";
+  let checked = false;
+  const say = (line: string) => {
+    if (line !== lastLine) write(`${line}\n`);
+    lastLine = line;
+  };
+  for (;;) {
+    let verdict: Verdict | undefined;
+    try {
+      verdict = await check.look();
+    } catch (error) {
+      const denied =
+        check.permissions && (error as { name?: string }).name === "AccessDenied" ? `; ${check.permissions}` : "";
+      const problem = `cannot read ${check.where} (${(error as Error).message}${denied})`;
+      if (!checked) {
+        write(`${problem}: not checking what ${check.who} applied\n`);
+        return;
+      }
+      say(`${problem}, retrying`);
     }
+    if (verdict) {
+      checked = true;
+      if (verdict.kind === "failed") throw verdict.error;
+      if (verdict.kind === "done") {
+        for (const line of verdict.lines) write(`${line}\n`);
+        return;
+      }
+      say(verdict.line);
+    }
+    if (Date.now() - start + intervalMs >= timeoutMs) throw check.timedOut(Math.round(timeoutMs / 1000), lastLine);
     await sleep(intervalMs);
+  }
+}
+
+/**
+ * The boot's failure, when a look at the reports finds one for the delivered bundle; else undefined (none yet, or
+ * the reports cannot be read). For a wait whose Keycloak never answered: the boot may say why.
+ */
+export async function bootFailure(
+  target: BootStatusTarget,
+  options: Pick<BootStatusWaitOptions, "s3" | "autoScaling"> = {},
+): Promise<UserError | undefined> {
+  try {
+    const verdict = await (await checkFor(target, options, Date.now())).look();
+    return verdict.kind === "failed" ? verdict.error : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -174,7 +256,8 @@ interface NodesRound {
 
 /** Refresh states in which Auto Scaling is still replacing or watching nodes (DescribeInstanceRefreshes' Status). */
 const RUNNING_REFRESH = new Set(["Pending", "InProgress", "Cancelling", "Baking", "RollbackInProgress"]);
-const isLaunching = (instance: GroupInstance) => instance.state.startsWith("Pending");
+/** Pending, Pending:Wait (the launch hook), Pending:Proceed. */
+const isLaunching = (state: string) => state.startsWith("Pending");
 
 /** The ids of the nodes that wrote a report under the prefix since `since`. */
 async function reportedSince(s3: S3Client, target: ClusterStatusTarget, since: Date): Promise<string[]> {
@@ -211,11 +294,11 @@ async function readNodes(
   if (!group) throw new Error(`no Auto Scaling group ${target.group}`);
   const instances = (group.Instances ?? [])
     .map((i) => ({ id: i.InstanceId ?? "", state: i.LifecycleState ?? "", version: i.LaunchTemplate?.Version }))
-    .filter((i) => i.state === "InService" || isLaunching(i))
+    .filter((i) => i.state === "InService" || isLaunching(i.state))
     .sort((a, b) => a.id.localeCompare(b.id));
   const listed = new Set((group.Instances ?? []).map((i) => i.InstanceId));
   const leaving = (group.Instances ?? [])
-    .filter((i) => i.LifecycleState !== "InService" && !isLaunching({ id: "", state: i.LifecycleState ?? "" }))
+    .filter((i) => i.LifecycleState !== "InService" && !isLaunching(i.LifecycleState ?? ""))
     .map((i) => i.InstanceId ?? "");
   const goneIds = [...leaving, ...(await reportedSince(clients.s3, target, since)).filter((id) => !listed.has(id))];
   const read = (id: string) => readReport(clients.s3, target.bucket, `${target.prefix}${id}.json`);
@@ -245,7 +328,7 @@ function judgeNodes(target: ClusterStatusTarget, round: NodesRound) {
   // A group without a launch template version (a mixed instances policy, which ClusterHosts never makes) is not
   // compared on it.
   const onVersion = (instance: GroupInstance) => round.version === undefined || instance.version === round.version;
-  const inService = round.nodes.filter(({ instance }) => !isLaunching(instance));
+  const inService = round.nodes.filter(({ instance }) => !isLaunching(instance.state));
   const behind = inService.filter(
     ({ instance, report }) => !onVersion(instance) || (report !== undefined && !current(report)),
   );
@@ -257,7 +340,7 @@ function judgeNodes(target: ClusterStatusTarget, round: NodesRound) {
     done,
     behind,
     booting: inService.filter((node) => !behind.includes(node) && !done.includes(node)),
-    launching: round.nodes.filter(({ instance }) => isLaunching(instance)),
+    launching: round.nodes.filter(({ instance }) => isLaunching(instance.state)),
     failed: [...round.nodes, ...round.gone].find(({ report }) => current(report) && report!.state === "failed"),
   };
 }
@@ -268,78 +351,68 @@ const NODE_CHECK_PERMISSIONS = (target: ClusterStatusTarget) =>
 
 /**
  * The cluster's check: every node in service of the group is on the group's launch template version and reports the
- * delivered bundle applied, none is still launching, and no instance refresh is running (a new AMI or instance type
- * replaces the nodes without changing the bundle). A node that failed to apply the bundle fails the wait, naming it
- * (the launch hook keeps such a node out of service, and the group replaces it); so does an instance refresh that
- * ended leaving nodes on an older version. The first round that cannot read the group or the reports says so and
- * ends the check (it adds to the wait, it is not a condition of it); later errors are retried until the timeout.
+ * delivered bundle applied, as many as the group wants, none is still launching, and no instance refresh is running
+ * (a new AMI or instance type replaces the nodes without changing the bundle). A node that failed to apply the bundle
+ * fails the wait, naming it (the launch hook keeps such a node out of service, and the group replaces it); so does an
+ * instance refresh that ended leaving nodes on an older version.
  */
-async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWaitOptions): Promise<void> {
-  const { timeoutMs, write, intervalMs = 5000 } = options;
-  const { S3Client } = await s3Sdk();
-  const { AutoScalingClient } = await autoScalingSdk();
-  const clients = {
-    s3: options.s3 ?? new S3Client({ region: target.region }),
-    autoScaling: options.autoScaling ?? new AutoScalingClient({ region: target.region }),
-  };
-  const where = `the Auto Scaling group ${target.group} and its nodes' reports in s3://${target.bucket}/${target.prefix}`;
-  const start = Date.now();
-  let lastLine = "";
-  let checked = false;
-  for (;;) {
-    let round: NodesRound | undefined;
-    try {
+function nodesCheck(
+  target: ClusterStatusTarget,
+  clients: { s3: S3Client; autoScaling: AutoScalingClient },
+  since: number,
+): ReportCheck {
+  const progress = "waiting for the nodes to apply this configuration: ";
+  return {
+    where: `the Auto Scaling group ${target.group} and its nodes' reports in s3://${target.bucket}/${target.prefix}`,
+    who: "the nodes",
+    permissions: NODE_CHECK_PERMISSIONS(target),
+    async look() {
       // Reports from a minute before the wait began on: a node abandoned just before is named too (S3's clock and
       // this machine's may differ a little).
-      round = await readNodes(target, clients, new Date(start - 60_000));
-    } catch (error) {
-      const denied = (error as { name?: string }).name === "AccessDenied" ? `; ${NODE_CHECK_PERMISSIONS(target)}` : "";
-      const problem = `cannot read ${where} (${(error as Error).message}${denied})`;
-      if (!checked) {
-        write(`${problem}: not checking what the nodes applied\n`);
-        return;
-      }
-      const line = `${problem}, retrying`;
-      if (line !== lastLine) write(`${line}\n`);
-      lastLine = line;
-    }
-    if (round) {
-      checked = true;
+      const round = await readNodes(target, clients, new Date(since - 60_000));
       const { inService, done, behind, booting, launching, failed } = judgeNodes(target, round);
       const { refresh } = round;
       const refreshing = refresh !== undefined && RUNNING_REFRESH.has(refresh.status);
       if (failed) {
         const id = failed.instance.id;
-        throw new UserError(
-          problemLine(
-            "wait",
-            "boot",
-            `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
-            `the group terminates it without putting it in service (its launch is abandoned), the nodes in service serve on, and a refresh tries the same configuration on a new node: the end of its boot's log is in s3://${target.bucket}/${target.prefix}${id}.log; fix the configuration and deploy again (cancelling the refresh, aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}, stops the retries but leaves the group launching this configuration)`,
+        return {
+          kind: "failed",
+          error: new UserError(
+            problemLine(
+              "wait",
+              "boot",
+              `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
+              `the group terminates it without putting it in service (its launch is abandoned), the nodes in service serve on, and a refresh tries the same configuration on a new node: the end of its boot's log is in s3://${target.bucket}/${target.prefix}${id}.log; fix the configuration and deploy again (cancelling the refresh, aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}, stops the retries but leaves the group launching this configuration)`,
+            ),
+            1,
           ),
-          1,
-        );
+        };
       }
       // As many in service as the group wants: a node abandoned before the wait saw its report is replaced first.
       const enough = inService.length > 0 && inService.length >= (round.desired ?? 1);
       if (enough && done.length === inService.length && launching.length === 0 && !refreshing) {
         const last = done.map(({ report }) => report!.at).sort()[done.length - 1];
         const { keycloakVersion, realm } = done[0].report!;
-        write(
-          `the ${done.length} node(s) in service applied this configuration (the last at ${last}): Keycloak ${keycloakVersion}, realm ${realm}\n`,
-        );
-        return;
+        return {
+          kind: "done",
+          lines: [
+            `the ${done.length} node(s) in service applied this configuration (the last at ${last}): Keycloak ${keycloakVersion}, realm ${realm}`,
+          ],
+        };
       }
       if (behind.length > 0 && refresh !== undefined && !refreshing) {
-        throw new UserError(
-          problemLine(
-            "wait",
-            "boot",
-            `the last instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, leaving ${behind.map(({ instance }) => instance.id).join(", ")} on an older configuration`,
-            `${refresh.status === "Successful" ? "a refresh skips instances on standby or protected from scale-in; " : ""}fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
+        return {
+          kind: "failed",
+          error: new UserError(
+            problemLine(
+              "wait",
+              "boot",
+              `the last instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, leaving ${behind.map(({ instance }) => instance.id).join(", ")} on an older configuration`,
+              `${refresh.status === "Successful" ? "a refresh skips instances on standby or protected from scale-in; " : ""}fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
+            ),
+            1,
           ),
-          1,
-        );
+        };
       }
       const parts = [
         `${done.length} of ${inService.length} in service did`,
@@ -348,22 +421,17 @@ async function waitForNodes(target: ClusterStatusTarget, options: BootStatusWait
         ...(launching.length ? [`${launching.length} launching`] : []),
         ...(refreshing ? [`instance refresh ${refresh.status} ${refresh.percentage ?? 0} %`] : []),
       ];
-      const line = `waiting for the nodes to apply this configuration: ${parts.join(", ")}`;
-      if (line !== lastLine) write(`${line}\n`);
-      lastLine = line;
-    }
-    if (Date.now() - start + intervalMs >= timeoutMs) {
-      const seconds = Math.round(timeoutMs / 1000);
-      throw new UserError(
+      return { kind: "waiting", line: `${progress}${parts.join(", ")}` };
+    },
+    timedOut: (seconds, lastLine) =>
+      new UserError(
         problemLine(
           "wait",
           "boot",
-          `the nodes of ${target.group} did not all apply this configuration within ${seconds} s (last: ${lastLine.replace(/^waiting for the nodes to apply this configuration: /, "")})`,
+          `the nodes of ${target.group} did not all apply this configuration within ${seconds} s (last: ${lastLine.startsWith(progress) ? lastLine.slice(progress.length) : lastLine})`,
           `a refresh replaces one node at a time, about ten minutes each: run npm run wait again (it picks up where the refresh is), with --timeout SECONDS for a larger group (deploy takes it too); follow it with aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${target.group}`,
         ),
         1,
-      );
-    }
-    await sleep(intervalMs);
-  }
+      ),
+  };
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { TLSSocket } from "node:tls";
 import { KeycloakEc2Config } from "../config/schema";
 import { configProblem, problemLine, UserError } from "../errors";
-import { BootStatusTarget, waitForBootStatus } from "./boot-status";
+import { bootFailure, BootStatusTarget, waitForBootStatus } from "./boot-status";
 
 /**
  * Waiting until a freshly deployed Keycloak answers: Terraform is done minutes before the first boot has installed
@@ -281,14 +281,17 @@ export async function waitForKeycloak(
   });
   progress.end();
   if (!result.ready) {
+    // A boot that failed says why in its report, which may be there although Keycloak never answered.
+    const failure = options.bootStatus && (await bootFailure(options.bootStatus));
+    if (failure) throw failure;
     throw new UserError(
       problemLine(
         "wait",
         keycloakUrl,
         `Keycloak is not ready within ${options.timeoutSeconds} s, last state: ${result.last.state}`,
         config.profile === "cluster"
-          ? "a cluster's first nodes take several minutes, and the load balancer answers 503 until one is in service: run npm run wait -- --timeout 2400; if it stays so, list the nodes with the instances_command output and read /var/log/cloud-init-output.log on one (aws ssm start-session --target <id>)"
-          : `a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager${
+          ? "a cluster's first nodes take several minutes, and the load balancer answers 503 until one is in service: run npm run wait -- --timeout 2400; if it stays so, the nodes' reports and logs are under status/nodes/ in the backup_bucket output's bucket"
+          : `a first boot takes several minutes: run npm run wait -- --timeout 1200; if it stays so, read the boot's report (status/boot.json in the backup_bucket output's bucket) or journalctl -u keycloak -u caddy on the instance over Session Manager${
               config.profile !== "article" && config.keycloak.tls.mode === "acme" && /TLS error/.test(result.last.state)
                 ? "; a TLS error with the acme mode means the CA has not issued the certificate yet (journalctl -u caddy says why)"
                 : ""

@@ -1,10 +1,15 @@
 import {
+  bootFailure,
   bootStatusTarget,
   BootStatusTarget,
   ClusterStatusTarget,
   waitForBootStatus,
 } from "../../src/deploy/boot-status";
+import { validateConfig } from "../../src/config/validate";
+import { waitForKeycloak } from "../../src/deploy/wait";
+import { SLOW_TEST_MS } from "../cli/run";
 import { useFakeAws } from "./fake-aws";
+import { status, useFakeKeycloak } from "./fake-keycloak";
 
 // The check that a deploy reached the instance, against a local fake S3 (the SDK pointed at it).
 const fake = useFakeAws();
@@ -379,4 +384,46 @@ describe("waiting for every node of a cluster to apply the delivered configurati
       expect.stringMatching(/^the 1 node\(s\) in service applied this configuration/),
     ]);
   });
+});
+
+describe("a boot's failure while Keycloak never answers", () => {
+  const { serve } = useFakeKeycloak();
+
+  it("is found in the reports: the instance's, or a node's", async () => {
+    report({ state: "failed", message: "realm: HTTP 400" });
+    expect((await bootFailure(TARGET))?.message).toMatch(
+      /the instance failed to apply this configuration .*: realm: HTTP 400/,
+    );
+    group("3", [A1, "Pending:Wait"]);
+    nodeReport(A1, { state: "failed", message: "Keycloak was not ready within 600 s" });
+    expect((await bootFailure(CLUSTER))?.message).toMatch(
+      /node i-0aaaaaaaaaaaaaaa1 failed .*: Keycloak was not ready within 600 s/,
+    );
+  });
+
+  it("is none while the reports say nothing of this bundle, or cannot be read", async () => {
+    report({ bundleSha256: "b".repeat(64), state: "failed" });
+    expect(await bootFailure(TARGET)).toBeUndefined();
+    fake().s3Error = { status: 403, code: "AccessDenied", message: "Access Denied" };
+    expect(await bootFailure(TARGET)).toBeUndefined();
+  });
+
+  it(
+    "is what the wait reports when Keycloak does not answer within the timeout",
+    async () => {
+      const url = await serve(status(503));
+      report({ state: "failed", message: "realm: HTTP 400 from PUT /admin/realms/app" });
+      const dev = validateConfig({ profile: "dev" }).config;
+      const failed = await waitForKeycloak(dev, url, {
+        timeoutSeconds: 1,
+        intervalMs: 100,
+        write: () => undefined,
+        bootStatus: TARGET,
+      }).catch((error: Error) => error);
+      expect((failed as Error).message).toMatch(
+        /^wait error: boot: the instance failed to apply this configuration .*: realm: HTTP 400 from PUT \/admin\/realms\/app /,
+      );
+    },
+    SLOW_TEST_MS,
+  );
 });

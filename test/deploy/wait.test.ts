@@ -68,7 +68,7 @@ describe("waiting for Keycloak", () => {
       expect(error?.exitCode).toBe(1);
       expect(error?.problems).toEqual([
         `wait error: ${url}: Keycloak is not ready within 3 s, last state: HTTP 503 (a first boot takes several minutes: run npm run wait -- --timeout 1200; ` +
-          "if it stays so, read the boot's report (npm run wait prints it once Keycloak answers) or journalctl -u keycloak -u caddy on the instance over Session Manager)",
+          "if it stays so, read the boot's report (status/boot.json in the backup_bucket output's bucket) or journalctl -u keycloak -u caddy on the instance over Session Manager)",
       ]);
     },
     SLOW_TEST_MS,
