@@ -16,9 +16,13 @@ export type { ClusterNetworkProps } from "./constructs/cluster-network";
 export { LoadBalancer } from "./constructs/load-balancer";
 export type { LoadBalancerProps } from "./constructs/load-balancer";
 export { ClusterDatabase } from "./constructs/cluster-database";
-export type { ClusterDatabaseProps } from "./constructs/cluster-database";
-export { ClusterHosts } from "./constructs/cluster-hosts";
-export type { ClusterHostsProps } from "./constructs/cluster-hosts";
+export type {
+  ClusterDatabaseEngine,
+  ClusterDatabaseNetwork,
+  ClusterDatabaseProps,
+} from "./constructs/cluster-database";
+export { ClusterHosts, launchHookOf } from "./constructs/cluster-hosts";
+export type { ClusterHostsNetwork, ClusterHostsProps } from "./constructs/cluster-hosts";
 export { Network } from "./constructs/network";
 export type { EgressPolicy, IngressRule, NetworkProps } from "./constructs/network";
 export { Host } from "./constructs/host";

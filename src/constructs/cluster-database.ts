@@ -155,7 +155,9 @@ export class ClusterDatabase extends Construct {
         instanceClass,
         allocatedStorage: props.allocatedStorage ?? 20,
         // Storage autoscaling up to five times the size: a full disk would stop the database.
-        maxAllocatedStorage: isKnown(props.allocatedStorage ?? 20) ? (props.allocatedStorage ?? 20) * 5 : undefined,
+        maxAllocatedStorage: isKnown(props.allocatedStorage ?? 20)
+          ? (props.allocatedStorage ?? 20) * 5
+          : Token.asNumber(Op.mul(props.allocatedStorage!, 5)),
         storageType: "gp3",
         multiAz,
         dbName: CLUSTER_DATABASE_NAME,
@@ -249,7 +251,9 @@ function validate(
       `must be 1-57 lowercase letters, digits and hyphens, starting with a letter, without "--" or a final hyphen, got "${id}"`,
     );
   }
-  if (isKnown(engine) && !CLUSTER_DATABASE_ENGINES.includes(engine as ClusterDatabaseEngine)) {
+  if (!isKnown(engine))
+    throw propError("ClusterDatabase", "engine", "must be a literal: it chooses RDS or Aurora resources at synth");
+  if (!CLUSTER_DATABASE_ENGINES.includes(engine as ClusterDatabaseEngine)) {
     throw propError("ClusterDatabase", "engine", `must be "postgres" or "aurora-postgresql", got "${engine}"`);
   }
   if (isKnown(engineVersion) && !/^[1-9][0-9]*$/.test(engineVersion)) {

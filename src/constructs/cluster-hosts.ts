@@ -49,8 +49,6 @@ export interface ClusterHostsProps {
    * boot is done by then (the launch lifecycle hook holds it until): the margin is for the load balancer's first
    * checks (may be a reference). @default 600 */
   readonly healthCheckGracePeriod?: number;
-  /** EC2 key pair for SSH (the network must also open port 22). @default - none: no SSH login is possible */
-  readonly keyName?: string;
   /** Encrypted gp3 root volume in GiB, 8 to 16384 (may be a reference). @default 20 */
   readonly rootVolumeSize?: number;
   /** One-minute CloudWatch metrics, which the CPU target tracking reacts to faster (about 2.10 USD a month per
@@ -136,7 +134,6 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
       description: "Keycloak cluster instances",
       imageId: pinned ? pinned.outputValue("ami") : latestAmi,
       instanceType,
-      keyName: props.keyName,
       // Through a local: the script is readable in the plan and the HCL, and a function argument may not hold
       // literal double quotes (cdktf refuses them).
       userData: Fn.base64encode(new TerraformLocal(this, "user_data", props.userData).asString),
@@ -171,8 +168,9 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
       tags: { Name: name },
     });
 
+    const hook = launchHookOf(name);
     this.autoScalingGroup = new AutoscalingGroup(this, "group", {
-      name,
+      name: hook.groupName,
       minSize,
       desiredCapacity,
       maxSize,
@@ -214,7 +212,7 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
       // group (hashicorp/terraform-provider-aws#34260), so it stays fixed.
       initialLifecycleHook: [
         {
-          name: launchHookOf(name).hookName,
+          name: hook.hookName,
           lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
           heartbeatTimeout: LAUNCH_HOOK_TIMEOUT_SECONDS,
           defaultResult: "ABANDON",
@@ -241,7 +239,7 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
         effect: "Allow",
         actions: ["autoscaling:CompleteLifecycleAction"],
         resources: [
-          `arn:${this.instanceRole.partition}:autoscaling:*:${account}:autoScalingGroup:*:autoScalingGroupName/${name}`,
+          `arn:${this.instanceRole.partition}:autoscaling:*:${account}:autoScalingGroup:*:autoScalingGroupName/${hook.groupName}`,
         ],
       },
     ]);

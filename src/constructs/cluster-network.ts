@@ -34,7 +34,7 @@ export interface ClusterNetworkProps {
    */
   readonly namePrefix: string;
   /**
-   * The VPC (may be a reference).
+   * The VPC (may be a reference). With `subnetIds`, the plan checks that the first of them is in it.
    * @default - the VPC of the first of `subnetIds` when they are given; otherwise the account's default VPC in the
    * region (the plan stops with a message naming this prop when the account has none)
    */
@@ -100,7 +100,22 @@ export class ClusterNetwork extends Construct {
     if (props.subnetIds !== undefined) {
       this.subnetIds = [...props.subnetIds];
       const first = isKnown(props.subnetIds) ? props.subnetIds[0] : Fn.element(this.subnetIds, 0);
-      this.vpcId = props.vpcId ?? new DataAwsSubnet(this, "first_subnet", { id: first }).vpcId;
+      // With a VPC given too, the plan stops when the subnets are in another one (the security groups would be).
+      const firstSubnet = new DataAwsSubnet(this, "first_subnet", {
+        id: first,
+        lifecycle:
+          props.vpcId === undefined
+            ? undefined
+            : {
+                postcondition: [
+                  {
+                    condition: `\${self.vpc_id == "${props.vpcId}"}`,
+                    errorMessage: `The subnets are not in the VPC ${props.vpcId}: give vpcId the subnets' VPC, or leave it out.`,
+                  },
+                ],
+              },
+      });
+      this.vpcId = props.vpcId ?? firstSubnet.vpcId;
     } else {
       this.vpcId =
         props.vpcId ??

@@ -83,7 +83,7 @@ export function lookUpPublicZone(scope: Construct, id: string, lookup: PublicZon
             postcondition: [
               {
                 condition: `\${lower("${hostname}") == trimsuffix(self.name, ".") || endswith(lower("${hostname}"), ".\${trimsuffix(self.name, ".")}")}`,
-                errorMessage: `The hosted zone ${zone} does not hold ${hostname}: give dnsZone the zone that holds the hostname.`,
+                errorMessage: `The hosted zone ${zone} does not hold ${hostname}: give the zone that holds the hostname (dnsZone in the config).`,
               },
             ],
           }

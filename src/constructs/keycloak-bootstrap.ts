@@ -48,6 +48,8 @@ export const BUCKET_PREFIXES = {
   commandOutput: "ssm",
   backups: "backups/postgresql",
   status: "status",
+  /** The cluster's load balancer access logs (`<prefix>/AWSLogs/<account>/...`). */
+  loadBalancerLogs: "logs/load-balancer",
 } as const;
 
 /** Where the boot reports what it last did (src/boot/files/keycloak-boot.sh, report_status). */

@@ -42,7 +42,7 @@ export interface KeycloakClusterProps {
   /** CIDRs that may reach `/admin/` and the master realm: listener rules, so a literal list. [] = nobody.
    * @default - the httpsCidrs (which must then be literal) */
   readonly adminCidrs?: readonly string[];
-  /** The VPC of `subnetIds` (a check). @default - the subnets' VPC, or the default VPC */
+  /** The VPC of `subnetIds` (the plan checks that they are in it). @default - the subnets' VPC, or the default VPC */
   readonly vpcId?: string;
   /** Public subnets in at least two availability zones. @default - the default VPC's default subnets */
   readonly subnetIds?: readonly string[];
@@ -69,7 +69,7 @@ export interface KeycloakClusterProps {
   /** The database's deletion protection and `prevent_destroy`, and the bucket's. @default true */
   readonly dataProtection?: boolean;
   /**
-   * The load balancer's access logs, in the deployment's bucket under {@link LOAD_BALANCER_LOG_PREFIX}, kept
+   * The load balancer's access logs, in the deployment's bucket under {@link BUCKET_PREFIXES}.loadBalancerLogs, kept
    * `retainDays` (1 to 3650, may be a reference; @default 90).
    * @default - no access logs
    */
@@ -81,9 +81,6 @@ export interface KeycloakClusterProps {
   /** The application realm, imported at the first start and reconciled at each change. @default - the demo realm */
   readonly realm?: RealmSettings;
 }
-
-/** Where the load balancer's access logs go in the deployment's bucket (`<prefix>/AWSLogs/<account>/...`). */
-export const LOAD_BALANCER_LOG_PREFIX = "logs/load-balancer";
 
 /**
  * Keycloak as a cluster, on AWS's own engines: an Application Load Balancer with an ACM certificate in front of an
@@ -111,11 +108,12 @@ export class KeycloakCluster extends Construct {
   constructor(scope: Construct, id: string, props: KeycloakClusterProps) {
     super(scope, id);
     const name = props.deploymentName ?? DEFAULT_NAMES.cluster;
-    if (isKnown(name) && !/^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(name))
+    // The Auto Scaling group's IAM name prefixes need 3 characters; the RDS identifier refuses "--".
+    if (isKnown(name) && (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(name) || name.includes("--")))
       throw propError(
         "KeycloakCluster",
         "deploymentName",
-        `must be 1-32 lower-case letters, digits and dashes, starting with a letter, got "${name}"`,
+        `must be 3-32 lower-case letters, digits and dashes, starting with a letter, without "--", got "${name}"`,
       );
     const httpsCidrs = props.httpsCidrs ?? WORLD_CIDRS;
     const adminCidrs = props.adminCidrs ?? httpsCidrs;
@@ -149,9 +147,9 @@ export class KeycloakCluster extends Construct {
       publicRealms: [realm.name],
       accessLogs: props.accessLogs && {
         bucket: this.bucket.bucket.bucket,
-        prefix: LOAD_BALANCER_LOG_PREFIX,
+        prefix: BUCKET_PREFIXES.loadBalancerLogs,
         dependsOn: this.bucket.allowLoadBalancerLogs(
-          LOAD_BALANCER_LOG_PREFIX,
+          BUCKET_PREFIXES.loadBalancerLogs,
           props.accessLogs.retainDays ?? DEFAULT_ACCESS_LOG_DAYS,
         ),
       },

@@ -85,17 +85,6 @@ export interface LoadBalancerProps {
     readonly dependsOn?: ITerraformDependable[];
   };
   /**
-   * Keycloak's HTTP port on the instances (may be a reference); the network opens {@link CLUSTER_PORTS}.keycloakHttp.
-   * @default 8080
-   */
-  readonly targetPort?: number;
-  /**
-   * Keycloak's management port, for the health check `/health/ready` (may be a reference); the network opens
-   * {@link CLUSTER_PORTS}.keycloakManagement.
-   * @default 9000
-   */
-  readonly healthCheckPort?: number;
-  /**
    * `ipv4`, or `dualstack` for IPv6 clients too (and an `AAAA` alias beside the `A` one). Dual stack needs subnets
    * with IPv6 CIDR blocks, which the default VPC's have not.
    * @default "ipv4"
@@ -139,8 +128,6 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
-    const targetPort = props.targetPort ?? CLUSTER_PORTS.keycloakHttp;
-    const healthCheckPort = props.healthCheckPort ?? CLUSTER_PORTS.keycloakManagement;
     const ipAddressType = props.ipAddressType ?? "ipv4";
     checkName(props.name);
     for (const realm of props.publicRealms)
@@ -150,9 +137,13 @@ export class LoadBalancer extends Construct {
           "publicRealms",
           `must name application realms (letters, digits, _ and -), never "master", got "${realm}"`,
         );
-    checkPort("targetPort", targetPort);
-    checkPort("healthCheckPort", healthCheckPort);
-    if (isKnown(ipAddressType) && !["ipv4", "dualstack"].includes(ipAddressType))
+    if (!isKnown(ipAddressType))
+      throw propError(
+        "LoadBalancer",
+        "ipAddressType",
+        "must be a literal: it decides at synth whether an AAAA alias is made",
+      );
+    if (!["ipv4", "dualstack"].includes(ipAddressType))
       throw propError("LoadBalancer", "ipAddressType", `must be "ipv4" or "dualstack", got "${ipAddressType}"`);
     if (!isKnown(props.adminCidrs))
       throw propError(
@@ -227,14 +218,15 @@ export class LoadBalancer extends Construct {
       // No name: Terraform makes a unique one, so that a replacement (a new port) is created before the old is gone.
       targetType: "instance",
       protocol: "HTTP",
-      port: targetPort,
+      // The ports the network opens to the load balancer, where the boot has Keycloak listen.
+      port: CLUSTER_PORTS.keycloakHttp,
       vpcId: props.network.vpcId,
       // Keycloak finishes its requests well within 30 s; AWS's default is 300 s of waiting per replaced instance.
       deregistrationDelay: "30",
       healthCheck: {
         enabled: true,
         protocol: "HTTP",
-        port: isKnown(healthCheckPort) ? String(healthCheckPort) : Token.asString(healthCheckPort),
+        port: String(CLUSTER_PORTS.keycloakManagement),
         path: "/health/ready",
         matcher: "200",
         interval: 15,
@@ -331,9 +323,4 @@ function checkName(name: string): void {
     );
   if (name.toLowerCase().startsWith("internal-"))
     throw propError("LoadBalancer", "name", `must not begin with "internal-", got "${name}"`);
-}
-
-function checkPort(prop: string, port: number): void {
-  if (isKnown(port) && !(Number.isInteger(port) && port > 0 && port < 65536))
-    throw propError("LoadBalancer", prop, `must be a TCP port (1-65535), got ${port}`);
 }

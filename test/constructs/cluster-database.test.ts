@@ -66,6 +66,24 @@ function only(tf: Record<string, any>, type: string, block: "resource" | "data" 
 const expectThrow = (props: Partial<Props>, message: RegExp) => expect(() => build(props)).toThrow(message);
 
 describe("ClusterDatabase validation", () => {
+  it("refuses an engine given as a reference: it chooses RDS or Aurora resources at synth", () => {
+    const stack = newStack();
+    const engine = new TerraformVariable(stack, "engine", { type: "string" }).stringValue;
+    expect(() => build({ engine: engine as ClusterDatabaseEngine }, stack)).toThrow(
+      "ClusterDatabase: 'engine' must be a literal: it chooses RDS or Aurora resources at synth",
+    );
+  });
+
+  it("grows storage up to five times a size given as a reference", () => {
+    const stack = newStack();
+    const size = new TerraformVariable(stack, "size", { type: "number" }).numberValue;
+    const { tf } = synth({ allocatedStorage: size }, stack);
+    expect(only(tf, "aws_db_instance")).toMatchObject({
+      allocated_storage: "${var.size}",
+      max_allocated_storage: "${(var.size * 5)}",
+    });
+  });
+
   it.each(["1db", "Keycloak", "kc--db", "kc-", "kc_db", "x".repeat(58)])("rejects the identifier %p", (identifier) => {
     // GIVEN / WHEN / THEN
     expectThrow({ identifier }, /ClusterDatabase: 'identifier' must be 1-57 lowercase letters/);

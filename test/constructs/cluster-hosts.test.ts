@@ -146,9 +146,9 @@ describe("ClusterHosts launch template", () => {
     expect(template).not.toHaveProperty("key_name");
   });
 
-  it("allows SSH only with a key pair given, and plain monitoring when asked", () => {
-    const template = only(synth({ keyName: "ops", detailedMonitoring: false }).tf, "aws_launch_template");
-    expect(template).toMatchObject({ key_name: "ops", monitoring: { enabled: false } });
+  it("takes plain monitoring when asked", () => {
+    const template = only(synth({ detailedMonitoring: false }).tf, "aws_launch_template");
+    expect(template).toMatchObject({ monitoring: { enabled: false } });
   });
 
   it("tags the instances, their volumes and network interfaces with the name", () => {
@@ -339,7 +339,7 @@ describe("ClusterHosts instance role", () => {
 describe("ClusterHosts HCL export", () => {
   it.each<[string, Partial<Props>]>([
     ["latest AMI", {}],
-    ["pinned AMI", { followLatestAmi: false, keyName: "ops" }],
+    ["pinned AMI", { followLatestAmi: false }],
   ])("exports the stack (%s) to HCL that HCL's parser reads", async (_, props) => {
     // GIVEN
     const { stack, hosts } = build(props);

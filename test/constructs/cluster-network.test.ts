@@ -189,7 +189,7 @@ describe("ClusterNetwork VPC and subnets", () => {
       expect(group.vpc_id).toBe(`\${data.aws_subnet.${subnetKey}.vpc_id}`);
   });
 
-  it("takes a VPC, subnets and CIDRs given as references, looking nothing up", () => {
+  it("takes a VPC, subnets and CIDRs given as references, looking up only the first subnet, to check its VPC", () => {
     // GIVEN
     const stack = newStack();
     const vpc = new TerraformVariable(stack, "vpc", { type: "string" });
@@ -201,13 +201,27 @@ describe("ClusterNetwork VPC and subnets", () => {
       stack,
     );
     // THEN
-    expect(tf.data).toBeUndefined();
+    expect(Object.keys(tf.data)).toEqual(["aws_subnet"]);
     expect(json).toHaveResourceWithProperties(SecurityGroup, { name: "kc-lb", vpc_id: "${var.vpc}" });
     expect(json).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
       for_each: "${toset(var.https_cidrs)}",
       from_port: 443,
     });
     expect(tf.output.network_subnets.value).toBe("${var.subnets}");
+  });
+
+  it("checks at plan that given subnets are in the given VPC", () => {
+    const { tf } = synthNetwork({ vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0aaa", "subnet-0bbb"] });
+    expect(tf.data.aws_subnet).toBeDefined();
+    const [subnet] = Object.values(tf.data.aws_subnet as Record<string, any>);
+    expect(subnet.id).toBe("subnet-0aaa");
+    expect(subnet.lifecycle.postcondition).toEqual([
+      {
+        condition: '${self.vpc_id == "vpc-0123456789abcdef0"}',
+        error_message:
+          "The subnets are not in the VPC vpc-0123456789abcdef0: give vpcId the subnets' VPC, or leave it out.",
+      },
+    ]);
   });
 
   it.each<[Partial<ClusterNetworkProps>, RegExp]>([

@@ -100,7 +100,10 @@ describe("KeycloakCluster", () => {
   });
 
   it.each<[Partial<KeycloakClusterProps>, RegExp]>([
-    [{ deploymentName: "Keycloak" }, /KeycloakCluster: 'deploymentName' must be 1-32 lower-case letters/],
+    [{ deploymentName: "Keycloak" }, /KeycloakCluster: 'deploymentName' must be 3-32 lower-case letters/],
+    // Names its parts would refuse later, under props the user never set: ClusterHosts' 3 characters, RDS's "--".
+    [{ deploymentName: "kc" }, /KeycloakCluster: 'deploymentName' must be 3-32 .* without "--", got "kc"/],
+    [{ deploymentName: "kc--sso" }, /KeycloakCluster: 'deploymentName' must be 3-32 .* without "--", got "kc--sso"/],
     [{ httpsCidrs: ["10.0.0.1/8"] }, /KeycloakCluster: 'httpsCidrs' has "10\.0\.0\.1\/8"/],
     [{ adminCidrs: ["198.51.100.7"] }, /KeycloakCluster: 'adminCidrs' has "198\.51\.100\.7"/],
   ])("refuses %p, naming the prop", (props, message) => {

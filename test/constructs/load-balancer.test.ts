@@ -4,7 +4,7 @@ import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ClusterNetwork } from "../../src/constructs/cluster-network";
+import { CLUSTER_PORTS, ClusterNetwork } from "../../src/constructs/cluster-network";
 import { LoadBalancer, LoadBalancerProps, UNSAFE_PATH_REGEX } from "../../src/constructs/load-balancer";
 
 /** A fresh stack with an AWS provider, for one test. */
@@ -86,9 +86,20 @@ describe("LoadBalancer", () => {
     expect(only(tf.resource.aws_lb_target_group).name).toBeUndefined();
   });
 
-  it("takes other ports for the target and the health check", () => {
-    const { tf } = synthLb({ targetPort: 8081, healthCheckPort: 9001 });
-    expect(only(tf.resource.aws_lb_target_group)).toMatchObject({ port: 8081, health_check: { port: "9001" } });
+  it("sends to the ports the network opens and the boot has Keycloak listen on", () => {
+    const { tf } = synthLb({});
+    expect(only(tf.resource.aws_lb_target_group)).toMatchObject({
+      port: CLUSTER_PORTS.keycloakHttp,
+      health_check: { port: String(CLUSTER_PORTS.keycloakManagement) },
+    });
+  });
+
+  it("refuses an ipAddressType given as a reference: it decides at synth whether an AAAA alias is made", () => {
+    const stack = newStack();
+    const type = new TerraformVariable(stack, "ip_type", { type: "string" }).stringValue;
+    expect(() => synthLb({ ipAddressType: type as "ipv4" }, stack)).toThrow(
+      "LoadBalancer: 'ipAddressType' must be a literal: it decides at synth whether an AAAA alias is made",
+    );
   });
 
   it("validates the hostname's certificate by DNS in the zone, and the listener waits for the validation", () => {
@@ -247,20 +258,15 @@ describe("LoadBalancer", () => {
     expect(zone.lifecycle.postcondition[0].error_message).toMatch(/does not hold sso\.example\.com/);
   });
 
-  it("takes references: a hostname, ports and admin CIDRs from variables", () => {
+  it("takes references: a hostname and admin CIDRs from variables", () => {
     // GIVEN
     const stack = newStack();
     const hostname = new TerraformVariable(stack, "hostname", { type: "string" }).stringValue;
-    const port = new TerraformVariable(stack, "port", { type: "number" }).numberValue;
     const admin = new TerraformVariable(stack, "admin_cidr", { type: "string" }).stringValue;
     // WHEN
-    const { json, tf } = synthLb({ hostname, targetPort: port, healthCheckPort: port, adminCidrs: [admin] }, stack);
+    const { json, tf } = synthLb({ hostname, adminCidrs: [admin] }, stack);
     // THEN
     expect(json).toHaveResourceWithProperties(AcmCertificate, { domain_name: "${var.hostname}" });
-    expect(only(tf.resource.aws_lb_target_group)).toMatchObject({
-      port: "${var.port}",
-      health_check: { port: "${var.port}" },
-    });
     expect(rulesOf(tf).map(sources).filter(Boolean)).toEqual([["${var.admin_cidr}"]]);
     expect(tf.output.url.value).toBe("https://${var.hostname}");
   });
@@ -270,8 +276,6 @@ describe("LoadBalancer", () => {
     [{ name: "kc_cluster" }, /LoadBalancer: 'name' must be 1-32 letters/],
     [{ name: "kc-" }, /LoadBalancer: 'name' must be 1-32 letters/],
     [{ name: "internal-kc" }, /LoadBalancer: 'name' must not begin with "internal-"/],
-    [{ targetPort: 0 }, /LoadBalancer: 'targetPort' must be a TCP port/],
-    [{ healthCheckPort: 70000 }, /LoadBalancer: 'healthCheckPort' must be a TCP port/],
     [{ hostname: "sso.example.org" }, /LoadBalancer: 'hostname' "sso\.example\.org" is not in the zone "example\.com"/],
     [{ adminCidrs: ["198.51.100.7"] }, /LoadBalancer: 'adminCidrs' has "198\.51\.100\.7"/],
     [
