@@ -10,6 +10,7 @@ import {
   stringField,
   stringListField,
 } from "./field";
+import { EC2_ID_FIX } from "./fields";
 
 /**
  * The fields of the cluster profile that no other profile has: where its subnets are, the Auto Scaling group's
@@ -88,7 +89,7 @@ const subnetIdList = stringListField({
   default: () => [],
   checkItem: (id, at, { problems }) =>
     isEc2Id(id, "subnet") ||
-    problems.add(at, `${describe(id)} is not a subnet id`, 'write "subnet-" and 8 or 17 lower-case hexadecimal digits'),
+    problems.add(at, `${describe(id)} is not a subnet id`, EC2_ID_FIX("subnet", "subnet-0123456789abcdef0")),
 });
 
 /** Absent: the default VPC's subnets, looked up at plan time. */

@@ -169,7 +169,7 @@ const tagsField: Field<Readonly<Record<string, string>>> = {
   },
 };
 
-const EC2_ID_FIX = (prefix: Ec2IdPrefix, example: string) =>
+export const EC2_ID_FIX = (prefix: Ec2IdPrefix, example: string) =>
   `write "${prefix}-" and 8 or 17 lower-case hexadecimal digits, e.g. "${example}"`;
 
 /** An optional id of an existing VPC or subnet. */

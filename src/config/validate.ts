@@ -27,6 +27,16 @@ export interface ValidatedConfig {
   readonly warnings: readonly string[];
 }
 
+/** Who may connect: somebody, in every profile that runs Keycloak. */
+function checkReachable(httpsCidrs: readonly string[], problems: Problems): void {
+  if (httpsCidrs.length === 0)
+    problems.add(
+      "httpsCidrs",
+      "is empty: nobody could reach Keycloak",
+      'list who may connect, e.g. ["0.0.0.0/0", "::/0"]',
+    );
+}
+
 /** Rules across fields of a deployment that runs Keycloak. */
 function checkServer(config: ServerConfig, problems: Problems): void {
   if (isSmallInstanceType(config.instanceType)) {
@@ -35,12 +45,7 @@ function checkServer(config: ServerConfig, problems: Problems): void {
       `${config.instanceType} has less than 2 GiB of memory: Keycloak then leans on the 2 GiB swap file added on such types; expect slow starts (t3.small is the default)`,
     );
   }
-  if (config.httpsCidrs.length === 0)
-    problems.add(
-      "httpsCidrs",
-      "is empty: nobody could reach Keycloak",
-      'list who may connect, e.g. ["0.0.0.0/0", "::/0"]',
-    );
+  checkReachable(config.httpsCidrs, problems);
   if (config.vpcId !== undefined && config.subnetId === undefined)
     problems.add(
       "vpcId",
@@ -167,6 +172,7 @@ function readCluster(
 
 /** Rules across the cluster's fields. */
 function checkCluster(config: ClusterConfig, file: Record<string, unknown>, problems: Problems): void {
+  checkReachable(config.httpsCidrs, problems);
   const { hostname } = config.keycloak;
   if (hostname === "")
     problems.add(
@@ -209,10 +215,12 @@ function checkCluster(config: ClusterConfig, file: Record<string, unknown>, prob
       `minSize ${minSize}, desiredCapacity ${desiredCapacity} and maxSize ${maxSize} are out of order`,
       "keep minSize <= desiredCapacity <= maxSize",
     );
-  if (config.subnetIds !== undefined && config.subnetIds.length < 2)
+  // Counted as written: an unreadable list reads as [] and is reported already.
+  const subnetsGiven = Array.isArray(file.subnetIds) ? file.subnetIds.length : undefined;
+  if (subnetsGiven !== undefined && subnetsGiven < 2)
     problems.add(
       "subnetIds",
-      `has ${config.subnetIds.length} subnet${config.subnetIds.length === 1 ? "" : "s"}: a load balancer and a Multi-AZ database need two availability zones`,
+      `has ${subnetsGiven} subnet${subnetsGiven === 1 ? "" : "s"}: a load balancer and a Multi-AZ database need two availability zones`,
       "list subnets in at least two zones of one VPC",
     );
   if (config.vpcId !== undefined && config.subnetIds === undefined)

@@ -97,26 +97,27 @@ export function whyNoAnswer(env: NodeJS.ProcessEnv, terminal: Terminal, stdoutMa
 
 /**
  * Why a destroy is refused before Terraform plans it, or undefined: with `dataProtection` on, Terraform would refuse
- * the whole destroy on the data volume's `prevent_destroy`, after minutes of planning.
+ * the whole destroy on the data volume's (the database's) `prevent_destroy`, after minutes of planning.
  */
 export function destroyRefusal(command: LifecycleCommand, config: KeycloakEc2Config): string | undefined {
   if (command !== "destroy" || config.profile === "article" || !config.dataProtection) return undefined;
   return problemLine(
     "destroy",
     "dataProtection",
-    `is on for ${config.name}: Terraform refuses to destroy its data volume and backup bucket, and so destroys nothing`,
-    'to delete everything with the data, set "dataProtection": false and run npm run destroy again; to keep the volume and the bucket and remove the rest, see docs/operations.md, "Destroying"',
+    `is on for ${config.name}: Terraform refuses to destroy its ${dataOf(config)} and backup bucket, and so destroys nothing`,
+    `to delete everything with the data, set "dataProtection": false and run npm run destroy again; to keep the ${config.profile === "cluster" ? "database" : "volume"} and the bucket and remove the rest, see docs/operations.md, "Destroying"`,
   );
 }
 
 /** What an allowed destroy does to the data, said before cdktf shows its plan ("" for other commands). */
 export function destroyNotice(command: LifecycleCommand, config: KeycloakEc2Config): string {
   if (command !== "destroy" || config.profile === "article") return "";
-  return (
-    "dataProtection is off: the destroy deletes the data volume (it leaves a final snapshot, kept until you delete " +
-    'it) and the bucket with its backups; the daily snapshots stay (docs/operations.md, "Destroying")\n'
-  );
+  const backups = config.profile === "cluster" ? "" : " with its backups; the daily snapshots stay";
+  return `dataProtection is off: the destroy deletes the ${dataOf(config)} (it leaves a final snapshot, kept until you delete it) and the bucket${backups} (docs/operations.md, "Destroying")\n`;
 }
+
+/** Where a deployment's data is: the single instance's data volume, or the cluster's database. */
+const dataOf = (config: KeycloakEc2Config) => (config.profile === "cluster" ? "database" : "data volume");
 
 /**
  * Why a run that needs approval cannot ask for it, or undefined: without a terminal (CI, a pipe) cdktf would wait

@@ -72,6 +72,16 @@ describe("the cluster profile", () => {
       'config error: dnsZone: is required by the cluster profile: ACM validates the certificate, and the stack makes the name, in that zone (give the Route 53 public hosted zone that holds keycloak.hostname, e.g. "example.com")',
     ],
     [
+      "nobody allowed to connect",
+      { httpsCidrs: [] },
+      'config error: httpsCidrs: is empty: nobody could reach Keycloak (list who may connect, e.g. ["0.0.0.0/0", "::/0"])',
+    ],
+    [
+      "a subnet id that is not one, once (not also as a list too short)",
+      { subnetIds: ["subnet-0123456789abcdef0", "subnet-x"] },
+      'config error: subnetIds[1]: "subnet-x" is not a subnet id (write "subnet-" and 8 or 17 lower-case hexadecimal digits, e.g. "subnet-0123456789abcdef0")',
+    ],
+    [
       "a zone that does not hold the hostname",
       { dnsZone: "example.org" },
       'config error: dnsZone: "example.org" does not hold keycloak.hostname "sso.example.com" (give the zone that holds sso.example.com, or a hostname that ends in .example.org)',

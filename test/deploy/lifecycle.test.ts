@@ -2,10 +2,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../../src/config/load";
+import { validateConfig } from "../../src/config/validate";
 import {
   approvalProblem,
   cdktfRun,
   cdktfSeesCi,
+  destroyNotice,
+  destroyRefusal,
   isCi,
   isLifecycleCommand,
   LifecycleCommand,
@@ -138,5 +141,24 @@ describe("refusing to wait for an approval nobody can give", () => {
       isCi({ CI: "False" }),
       isCi({}),
     ]).toEqual([true, true, true, false, false, false]);
+  });
+});
+
+describe("what a destroy says of the data", () => {
+  const cluster = (dataProtection: boolean) =>
+    validateConfig({
+      profile: "cluster",
+      keycloak: { hostname: "sso.example.com" },
+      dnsZone: "example.com",
+      dataProtection,
+    }).config;
+
+  it("names the cluster's database, not a data volume it has not", () => {
+    expect(destroyRefusal("destroy", cluster(true))).toMatch(
+      /^destroy error: dataProtection: is on for keycloak-ec2-cluster: Terraform refuses to destroy its database and backup bucket, .*to keep the database and the bucket/,
+    );
+    expect(destroyNotice("destroy", cluster(false))).toBe(
+      'dataProtection is off: the destroy deletes the database (it leaves a final snapshot, kept until you delete it) and the bucket (docs/operations.md, "Destroying")\n',
+    );
   });
 });
