@@ -243,7 +243,7 @@ export const COMMON_FIELDS = {
     (article) => (article ? WORLD_CIDRS : []),
   ),
   httpsCidrs: cidrList(
-    "Ranges allowed on HTTPS port 443 (in the article profile, the guide's 8080 and 8443).",
+    "Ranges allowed on HTTPS port 443, and on 80 where it answers ACME challenges or redirects (in the article profile, the guide's 8080 and 8443; in the cluster, the load balancer's 443 and 80).",
     '`["0.0.0.0/0", "::/0"]`',
     () => WORLD_CIDRS,
   ),
@@ -282,8 +282,8 @@ const certificateParameters = objectField(
   {
     certificateParameter: stringField({
       type: "SSM parameter name",
-      doc: "PEM certificate chain of your own, instead of the self-signed one made at boot.",
-      defaultText: "none (self-signed)",
+      doc: "PEM certificate chain of your own, instead of one from the ACME CA or the self-signed one made at boot (`keycloak.tls.mode` then defaults to `supplied`).",
+      defaultText: "none",
       default: () => undefined,
       check: ssmParameterProblem,
       fix: TLS_FIX.certificateParameter,
@@ -371,7 +371,7 @@ export interface TlsConfig {
 }
 
 const exactKeycloakVersion = stringField({
-  doc: "Exact tag of `quay.io/keycloak/keycloak`, a 26.x release, 26.0.8 or later.",
+  doc: "Exact tag of `quay.io/keycloak/keycloak`, a 26.x release, 26.0.8 or later (the cluster: 26.6.0 or later).",
   defaultText: `\`"${DEFAULT_KEYCLOAK_VERSION}"\``,
   default: () => DEFAULT_KEYCLOAK_VERSION,
   check: (v) => (/^26\.\d+\.\d+$/.test(v) ? undefined : `"${v}" is not an exact Keycloak 26.x release`),
@@ -401,7 +401,7 @@ export const KEYCLOAK_FIELDS = {
   version: keycloakVersionField,
   hostname: stringField({
     type: "DNS name",
-    doc: "Name clients use to reach Keycloak (`https://<hostname>/`) and the certificate's name. Point it at the Elastic IP: `dnsZone` makes the record, or make it yourself.",
+    doc: "Name clients use to reach Keycloak (`https://<hostname>/`) and the certificate's name. Point it at the Elastic IP: `dnsZone` makes the record, or make it yourself. Required by the cluster, whose load balancer gets an ACM certificate for it and an alias record in `dnsZone`.",
     defaultText: "the Elastic IP (`https://<address>/`)",
     default: () => undefined,
     check: hostnameProblem,
@@ -475,7 +475,7 @@ const keycloakField: Field<KeycloakConfig> = {
 export const SERVER_FIELDS = {
   rootVolumeSize: integerField({
     type: "integer (GiB)",
-    doc: "Size of the encrypted gp3 root volume (dev, production), 8 to 16384.",
+    doc: "Size of the encrypted gp3 root volume (dev, production; each cluster node's), 8 to 16384.",
     defaultText: `\`${DEFAULT_ROOT_VOLUME_SIZE}\``,
     default: () => DEFAULT_ROOT_VOLUME_SIZE,
     min: 8,
@@ -514,7 +514,7 @@ export const SERVER_FIELDS = {
   }),
   backupRetentionDays: integerField({
     type: "integer (days)",
-    doc: "Days the daily EBS snapshots of the data volume and the daily logical backups (production) in the deployment's S3 bucket are kept, 1 to 1000.",
+    doc: "Days the daily EBS snapshots of the data volume and the daily logical backups (production) in the deployment's S3 bucket are kept, 1 to 1000; in the cluster, the database's automated backups, 7 to 35.",
     defaultText: `\`${DEFAULT_BACKUP_RETENTION_DAYS}\``,
     default: () => DEFAULT_BACKUP_RETENTION_DAYS,
     min: 1,
@@ -531,7 +531,7 @@ export const SERVER_FIELDS = {
     "vpc",
     "VPC",
     "vpc-0123456789abcdef0",
-    "The VPC of `subnetId` (dev, production), as a check: the plan fails unless the subnet is in it. Refused without `subnetId`: a VPC does not say where to launch.",
+    "The VPC of `subnetId` (dev, production) or `subnetIds` (cluster), as a check: the plan fails unless the subnet is in it. Refused without them: a VPC does not say where to launch.",
   ),
   subnetId: ec2IdField(
     "subnet",
@@ -546,7 +546,7 @@ export const SERVER_FIELDS = {
   } satisfies Field<readonly string[] | undefined>,
   dnsZone: stringField({
     type: "zone name or id",
-    doc: "A Route 53 public hosted zone of this account (its name, `example.com`, or id, `Z0123456789ABCDEFGHIJ`) that holds `keycloak.hostname`: the stack creates the hostname's `A` record pointing at the Elastic IP, before the instance asks for a certificate.",
+    doc: "A Route 53 public hosted zone of this account (its name, `example.com`, or id, `Z0123456789ABCDEFGHIJ`) that holds `keycloak.hostname`: the stack creates the hostname's `A` record pointing at the Elastic IP, before the instance asks for a certificate. Required by the cluster: the ACM certificate is validated, and the hostname's alias to the load balancer made, in it.",
     defaultText: "none: point the hostname at the Elastic IP yourself",
     default: () => undefined,
     check: (zone) =>

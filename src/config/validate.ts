@@ -157,6 +157,8 @@ function readCluster(
   const { problems } = context;
   for (const key of SINGLE_INSTANCE_ONLY.filter((k) => file[k] !== undefined))
     problems.warn(key, "the cluster profile ignores it: its instances come and go in an Auto Scaling group");
+  for (const key of ["keyName", "securityGroupName", "instanceName"].filter((k) => file[k] !== undefined))
+    problems.warn(key, "the cluster profile ignores it: its resources are named after name, and its nodes take no SSH");
   const own = readTable({ ...SHARED_FIELDS, ...CLUSTER_FIELDS }, file, "", context);
   // Required by the cluster: checkCluster says so when they are missing.
   const config = {

@@ -294,6 +294,9 @@ export class LoadBalancer extends Construct {
         name: props.hostname,
         type,
         alias: { name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true },
+        // A record the name already has (the single instance's, by hand) is taken over, as DnsName does, rather than
+        // failing the first apply.
+        allowOverwrite: true,
       });
     this.record = alias("record", "A");
     if (ipAddressType === "dualstack") this.ipv6Record = alias("ipv6_record", "AAAA");

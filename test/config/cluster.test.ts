@@ -131,10 +131,17 @@ describe("the cluster profile", () => {
   });
 
   it("warns about the single-instance fields it ignores, and the others warn about its own", () => {
-    const { warnings } = validateConfig({ ...BASE, elasticIp: false, dataVolumeSize: 20, adminCidrs: [] });
+    const { warnings } = validateConfig({
+      ...BASE,
+      elasticIp: false,
+      dataVolumeSize: 20,
+      adminCidrs: [],
+      keyName: "ops",
+    });
     expect(warnings.filter((w) => !w.includes("keycloak.realm"))).toEqual([
       "config warning: elasticIp: the cluster profile ignores it: its instances come and go in an Auto Scaling group",
       "config warning: dataVolumeSize: the cluster profile ignores it: its instances come and go in an Auto Scaling group",
+      "config warning: keyName: the cluster profile ignores it: its resources are named after name, and its nodes take no SSH",
     ]);
     expect(validateConfig({ profile: "dev", cluster: { maxSize: 3 } }).warnings).toEqual([
       "config warning: cluster: the dev profile ignores it: only the cluster profile reads it (remove it, or use profile cluster)",

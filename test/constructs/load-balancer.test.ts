@@ -224,7 +224,7 @@ describe("LoadBalancer", () => {
     expect(admin[0].action[0]).toMatchObject({ type: "fixed-response", fixed_response: { status_code: "403" } });
   });
 
-  it("aliases the hostname to the load balancer, evaluating its health; AAAA too with dual stack", () => {
+  it("aliases the hostname to the load balancer, evaluating its health, taking a record over; AAAA with dual stack", () => {
     // GIVEN / WHEN
     const { tf } = synthLb({});
     const dual = synthLb({ ipAddressType: "dualstack" }).tf;
@@ -238,6 +238,8 @@ describe("LoadBalancer", () => {
         name: "sso.example.com",
         type: "A",
         alias: { name: `\${aws_lb.${lb}.dns_name}`, zone_id: `\${aws_lb.${lb}.zone_id}`, evaluate_target_health: true },
+        // An existing record of the name (the single instance's) is taken over.
+        allow_overwrite: true,
       },
     ]);
     expect(aliases(dual).map((r) => r.type)).toEqual(expect.arrayContaining(["A", "AAAA"]));
