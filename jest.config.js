@@ -4,7 +4,7 @@
 module.exports = {
   testEnvironment: "node",
   // The slow suites mostly wait (on spawned commands, openssl, local servers): three workers overlap the waiting
-  // on a 2-core machine (cold suite 15.5 s, against 26.5 s with jest's default of one worker there).
+  // on a 2-core machine (it measured so when the suite was small; see the README for its time now).
   maxWorkers: 3,
   // Every test and hook may take 60 s (SLOW_TEST_MS in test/cli/run.ts; test/lint/jest-config.test.ts keeps the two
   // equal), not jest's 5 s: many wait on local servers (fake SSM/S3, fake Keycloak), the lazy first load of the AWS

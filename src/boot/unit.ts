@@ -162,7 +162,7 @@ function clusterOptions(): string[] {
     `--http-port=${KEYCLOAK_HTTP_PORT}`,
     // The ALB sets X-Forwarded-For/-Proto/-Port; Keycloak reads them only from the VPC's addresses, where the load
     // balancer's nodes are. The ALB appends to a client's own X-Forwarded-For and Keycloak reads its first entry, so
-    // the client address in events can be spoofed (keycloak#13261): docs/operations.md.
+    // the client address in events can be spoofed (keycloak#13261): README.md, "The cluster".
     "--proxy-headers=xforwarded",
     "--proxy-trusted-addresses=${KEYCLOAK_TRUSTED_PROXIES}",
     // TLS to RDS, the server's name checked against the region's RDS CA bundle (pgJDBC's verify-full): works on every

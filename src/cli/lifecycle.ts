@@ -49,7 +49,7 @@ const LIFECYCLE_HELP: Readonly<Record<LifecycleCommand, Omit<CommandHelp, "usage
     description:
       "Runs the doctor's checks, then cdktf destroy on the stack of the config in force: shows what goes and asks " +
       "for approval, then removes it all and <name>.outputs.json. Refused while dataProtection is on (the " +
-      "production default): docs/operations.md says how to keep or delete the data.",
+      "production and cluster default): docs/operations.md says how to keep or delete the data.",
     example: "npm run destroy -- --profile dev --yes",
   },
   output: {

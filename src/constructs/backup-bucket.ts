@@ -209,7 +209,7 @@ export class BackupBucket extends Construct {
   /**
    * What the SSM agent on `host` needs beyond PutObject to store Run Command output under `prefix`: the canned ACL it
    * sends with the object (bucket-owner-full-control, which BucketOwnerEnforced accepts) and the bucket's encryption
-   * check (docs/design-facts.md §11).
+   * check, as the Systems Manager user guide's instance policy for command output in S3 lists them.
    */
   grantCommandOutput(host: IRolePolicyHolder, policyName: string, prefix: string): void {
     host.addRolePolicy(policyName, [
