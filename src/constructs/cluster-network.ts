@@ -1,12 +1,12 @@
 import { Construct } from "constructs";
-import { Fn, TerraformIterator, Token } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { WORLD_CIDRS } from "../aws/cidr";
-import { checkCidrs, familyAttributes, lookUpDefaultVpc } from "./network";
+import { checkCidrs, cidrRule, lookUpDefaultVpc } from "./network";
 import { isKnown, propError } from "./validation";
 
 /** The TCP ports the cluster's security groups open between its tiers. */
@@ -143,8 +143,10 @@ export class ClusterNetwork extends Construct {
     ];
 
     // The load balancer: HTTPS from the allowed CIDRs, HTTP too (it only redirects to HTTPS); out to Keycloak only.
-    this.ingressFromCidrs("lb_https_in", lb, 443, httpsCidrs, "HTTPS to Keycloak through the load balancer");
-    this.ingressFromCidrs("lb_http_in", lb, 80, httpsCidrs, "HTTP, redirected to HTTPS by the load balancer");
+    const fromClients = (ruleId: string, port: number, description: string) =>
+      cidrRule(this, ruleId, "ingress", { securityGroupId: lb.id, port, cidrs: httpsCidrs, description });
+    fromClients("lb_https_in", 443, "HTTPS to Keycloak through the load balancer");
+    fromClients("lb_http_in", 80, "HTTP, redirected to HTTPS by the load balancer");
     this.betweenGroups("lb_to_http", lb, instances, CLUSTER_PORTS.keycloakHttp, "Requests to Keycloak's HTTP port");
     this.betweenGroups(
       "lb_to_management",
@@ -155,15 +157,11 @@ export class ClusterNetwork extends Construct {
     );
 
     // The instances: out to the internet on 443 only, to the database, and to each other's cluster ports.
-    const world = TerraformIterator.fromList([...WORLD_CIDRS]);
-    new VpcSecurityGroupEgressRule(this, "instances_https_out", {
-      forEach: world,
+    cidrRule(this, "instances_https_out", "egress", {
       securityGroupId: instances.id,
+      port: 443,
+      cidrs: WORLD_CIDRS,
       description: "HTTPS out: packages, container images, SSM and AWS APIs",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      ...familyAttributes(world.value),
     });
     this.betweenGroups("instances_to_db", instances, db, CLUSTER_PORTS.postgres, "Keycloak to its PostgreSQL database");
     this.betweenGroups(
@@ -180,28 +178,6 @@ export class ClusterNetwork extends Construct {
       CLUSTER_PORTS.jgroupsFailureDetection,
       "JGroups failure detection (FD_SOCK2) between Keycloak nodes",
     );
-  }
-
-  /** Ingress on `port` from each CIDR (a `for_each` rule: one CIDR can change without touching the others). */
-  private ingressFromCidrs(
-    ruleId: string,
-    group: SecurityGroup,
-    port: number,
-    cidrs: readonly string[],
-    description: string,
-  ): void {
-    // A literal empty list opens nothing and needs no resource; a reference may be empty or not at plan time.
-    if (isKnown(cidrs) && cidrs.length === 0) return;
-    const each = TerraformIterator.fromList([...cidrs]);
-    new VpcSecurityGroupIngressRule(this, ruleId, {
-      forEach: each,
-      securityGroupId: group.id,
-      description,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      ...familyAttributes(each.value),
-    });
   }
 
   /** TCP `port` from group `from` to group `to`: an egress rule on `from` and an ingress rule on `to`. */

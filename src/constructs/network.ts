@@ -141,36 +141,19 @@ export class Network extends Construct {
       return;
     }
 
-    for (const rule of ingress) {
-      // A literal empty list opens nothing and needs no resource; a reference may be empty or not at plan time.
-      if (isKnown(rule.cidrs) && rule.cidrs.length === 0) continue;
-      const cidrs = TerraformIterator.fromList([...rule.cidrs]);
-      new VpcSecurityGroupIngressRule(this, rule.id, {
-        forEach: cidrs,
-        securityGroupId: this.securityGroup.id,
-        description: rule.description,
-        ipProtocol: "tcp",
-        fromPort: rule.port,
-        toPort: rule.port,
-        ...familyAttributes(cidrs.value),
-      });
-    }
+    for (const rule of ingress) cidrRule(this, rule.id, "ingress", { ...rule, securityGroupId: this.securityGroup.id });
     const egressPorts =
       egress.kind === "all"
         ? [{ id: "egress_all", port: undefined, description: "All outbound traffic" }]
         : egress.ports.map((port) => ({ id: `egress_${port}`, port, description: egress.description }));
-    this.egressRules = egressPorts.map(({ id: ruleId, port, description }) => {
-      const cidrs = TerraformIterator.fromList([...WORLD_CIDRS]);
-      return new VpcSecurityGroupEgressRule(this, ruleId, {
-        forEach: cidrs,
+    this.egressRules = egressPorts.map(({ id: ruleId, port, description }) =>
+      cidrRule(this, ruleId, "egress", {
         securityGroupId: this.securityGroup.id,
+        port,
+        cidrs: WORLD_CIDRS,
         description,
-        ipProtocol: port === undefined ? "-1" : "tcp",
-        fromPort: port,
-        toPort: port,
-        ...familyAttributes(cidrs.value),
-      });
-    });
+      })!,
+    );
   }
 }
 
@@ -207,11 +190,51 @@ export function checkCidrs(construct: string, prop: string, cidrs: readonly stri
   }
 }
 
-/** `cidr_ipv4` or `cidr_ipv6` of a `for_each` rule, whichever the CIDR's family is (the other null). */
-export function familyAttributes(cidr: string): { cidrIpv4: string; cidrIpv6: string } {
-  const isIpv6 = Fn.strcontains(cidr, ":");
-  return {
-    cidrIpv4: Fn.conditional(isIpv6, Token.nullValue(), cidr),
-    cidrIpv6: Fn.conditional(isIpv6, cidr, Token.nullValue()),
+/** A rule of `cidrRule`: its group, TCP port (none: every protocol), CIDRs and description. */
+interface CidrRule {
+  readonly securityGroupId: string;
+  readonly port?: number;
+  readonly cidrs: readonly string[];
+  readonly description: string;
+}
+
+/**
+ * A security group rule on TCP `port` (every protocol without one) to or from each CIDR: a `for_each` rule, so that
+ * one CIDR can change without touching the others, its `cidr_ipv4` or `cidr_ipv6` whichever the CIDR's family is.
+ * None for a literal empty list, which opens nothing; a reference may be empty or not at plan time.
+ */
+export function cidrRule(
+  scope: Construct,
+  id: string,
+  direction: "ingress",
+  rule: CidrRule,
+): VpcSecurityGroupIngressRule | undefined;
+export function cidrRule(
+  scope: Construct,
+  id: string,
+  direction: "egress",
+  rule: CidrRule,
+): VpcSecurityGroupEgressRule | undefined;
+export function cidrRule(
+  scope: Construct,
+  id: string,
+  direction: "ingress" | "egress",
+  rule: CidrRule,
+): VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule | undefined {
+  if (isKnown(rule.cidrs) && rule.cidrs.length === 0) return undefined;
+  const each = TerraformIterator.fromList([...rule.cidrs]);
+  const isIpv6 = Fn.strcontains(each.value, ":");
+  const config = {
+    forEach: each,
+    securityGroupId: rule.securityGroupId,
+    description: rule.description,
+    ipProtocol: rule.port === undefined ? "-1" : "tcp",
+    fromPort: rule.port,
+    toPort: rule.port,
+    cidrIpv4: Fn.conditional(isIpv6, Token.nullValue(), each.value),
+    cidrIpv6: Fn.conditional(isIpv6, each.value, Token.nullValue()),
   };
+  return direction === "ingress"
+    ? new VpcSecurityGroupIngressRule(scope, id, config)
+    : new VpcSecurityGroupEgressRule(scope, id, config);
 }

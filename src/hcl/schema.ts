@@ -69,6 +69,15 @@ const INSTANCE_REQUIREMENTS: NestedBlocks = {
   total_local_storage_gb: {},
   vcpu_count: {},
 };
+/** What a load balancer listener, or one of its rules, does with a request. */
+const LISTENER_ACTION: NestedBlocks = {
+  authenticate_cognito: {},
+  authenticate_oidc: {},
+  fixed_response: {},
+  forward: { stickiness: {}, target_group: {} },
+  jwt_validation: { additional_claim: {} },
+  redirect: {},
+};
 /** A predictive scaling policy's customized metric queries. */
 const METRIC_DATA_QUERIES: NestedBlocks = { metric_stat: { metric: { dimensions: {} } } };
 
@@ -292,26 +301,12 @@ export const RESOURCE_BLOCKS: Readonly<Record<string, NestedBlocks>> = {
     timeouts: {},
   },
   aws_lb_listener: {
-    default_action: {
-      authenticate_cognito: {},
-      authenticate_oidc: {},
-      fixed_response: {},
-      forward: { stickiness: {}, target_group: {} },
-      jwt_validation: { additional_claim: {} },
-      redirect: {},
-    },
+    default_action: LISTENER_ACTION,
     mutual_authentication: {},
     timeouts: {},
   },
   aws_lb_listener_rule: {
-    action: {
-      authenticate_cognito: {},
-      authenticate_oidc: {},
-      fixed_response: {},
-      forward: { stickiness: {}, target_group: {} },
-      jwt_validation: { additional_claim: {} },
-      redirect: {},
-    },
+    action: LISTENER_ACTION,
     condition: {
       host_header: {},
       http_header: {},
