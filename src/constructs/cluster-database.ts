@@ -10,6 +10,7 @@ import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-pa
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { DATABASE_NAME, DATABASE_USERNAME } from "../boot/unit";
 import { isKnown, propError } from "./validation";
+import { DEFAULT_BACKUP_RETENTION_DAYS, DEFAULT_CLUSTER_DATABASE } from "../defaults";
 
 /** The engines: RDS for PostgreSQL, or Aurora PostgreSQL. */
 export type ClusterDatabaseEngine = "postgres" | "aurora-postgresql";
@@ -98,12 +99,12 @@ export class ClusterDatabase extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterDatabaseProps) {
     super(scope, id);
-    const engine = props.engine ?? "postgres";
+    const engine = props.engine ?? DEFAULT_CLUSTER_DATABASE.engine;
     const engineVersion = props.engineVersion ?? "17";
-    const instanceClass = props.instanceClass ?? "db.t4g.medium";
-    const retention = props.backupRetentionDays ?? 14;
+    const instanceClass = props.instanceClass ?? DEFAULT_CLUSTER_DATABASE.instanceClass;
+    const retention = props.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
     const protect = props.protect ?? true;
-    const multiAz = props.multiAz ?? true;
+    const multiAz = props.multiAz ?? DEFAULT_CLUSTER_DATABASE.multiAz;
     const identifier = props.identifier;
     validate(props, engine, engineVersion, instanceClass, retention);
     this.engine = engine;
@@ -145,6 +146,7 @@ export class ClusterDatabase extends Construct {
     };
 
     if (engine === "postgres") {
+      const storage = props.allocatedStorage ?? DEFAULT_CLUSTER_DATABASE.allocatedStorage;
       const parameterGroup = new DbParameterGroup(this, "parameter_group", parameterGroupProps);
       this.parameterGroup = parameterGroup;
       this.instance = new DbInstance(this, "instance", {
@@ -153,11 +155,9 @@ export class ClusterDatabase extends Construct {
         engine,
         engineVersion,
         instanceClass,
-        allocatedStorage: props.allocatedStorage ?? 20,
+        allocatedStorage: storage,
         // Storage autoscaling up to five times the size: a full disk would stop the database.
-        maxAllocatedStorage: isKnown(props.allocatedStorage ?? 20)
-          ? (props.allocatedStorage ?? 20) * 5
-          : Token.asNumber(Op.mul(props.allocatedStorage!, 5)),
+        maxAllocatedStorage: isKnown(storage) ? storage * 5 : Token.asNumber(Op.mul(storage, 5)),
         storageType: "gp3",
         multiAz,
         dbName: CLUSTER_DATABASE_NAME,

@@ -13,6 +13,7 @@ import { IParameterReader, IRolePolicyHolder } from "./host";
 import { amazonLinux2023, InstanceRole } from "./instance-role";
 import { TerraformData } from "./terraform-data";
 import { isKnown, propError } from "./validation";
+import { DEFAULT_CLUSTER_INSTANCE_TYPE, DEFAULT_CLUSTER_SIZE, DEFAULT_ROOT_VOLUME_SIZE } from "../defaults";
 
 /** What the hosts need of the cluster's network (a ClusterNetwork has it). */
 export interface ClusterHostsNetwork {
@@ -96,15 +97,15 @@ export class ClusterHosts extends Construct implements IParameterReader, IRolePo
 
   constructor(scope: Construct, id: string, props: ClusterHostsProps) {
     super(scope, id);
-    const minSize = props.minSize ?? 2;
-    const desiredCapacity = props.desiredCapacity ?? 2;
-    const maxSize = props.maxSize ?? 4;
-    const cpuTarget = props.cpuTarget ?? 60;
-    const rootVolumeSize = props.rootVolumeSize ?? 20;
+    const minSize = props.minSize ?? DEFAULT_CLUSTER_SIZE.minSize;
+    const desiredCapacity = props.desiredCapacity ?? DEFAULT_CLUSTER_SIZE.desiredCapacity;
+    const maxSize = props.maxSize ?? DEFAULT_CLUSTER_SIZE.maxSize;
+    const cpuTarget = props.cpuTarget ?? DEFAULT_CLUSTER_SIZE.cpuTarget;
+    const rootVolumeSize = props.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE;
     const gracePeriod = props.healthCheckGracePeriod ?? 600;
     validate(props.namePrefix, { minSize, desiredCapacity, maxSize }, cpuTarget, rootVolumeSize, gracePeriod);
     const name = props.namePrefix;
-    const instanceType = props.instanceType ?? "t3.medium";
+    const instanceType = props.instanceType ?? DEFAULT_CLUSTER_INSTANCE_TYPE;
 
     this.instanceRole = new InstanceRole(
       this,
