@@ -87,6 +87,12 @@ type Verdict =
   | { readonly kind: "failed"; readonly error: UserError }
   | { readonly kind: "waiting"; readonly line: string };
 
+/** The verdict of a boot that failed: the wait's error, exit code 1. */
+const failedWith = (problem: string, fix: string): Verdict => ({
+  kind: "failed",
+  error: new UserError(problemLine("wait", "boot", problem, fix), 1),
+});
+
 /** How a target's reports are read and judged; the polling around it is `pollReports`'. */
 interface ReportCheck {
   /** What is read, for "cannot read ...". */
@@ -133,18 +139,10 @@ function instanceCheck(target: InstanceStatusTarget, s3: S3Client): ReportCheck 
           ],
         };
       }
-      return {
-        kind: "failed",
-        error: new UserError(
-          problemLine(
-            "wait",
-            "boot",
-            `the instance failed to apply this configuration at ${status.at}: ${status.message}`,
-            'its whole log is in the association\'s output under ssm/ in the bucket, or journalctl on the instance (docs/operations.md, "Seeing what an apply did")',
-          ),
-          1,
-        ),
-      };
+      return failedWith(
+        `the instance failed to apply this configuration at ${status.at}: ${status.message}`,
+        'its whole log is in the association\'s output under ssm/ in the bucket, or journalctl on the instance (docs/operations.md, "Seeing what an apply did")',
+      );
     },
     timedOut: (seconds) =>
       new UserError(
@@ -375,18 +373,10 @@ function nodesCheck(
       const refreshing = refresh !== undefined && RUNNING_REFRESH.has(refresh.status);
       if (failed) {
         const id = failed.instance.id;
-        return {
-          kind: "failed",
-          error: new UserError(
-            problemLine(
-              "wait",
-              "boot",
-              `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
-              `the group terminates it without putting it in service (its launch is abandoned), the nodes in service serve on, and a refresh tries the same configuration on a new node: the end of its boot's log is in s3://${target.bucket}/${target.prefix}${id}.log; fix the configuration and deploy again (cancelling the refresh, aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}, stops the retries but leaves the group launching this configuration)`,
-            ),
-            1,
-          ),
-        };
+        return failedWith(
+          `node ${id} failed to apply this configuration at ${failed.report!.at}: ${failed.report!.message}`,
+          `the group terminates it without putting it in service (its launch is abandoned), the nodes in service serve on, and a refresh tries the same configuration on a new node: the end of its boot's log is in s3://${target.bucket}/${target.prefix}${id}.log; fix the configuration and deploy again (cancelling the refresh, aws autoscaling cancel-instance-refresh --auto-scaling-group-name ${target.group}, stops the retries but leaves the group launching this configuration)`,
+        );
       }
       // As many in service as the group wants: a node abandoned before the wait saw its report is replaced first.
       const enough = inService.length > 0 && inService.length >= (round.desired ?? 1);
@@ -401,18 +391,10 @@ function nodesCheck(
         };
       }
       if (behind.length > 0 && refresh !== undefined && !refreshing) {
-        return {
-          kind: "failed",
-          error: new UserError(
-            problemLine(
-              "wait",
-              "boot",
-              `the last instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, leaving ${behind.map(({ instance }) => instance.id).join(", ")} on an older configuration`,
-              `${refresh.status === "Successful" ? "a refresh skips instances on standby or protected from scale-in; " : ""}fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
-            ),
-            1,
-          ),
-        };
+        return failedWith(
+          `the last instance refresh of ${target.group} ended ${refresh.status}${refresh.reason ? ` (${refresh.reason})` : ""}, leaving ${behind.map(({ instance }) => instance.id).join(", ")} on an older configuration`,
+          `${refresh.status === "Successful" ? "a refresh skips instances on standby or protected from scale-in; " : ""}fix the cause and deploy again, or start one: aws autoscaling start-instance-refresh --auto-scaling-group-name ${target.group}`,
+        );
       }
       const parts = [
         `${done.length} of ${inService.length} in service did`,
